@@ -1,0 +1,24 @@
+#version 450
+// x (n), y (n) → y = alpha·x + y
+
+// Each invocation handles ITEMS consecutive elements: fewer, fatter invocations suit lavapipe,
+// where every workgroup is a coroutine and per-invocation overhead dominates tiny ops.
+layout(constant_id = 0) const uint LOCAL_SIZE = 64;
+layout(constant_id = 1) const uint ITEMS = 1;
+layout(local_size_x_id = 0) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(std430, set = 0, binding = 1) buffer Y { float y[]; };
+
+layout(push_constant) uniform Push {
+  uint n;
+  float alpha;
+};
+
+void main() {
+  uint first = gl_GlobalInvocationID.x * ITEMS;
+  for (uint k = 0; k < ITEMS; ++k) {
+    uint i = first + k;
+    if (i < n) y[i] = fma(alpha, x[i], y[i]);
+  }
+}
