@@ -5,6 +5,8 @@
 # those lists into arrays and a registry maps shader name -> words. A compile error fails the
 # build with glslc's own message, which starts with the shader's path and line.
 
+set(VKVAE_SHADERS_CMAKE_DIR ${CMAKE_CURRENT_LIST_DIR})
+
 function(vkvae_embed_shaders target)
   cmake_parse_arguments(ARG "" "INCLUDE_DIR" "SOURCES" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/spirv)
@@ -32,11 +34,13 @@ function(vkvae_embed_shaders target)
 
   set(VKVAE_SHADER_ARRAYS "${includes}")
   set(VKVAE_SHADER_TABLE "${table}")
-  configure_file(${PROJECT_SOURCE_DIR}/cmake/embedded_shaders.cpp.in
+  configure_file(${VKVAE_SHADERS_CMAKE_DIR}/embedded_shaders.cpp.in
                  ${CMAKE_CURRENT_BINARY_DIR}/embedded_shaders.cpp @ONLY)
 
   add_library(${target} STATIC ${CMAKE_CURRENT_BINARY_DIR}/embedded_shaders.cpp ${inc_files})
   target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_BINARY_DIR}
-                                       PUBLIC ${PROJECT_SOURCE_DIR}/engine)
-  target_link_libraries(${target} PRIVATE vkvae_warnings)
+                                       PUBLIC ${VKVAE_SHADERS_CMAKE_DIR}/../engine)
+  if(TARGET vkvae_warnings)
+    target_link_libraries(${target} PRIVATE vkvae_warnings)
+  endif()
 endfunction()
