@@ -1,0 +1,64 @@
+// Records ops into a command buffer. Kernels caches one pipeline per (shader, specialization);
+// Encoder is what every op function takes: the pipelines plus the command buffer being recorded.
+// Ops that need several dependent dispatches put barriers between them; barriers between ops
+// are the caller's (the graph scheduler's) business.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ops/tensor.hpp"
+#include "vk/context.hpp"
+
+namespace vkvae::ops {
+
+class Kernels {
+ public:
+  explicit Kernels(vk::Context& context) : context_(context) {}
+  vk::Context& context() { return context_; }
+  const vk::DeviceInfo& device() const { return context_.info(); }
+  // The pipeline for `desc`, created on first use.
+  const vk::ComputePipeline& pipeline(const vk::PipelineDesc& desc);
+  std::size_t size() const { return pipelines_.size(); }
+
+ private:
+  vk::Context& context_;
+  std::map<std::string, std::unique_ptr<vk::ComputePipeline>> pipelines_;
+};
+
+class Encoder {
+ public:
+  Encoder(Kernels& kernels, vk::CommandBuffer& commands) : kernels_(kernels), commands_(commands) {}
+
+  Kernels& kernels() { return kernels_; }
+  vk::CommandBuffer& commands() { return commands_; }
+
+  template <typename Push>
+    requires std::is_standard_layout_v<Push>
+  void dispatch(const vk::PipelineDesc& desc, std::initializer_list<Tensor> tensors,
+                const Push& push, vk::Groups groups) {
+    dispatch_bytes(desc, tensors, std::as_bytes(std::span<const Push, 1>(&push, 1)), groups);
+  }
+  // Makes earlier compute writes visible to later compute reads and writes.
+  void barrier() { commands_.barrier(vk::kComputeWrite, vk::kComputeRead | vk::kComputeWrite); }
+
+ private:
+  void dispatch_bytes(const vk::PipelineDesc& desc, std::initializer_list<Tensor> tensors,
+                      std::span<const std::byte> push, vk::Groups groups);
+
+  Kernels& kernels_;
+  vk::CommandBuffer& commands_;
+};
+
+// Throws a vkvae::Error "<op>: <what>" for a shape or parameter the op cannot take.
+[[noreturn]] void op_error(const std::string& op, const std::string& what);
+// Checks `t` has `shape` (and f32), naming the op and the tensor's role.
+void expect_shape(const std::string& op, const char* role, const Tensor& t, const Shape& shape,
+                  DType dtype = DType::f32);
+// Every dimension must be ≥ 1 and fit the 32-bit indices shaders use.
+void expect_positive(const std::string& op, std::initializer_list<int64_t> dims);
+
+}  // namespace vkvae::ops

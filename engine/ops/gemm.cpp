@@ -1,0 +1,78 @@
+#include "ops/gemm.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace vkvae::ops {
+namespace {
+
+struct Push {
+  uint32_t M, N, K, sam, sak, sbk, sbn, scm;
+};
+
+bool aligned16(const Tensor& t) { return t.offset % 16 == 0; }
+
+uint32_t pow2_ceil(uint32_t v) { return std::bit_ceil(std::max<uint32_t>(v, 1)); }
+
+// Highest element index a strided view touches, +1.
+uint64_t extent(uint32_t rows, uint32_t cols, uint32_t row_stride, uint32_t col_stride) {
+  return uint64_t{rows - 1} * row_stride + uint64_t{cols - 1} * col_stride + 1;
+}
+
+void check_view(const std::string& op, const char* role, const Tensor& t, uint64_t needed) {
+  if (t.buffer == nullptr) op_error(op, std::string(role) + " has no buffer");
+  if (t.dtype != DType::f32) op_error(op, std::string(role) + " must be f32");
+  if (static_cast<uint64_t>(t.numel()) < needed) {
+    op_error(op, std::string(role) + " " + t.shape.str() + " holds " + std::to_string(t.numel()) +
+                     " elements, the product reads " + std::to_string(needed));
+  }
+}
+
+}  // namespace
+
+GemmKernel choose_gemm_kernel(const GemmArgs& g) {
+  if (!g.allow_vectorized) return GemmKernel::scalar;
+  if (g.sak == 1 && g.sbk == 1 && g.K % 4 == 0 && g.sam % 4 == 0 && g.sbn % 4 == 0 &&
+      aligned16(g.a) && aligned16(g.b)) {
+    return GemmKernel::vec4_k;
+  }
+  if (g.sbn == 1 && g.N % 4 == 0 && g.sbk % 4 == 0 && g.scm % 4 == 0 && aligned16(g.b) &&
+      aligned16(g.c)) {
+    return GemmKernel::vec4_n;
+  }
+  return GemmKernel::scalar;
+}
+
+void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
+  expect_positive(op, {g.M, g.N, g.K});
+  validate_activation(op, g.act);
+  check_view(op, "A", g.a, extent(g.M, g.K, g.sam, g.sak));
+  check_view(op, "B", g.b, extent(g.K, g.N, g.sbk, g.sbn));
+  check_view(op, "C", g.c, extent(g.M, g.N, g.scm, 1));
+  if (g.bias != nullptr) check_view(op, "bias", *g.bias, g.N);
+
+  // Tiles: TM rows per workgroup, each lane TN columns (vec4 columns for vec4_n), sized so that
+  // narrow outputs do not leave most lanes idle.
+  const GemmKernel kernel = choose_gemm_kernel(g);
+  const uint32_t columns = kernel == GemmKernel::vec4_n ? g.N / 4 : g.N;
+  const uint32_t local = columns >= 6 * 64 ? 64 : 32;
+  const uint32_t max_tn = kernel == GemmKernel::vec4_n ? 4 : 8;
+  const uint32_t tn = std::min(max_tn, pow2_ceil((columns + local - 1) / local));
+  const uint32_t tm = kernel == GemmKernel::vec4_n && g.M >= 256 ? 16 : 8;
+
+  const char* shader = kernel == GemmKernel::vec4_k ? "gemm_nt4"
+                       : kernel == GemmKernel::vec4_n ? "gemm_nn4"
+                                                      : "gemm";
+  vk::PipelineDesc desc{shader, 4, sizeof(Push),
+                        {vk::SpecConstant::u32(0, local), vk::SpecConstant::u32(1, tm),
+                         vk::SpecConstant::u32(2, tn), vk::SpecConstant::u32(3, g.bias != nullptr),
+                         vk::SpecConstant::u32(4, g.accumulate)}};
+  add_activation_constants(desc, g.act);
+  const Push push{g.M, g.N, g.K, g.sam, g.sak, g.sbk, g.sbn, g.scm};
+  // Without a bias, C stands in for the unused binding (never read: HAS_BIAS is false).
+  const Tensor& bias = g.bias != nullptr ? *g.bias : g.c;
+  enc.dispatch(desc, {g.a, g.b, bias, g.c}, push,
+               {vk::groups_for(columns, uint64_t{local} * tn), vk::groups_for(g.M, tm)});
+}
+
+}  // namespace vkvae::ops

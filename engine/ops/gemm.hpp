@@ -1,0 +1,32 @@
+// C (M,N) = act(A (M,K) · B (K,N) + bias (N)), or C += … — the matrix product under Linear and
+// convolution. Operands are strided views, so one entry serves every transpose.
+#pragma once
+
+#include "ops/activation.hpp"
+#include "ops/encoder.hpp"
+
+namespace vkvae::ops {
+
+struct GemmArgs {
+  uint32_t M = 0, N = 0, K = 0;
+  Tensor a;                    // A(m,k) = a[m*sam + k*sak]
+  uint32_t sam = 0, sak = 0;
+  Tensor b;                    // B(k,n) = b[k*sbk + n*sbn]
+  uint32_t sbk = 0, sbn = 0;
+  Tensor c;                    // C(m,n) = c[m*scm + n]
+  uint32_t scm = 0;
+  const Tensor* bias = nullptr;
+  ActivationSpec act;
+  bool accumulate = false;
+  bool allow_vectorized = true;  // false forces the scalar kernel (tests compare the two)
+};
+
+enum class GemmKernel { scalar, vec4_k, vec4_n };
+
+// Which kernel gemm() would use for `args`.
+GemmKernel choose_gemm_kernel(const GemmArgs& args);
+
+// Throws a vkvae::Error naming `op` when the views fall outside their tensors.
+void gemm(Encoder& enc, const GemmArgs& args, const std::string& op = "gemm");
+
+}  // namespace vkvae::ops

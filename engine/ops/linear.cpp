@@ -1,0 +1,93 @@
+#include "ops/linear.hpp"
+
+#include "ops/gemm.hpp"
+
+namespace vkvae::ops {
+namespace {
+
+struct LinearDims {
+  uint32_t batch, in, out;
+};
+
+LinearDims linear_dims(const std::string& op, const Tensor& x, const Tensor& w) {
+  if (x.shape.rank() != 2) op_error(op, "x must be (batch, in), got " + x.shape.str());
+  if (w.shape.rank() != 2) op_error(op, "weight must be (out, in), got " + w.shape.str());
+  expect_positive(op, {x.shape[0], x.shape[1], w.shape[0]});
+  if (w.shape[1] != x.shape[1]) {
+    op_error(op, "x " + x.shape.str() + " has " + std::to_string(x.shape[1]) +
+                     " features but weight " + w.shape.str() + " takes " + std::to_string(w.shape[1]));
+  }
+  return {static_cast<uint32_t>(x.shape[0]), static_cast<uint32_t>(x.shape[1]),
+          static_cast<uint32_t>(w.shape[0])};
+}
+
+}  // namespace
+
+void linear_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w,
+                    const Tensor* b, ActivationSpec act) {
+  const std::string op = "linear_forward";
+  const LinearDims d = linear_dims(op, x, w);
+  expect_shape(op, "x", x, x.shape);
+  expect_shape(op, "weight", w, w.shape);
+  expect_shape(op, "y", y, {d.batch, d.out});
+  if (b != nullptr) expect_shape(op, "bias", *b, {d.out});
+  GemmArgs g;
+  g.M = d.batch, g.N = d.out, g.K = d.in;
+  g.a = x, g.sam = d.in, g.sak = 1;   // A = x
+  g.b = w, g.sbk = 1, g.sbn = d.in;   // B(k,n) = w[n][k]
+  g.c = y, g.scm = d.out;
+  g.bias = b;
+  g.act = act;
+  gemm(enc, g, op);
+}
+
+void linear_backward(Encoder& enc, const LinearGrads& grads, const Tensor& dz, const Tensor& x,
+                     const Tensor& w) {
+  const std::string op = "linear_backward";
+  const LinearDims d = linear_dims(op, x, w);
+  expect_shape(op, "dz", dz, {d.batch, d.out});
+  if (grads.dx != nullptr) {
+    expect_shape(op, "dx", *grads.dx, x.shape);
+    GemmArgs g;
+    g.M = d.batch, g.N = d.in, g.K = d.out;
+    g.a = dz, g.sam = d.out, g.sak = 1;  // A = dz
+    g.b = w, g.sbk = d.in, g.sbn = 1;    // B = w
+    g.c = *grads.dx, g.scm = d.in;
+    g.accumulate = grads.accumulate_input;
+    gemm(enc, g, op + " (input)");
+  }
+  if (grads.dw != nullptr) {
+    expect_shape(op, "dw", *grads.dw, w.shape);
+    GemmArgs g;
+    g.M = d.out, g.N = d.in, g.K = d.batch;
+    g.a = dz, g.sam = 1, g.sak = d.out;  // A(m,k) = dz[k][m]
+    g.b = x, g.sbk = d.in, g.sbn = 1;    // B = x
+    g.c = *grads.dw, g.scm = d.in;
+    g.accumulate = grads.accumulate_params;
+    gemm(enc, g, op + " (weight)");
+  }
+  if (grads.db != nullptr) {
+    expect_shape(op, "db", *grads.db, {d.out});
+    sum_outer_inner(enc, *grads.db, dz, d.batch, d.out, 1, grads.accumulate_params);
+  }
+}
+
+void sum_outer_inner(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t A, uint32_t B,
+                     uint32_t C, bool accumulate) {
+  const std::string op = "sum_outer_inner";
+  expect_positive(op, {A, B, C});
+  if (x.numel() != int64_t{A} * B * C) {
+    op_error(op, "x " + x.shape.str() + " is not (" + std::to_string(A) + ", " + std::to_string(B) +
+                     ", " + std::to_string(C) + ")");
+  }
+  expect_shape(op, "x", x, x.shape);
+  expect_shape(op, "y", y, {B});
+  struct Push {
+    uint32_t A, B, C;
+  };
+  enc.dispatch({"sum_outer_inner", 2, sizeof(Push),
+                {vk::SpecConstant::u32(0, 64), vk::SpecConstant::u32(1, accumulate)}},
+               {x, y}, Push{A, B, C}, {vk::groups_for(B, 64)});
+}
+
+}  // namespace vkvae::ops

@@ -1,0 +1,57 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// A (M,K) · B (K,N) → C (M,N), any strides; + bias (N), activation, optional accumulation.
+//
+// Tuned for lavapipe and correct everywhere: a workgroup owns TM rows of C, so every load of A
+// has the same address in all lanes (one scalar load, not a gather); each lane owns TN columns
+// spaced LOCAL_SIZE apart and keeps TM×TN accumulators in registers.
+
+layout(constant_id = 0) const uint LOCAL_SIZE = 64;
+layout(constant_id = 1) const uint TM = 8;
+layout(constant_id = 2) const uint TN = 8;
+layout(local_size_x_id = 0) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer A_ { float a[]; };
+layout(std430, set = 0, binding = 1) readonly buffer B_ { float b[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Bias_ { float bias[]; };
+layout(std430, set = 0, binding = 3) buffer C_ { float c[]; };
+
+layout(push_constant) uniform Push {
+  uint M, N, K;
+  uint sam, sak;  // A(m,k) = a[m*sam + k*sak]
+  uint sbk, sbn;  // B(k,n) = b[k*sbk + n*sbn]
+  uint scm;       // C(m,n) = c[m*scm + n]
+};
+
+#include "activation.glsl"
+#include "gemm_epilogue.glsl"
+
+void main() {
+  const uint m0 = gl_WorkGroupID.y * TM;
+  const uint n0 = gl_WorkGroupID.x * (LOCAL_SIZE * TN) + gl_LocalInvocationID.x;
+  float acc[TM][TN];
+  uint row[TM], col[TN];
+  for (uint i = 0; i < TM; ++i) {
+    row[i] = min(m0 + i, M - 1) * sam;  // clamped: out-of-range rows compute but never store
+    for (uint j = 0; j < TN; ++j) acc[i][j] = 0.0;
+  }
+  for (uint j = 0; j < TN; ++j) col[j] = min(n0 + j * LOCAL_SIZE, N - 1) * sbn;
+
+  for (uint k = 0; k < K; ++k) {
+    float bv[TN];
+    for (uint j = 0; j < TN; ++j) bv[j] = b[k * sbk + col[j]];
+    for (uint i = 0; i < TM; ++i) {
+      const float av = a[row[i] + k * sak];
+      for (uint j = 0; j < TN; ++j) acc[i][j] = fma(av, bv[j], acc[i][j]);
+    }
+  }
+
+  for (uint i = 0; i < TM && m0 + i < M; ++i) {
+    for (uint j = 0; j < TN; ++j) {
+      const uint n = n0 + j * LOCAL_SIZE;
+      if (n >= N) break;
+      const uint at = (m0 + i) * scm + n;
+      c[at] = gemm_finish(acc[i][j], n, ACCUMULATE ? c[at] : 0.0);
+    }
+  }
+}

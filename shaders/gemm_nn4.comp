@@ -1,0 +1,61 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// A (M,K) any strides · B (K,N) with N contiguous → C (M,N); N % 4 == 0, rows 16-byte aligned;
+// + bias (N), activation, optional accumulation. Linear's input and weight gradients.
+//
+// Rows of C are shared by the workgroup (uniform loads of A); each lane owns TN vec4 columns.
+
+layout(constant_id = 0) const uint LOCAL_SIZE = 64;
+layout(constant_id = 1) const uint TM = 8;
+layout(constant_id = 2) const uint TN = 4;
+layout(local_size_x_id = 0) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer A_ { float a[]; };
+layout(std430, set = 0, binding = 1) readonly buffer B_ { vec4 b[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Bias_ { float bias[]; };
+layout(std430, set = 0, binding = 3) buffer C_ { vec4 c[]; };
+
+layout(push_constant) uniform Push {
+  uint M, N, K;
+  uint sam, sak;
+  uint sbk, sbn;  // B row stride sbk (elements, % 4 == 0); sbn = 1
+  uint scm;       // C row stride (elements, % 4 == 0)
+};
+
+#include "activation.glsl"
+#include "gemm_epilogue.glsl"
+
+void main() {
+  const uint N4 = N / 4;
+  const uint m0 = gl_WorkGroupID.y * TM;
+  const uint n0 = gl_WorkGroupID.x * (LOCAL_SIZE * TN) + gl_LocalInvocationID.x;
+  vec4 acc[TM][TN];
+  uint row[TM], col[TN];
+  for (uint i = 0; i < TM; ++i) {
+    row[i] = min(m0 + i, M - 1) * sam;
+    for (uint j = 0; j < TN; ++j) acc[i][j] = vec4(0.0);
+  }
+  for (uint j = 0; j < TN; ++j) col[j] = min(n0 + j * LOCAL_SIZE, N4 - 1);
+
+  const uint sbk4 = sbk / 4;
+  for (uint k = 0; k < K; ++k) {
+    vec4 bv[TN];
+    for (uint j = 0; j < TN; ++j) bv[j] = b[k * sbk4 + col[j]];
+    for (uint i = 0; i < TM; ++i) {
+      const float av = a[row[i] + k * sak];
+      for (uint j = 0; j < TN; ++j) acc[i][j] = fma(vec4(av), bv[j], acc[i][j]);
+    }
+  }
+
+  for (uint i = 0; i < TM && m0 + i < M; ++i) {
+    for (uint j = 0; j < TN; ++j) {
+      const uint n4 = n0 + j * LOCAL_SIZE;
+      if (n4 >= N4) break;
+      const uint at = (m0 + i) * (scm / 4) + n4;
+      const vec4 previous = ACCUMULATE ? c[at] : vec4(0.0);
+      vec4 out_;
+      for (uint e = 0; e < 4; ++e) out_[e] = gemm_finish(acc[i][j][e], n4 * 4 + e, previous[e]);
+      c[at] = out_;
+    }
+  }
+}

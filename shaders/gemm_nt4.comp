@@ -1,0 +1,59 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// A (M,K) · B (N,K)ᵀ → C (M,N), K contiguous in A and B (K % 4 == 0, 16-byte aligned);
+// + bias (N), activation, optional accumulation. The forward pass of Linear.
+//
+// As gemm.comp, but loads vec4s along K: a lane's gather of B fetches four k at once, and the
+// four partial sums are folded only at the end.
+
+layout(constant_id = 0) const uint LOCAL_SIZE = 64;
+layout(constant_id = 1) const uint TM = 8;
+layout(constant_id = 2) const uint TN = 8;
+layout(local_size_x_id = 0) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer A_ { vec4 a[]; };
+layout(std430, set = 0, binding = 1) readonly buffer B_ { vec4 b[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Bias_ { float bias[]; };
+layout(std430, set = 0, binding = 3) buffer C_ { float c[]; };
+
+layout(push_constant) uniform Push {
+  uint M, N, K;
+  uint sam, sak;  // A row stride (elements); sak = 1
+  uint sbk, sbn;  // sbk = 1; B row stride sbn (elements)
+  uint scm;
+};
+
+#include "activation.glsl"
+#include "gemm_epilogue.glsl"
+
+void main() {
+  const uint K4 = K / 4;
+  const uint m0 = gl_WorkGroupID.y * TM;
+  const uint n0 = gl_WorkGroupID.x * (LOCAL_SIZE * TN) + gl_LocalInvocationID.x;
+  vec4 acc[TM][TN];
+  uint row[TM], col[TN];
+  for (uint i = 0; i < TM; ++i) {
+    row[i] = min(m0 + i, M - 1) * (sam / 4);
+    for (uint j = 0; j < TN; ++j) acc[i][j] = vec4(0.0);
+  }
+  for (uint j = 0; j < TN; ++j) col[j] = min(n0 + j * LOCAL_SIZE, N - 1) * (sbn / 4);
+
+  for (uint k = 0; k < K4; ++k) {
+    vec4 bv[TN];
+    for (uint j = 0; j < TN; ++j) bv[j] = b[col[j] + k];
+    for (uint i = 0; i < TM; ++i) {
+      const vec4 av = a[row[i] + k];
+      for (uint j = 0; j < TN; ++j) acc[i][j] = fma(av, bv[j], acc[i][j]);
+    }
+  }
+
+  for (uint i = 0; i < TM && m0 + i < M; ++i) {
+    for (uint j = 0; j < TN; ++j) {
+      const uint n = n0 + j * LOCAL_SIZE;
+      if (n >= N) break;
+      const uint at = (m0 + i) * scm + n;
+      const vec4 s = acc[i][j];
+      c[at] = gemm_finish((s.x + s.y) + (s.z + s.w), n, ACCUMULATE ? c[at] : 0.0);
+    }
+  }
+}

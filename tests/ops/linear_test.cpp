@@ -1,0 +1,181 @@
+// Linear forward and backward against the double-precision reference, on awkward shapes that
+// reach every GEMM kernel (vec4 along K, vec4 along N, scalar) and every activation.
+#include <cmath>
+
+#include "ops/gemm.hpp"
+#include "ops/linear.hpp"
+#include "ops/op_harness.hpp"
+#include "ops/reference/activation.hpp"
+#include "ops/reference/linear.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::test {
+namespace {
+
+using ops::Activation;
+using ops::ActivationSpec;
+
+struct Dims {
+  int batch, in, out;
+};
+
+std::string dims_name(const char* what, Dims d) {
+  return std::string(what) + " " + std::to_string(d.batch) + "x" + std::to_string(d.in) + "x" +
+         std::to_string(d.out);
+}
+
+// Sums of `terms` products of values in [-1, 1] carry float rounding that grows like √terms.
+double tolerance_for(int terms) { return 2e-6 * std::sqrt(static_cast<double>(terms)) + 1e-6; }
+
+OpCase forward_case(Dims d, bool bias, ActivationSpec act, bool vectorized = true) {
+  OpCase c;
+  c.name = dims_name("forward", d) + (bias ? " bias " : " nobias ") + ops::activation_name(act) +
+           (vectorized ? "" : " scalar");
+  c.inputs = {{{d.batch, d.in}}, {{d.out, d.in}}, {{d.out}}};
+  c.outputs = {{d.batch, d.out}};
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    if (vectorized) {
+      ops::linear_forward(enc, out[0], in[0], in[1], bias ? &in[2] : nullptr, act);
+      return;
+    }
+    ops::GemmArgs g;  // the same product through the scalar kernel
+    g.M = d.batch, g.N = d.out, g.K = d.in;
+    g.a = in[0], g.sam = d.in, g.sak = 1;
+    g.b = in[1], g.sbk = 1, g.sbn = d.in;
+    g.c = out[0], g.scm = d.out;
+    g.bias = bias ? &in[2] : nullptr;
+    g.act = act;
+    g.allow_vectorized = false;
+    ops::gemm(enc, g);
+  };
+  c.cpu = [=](const std::vector<Values>& in) {
+    return std::vector<Values>{ops::ref::linear_forward(in[0], in[1], bias ? in[2] : Values{}, d.batch,
+                                                        d.in, d.out, act)};
+  };
+  c.atol = c.rtol = tolerance_for(d.in);
+  return c;
+}
+
+OpCase backward_case(Dims d, bool accumulate) {
+  OpCase c;
+  c.name = dims_name("backward", d) + (accumulate ? " accumulate" : "");
+  c.inputs = {{{d.batch, d.out}}, {{d.batch, d.in}}, {{d.out, d.in}}};  // dz, x, w
+  c.outputs = {{d.batch, d.in}, {d.out, d.in}, {d.out}};                // dx, dw, db
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    ops::linear_backward(enc, {&out[0], &out[1], &out[2], accumulate, accumulate}, in[0], in[1], in[2]);
+  };
+  const auto start = [](std::size_t output, std::size_t n) {
+    return widen(random_floats(n, static_cast<uint32_t>(500 + output)));
+  };
+  if (accumulate) c.initial_output = start;
+  c.cpu = [=](const std::vector<Values>& in) {
+    auto g = ops::ref::linear_backward(in[0], in[1], in[2], d.batch, d.in, d.out);
+    std::vector<Values> want = {g.dx, g.dw, g.db};
+    if (accumulate) {
+      for (std::size_t o = 0; o < want.size(); ++o) {
+        const Values s = start(o, want[o].size());
+        for (std::size_t i = 0; i < s.size(); ++i) want[o][i] += s[i];
+      }
+    }
+    return want;
+  };
+  c.atol = c.rtol = tolerance_for(std::max(d.out, d.batch));
+  return c;
+}
+
+std::vector<OpCase> linear_cases() {
+  const ActivationSpec none{}, relu{Activation::relu}, sigmoid{Activation::sigmoid};
+  std::vector<OpCase> cases;
+  // K % 4 == 0 → vec4 along K; otherwise scalar. Batch 1, 3, 67 and odd widths everywhere.
+  for (Dims d : {Dims{1, 1, 1}, Dims{3, 5, 7}, Dims{67, 13, 9}, Dims{3, 16, 12}, Dims{1, 20, 400},
+                 Dims{67, 794, 400}, Dims{3, 30, 400}, Dims{128, 784, 400}, Dims{3, 3136, 256}}) {
+    cases.push_back(forward_case(d, true, relu));
+  }
+  for (ActivationSpec act : {none, sigmoid, ActivationSpec{Activation::leaky_relu, 0.2f},
+                             ActivationSpec{Activation::tanh}, ActivationSpec{Activation::softplus},
+                             ActivationSpec{Activation::elu, 1.0f}}) {
+    cases.push_back(forward_case({67, 24, 33}, true, act));
+  }
+  cases.push_back(forward_case({67, 24, 33}, false, none));
+  cases.push_back(forward_case({67, 24, 33}, true, relu, /*vectorized=*/false));
+  cases.push_back(forward_case({128, 784, 400}, true, relu, /*vectorized=*/false));
+  // dx uses vec4 along N when in % 4 == 0, dw likewise; 794 and 30 take the scalar kernel.
+  for (Dims d : {Dims{1, 1, 1}, Dims{3, 5, 7}, Dims{67, 13, 9}, Dims{3, 16, 12}, Dims{67, 794, 400},
+                 Dims{128, 784, 400}, Dims{3, 20, 30}}) {
+    cases.push_back(backward_case(d, false));
+  }
+  cases.push_back(backward_case({67, 16, 9}, true));
+  cases.push_back(backward_case({3, 5, 7}, true));
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Linear, OpTable, ::testing::ValuesIn(linear_cases()),
+                         CaseName());
+
+GradCase linear_grad_case(Dims d, ActivationSpec act) {
+  GradCase c;
+  c.name = dims_name("linear", d) + " " + ops::activation_name(act);
+  c.inputs = {{{d.batch, d.in}}, {{d.out, d.in}}, {{d.out}}};
+  c.forward = [=](const std::vector<Values>& in) {
+    return ops::ref::linear_forward(in[0], in[1], in[2], d.batch, d.in, d.out, act);
+  };
+  c.backward = [=](const std::vector<Values>& in, const Values& dout) {
+    const Values y = ops::ref::linear_forward(in[0], in[1], in[2], d.batch, d.in, d.out, act);
+    Values dz(dout.size());
+    for (std::size_t i = 0; i < dz.size(); ++i) dz[i] = dout[i] * ops::ref::act_grad_from_output(act, y[i]);
+    auto g = ops::ref::linear_backward(dz, in[0], in[1], d.batch, d.in, d.out);
+    return std::vector<Values>{g.dx, g.dw, g.db};
+  };
+  return c;
+}
+
+std::vector<GradCase> linear_grad_cases() {
+  std::vector<GradCase> cases;
+  for (ActivationSpec act : {ActivationSpec{}, ActivationSpec{Activation::relu},
+                             ActivationSpec{Activation::leaky_relu, 0.1f}, ActivationSpec{Activation::sigmoid},
+                             ActivationSpec{Activation::tanh}, ActivationSpec{Activation::softplus},
+                             ActivationSpec{Activation::elu, 0.7f}}) {
+    cases.push_back(linear_grad_case({3, 5, 4}, act));
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Linear, GradTable, ::testing::ValuesIn(linear_grad_cases()),
+                         CaseName());
+
+class LinearErrors : public VulkanTest {};
+
+TEST_F(LinearErrors, ShapeMismatchesAreClearErrorsBeforeTheGpu) {
+  ops::Kernels kernels(context());
+  TensorStore store(context());
+  vk::CommandBuffer commands = context().commands();
+  commands.begin();
+  ops::Encoder enc(kernels, commands);
+  const ops::Tensor x = store.make({3, 5}), w = store.make({7, 5}), y = store.make({3, 7});
+  const ops::Tensor w_bad = store.make({7, 6}), y_bad = store.make({3, 8}), b_bad = store.make({6});
+  const auto message = [&](const std::function<void()>& f) -> std::string {
+    try {
+      f();
+    } catch (const vkvae::Error& e) {
+      return e.what();
+    }
+    return "<no error>";
+  };
+  EXPECT_EQ(message([&] { ops::linear_forward(enc, y, x, w_bad, nullptr); }),
+            "linear_forward: x (3, 5) has 5 features but weight (7, 6) takes 6");
+  EXPECT_EQ(message([&] { ops::linear_forward(enc, y_bad, x, w, nullptr); }),
+            "linear_forward: y has shape (3, 8), expected (3, 7)");
+  EXPECT_EQ(message([&] { ops::linear_forward(enc, y, x, w, &b_bad); }),
+            "linear_forward: bias has shape (6), expected (7)");
+  EXPECT_NE(message([&] { ops::linear_forward(enc, y, x, w, nullptr, {Activation::elu, 0.0f}); })
+                .find("must be > 0"),
+            std::string::npos);
+  const ops::Tensor empty = store.make({0, 5});
+  EXPECT_NE(message([&] { ops::linear_forward(enc, y, empty, w, nullptr); }).find("at least 1"),
+            std::string::npos);
+  commands.end();
+  EXPECT_EQ(commands.dispatches(), 0u);
+}
+
+}  // namespace
+}  // namespace vkvae::test
