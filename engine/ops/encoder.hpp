@@ -53,6 +53,13 @@ class Encoder {
   vk::CommandBuffer& commands_;
 };
 
+// The push constants of shaders/reduce_sum.comp (used by several op families).
+struct ReducePush {
+  uint32_t n;
+  float scale;
+  uint32_t chunk;  // elements per workgroup
+};
+
 // Throws a vkvae::Error "<op>: <what>" for a shape or parameter the op cannot take.
 [[noreturn]] void op_error(const std::string& op, const std::string& what);
 // Checks `t` has `shape` (and f32), naming the op and the tensor's role.

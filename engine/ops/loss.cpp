@@ -75,12 +75,9 @@ void reduce_sum(Encoder& enc, const Tensor& y, const Tensor& x, float scale, boo
   expect_positive(op, {x.numel()});
   expect_shape(op, "x", x, x.shape);
   expect_shape(op, "y", y, {1});
-  struct Push {
-    uint32_t n;
-    float scale;
-  };
-  enc.dispatch({"reduce_sum", 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, accumulate)}},
-               {x, y}, Push{static_cast<uint32_t>(x.numel()), scale}, {1});
+  const uint32_t n = static_cast<uint32_t>(x.numel());
+  enc.dispatch({"reduce_sum", 2, sizeof(ReducePush), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, accumulate)}},
+               {x, y}, ReducePush{n, scale, n}, {1});
 }
 
 }  // namespace vkvae::ops

@@ -84,6 +84,7 @@ namespace {
 
 // Values as the device stores them: f32 rounding, or integers for u8/u32 inputs.
 std::vector<float> make_input(const InputSpec& spec, uint32_t seed) {
+  if (!spec.values.empty()) return std::vector<float>(spec.values.begin(), spec.values.end());
   std::vector<float> v = random_floats(static_cast<std::size_t>(spec.shape.numel()), seed, spec.lo, spec.hi);
   if (spec.dtype != ops::DType::f32) {
     for (auto& x : v) x = std::floor(x);
@@ -139,6 +140,7 @@ TEST_P(OpTable, MatchesReferenceAndIsDeterministic) {
   std::vector<std::vector<float>> first_run;
   for (std::size_t o = 0; o < out.size(); ++o) {
     first_run.push_back(store.download(out[o]));
+    if (want[o].empty()) continue;
     EXPECT_TRUE(all_close(first_run[o], want[o], c.atol, c.rtol)) << "output " << o;
   }
 

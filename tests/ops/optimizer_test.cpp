@@ -1,0 +1,141 @@
+// Adam, AdamW and SGD steps against PyTorch's update rules in double precision, with and
+// without clipping, at the first and a later step; the non-finite flag and the guard.
+#include <cmath>
+
+#include "ops/op_harness.hpp"
+#include "ops/optimizer.hpp"
+#include "ops/reference/optimizer.hpp"
+
+namespace vkvae::test {
+namespace {
+
+using ops::OptimizerKind;
+
+struct Setting {
+  const char* name;
+  OptimizerKind kind;
+  ops::OptimizerHyper hyper;
+  int step;
+  bool clip;
+  bool nesterov = false;
+};
+
+Values hyper_values(const ops::OptimizerHyper& h) {
+  return {h.lr, h.beta1, h.beta2, h.eps, h.weight_decay, h.max_grad_norm, h.momentum, h.dampening};
+}
+
+OpCase optimizer_case(const Setting& s, int n) {
+  OpCase c;
+  c.name = std::string(s.name) + " n" + std::to_string(n);
+  const bool first = s.step == 1;
+  c.inputs = {{{n}},                                   // grads
+              {{8}, 0, 0, ops::DType::f32, hyper_values(s.hyper)},
+              {{1}, 0, 0, ops::DType::u32, {static_cast<double>(s.step)}},
+              {{1}, 0, 0, ops::DType::u32, {0}}};      // nonfinite flag
+  c.outputs = {{n}, {n}, {n}, {1}, {ops::kMaxPartials}};  // params, m, v, ‖g‖², partials
+  // State before the step: random params; zero moments at step 1, random ones later.
+  const auto start = [first](std::size_t o, std::size_t count) {
+    if (o == 0) return widen(random_floats(count, 900));
+    if (o == 1) return first ? Values(count, 0.0) : widen(random_floats(count, 901, -0.1, 0.1));
+    if (o == 2) return first ? Values(count, 0.0) : widen(random_floats(count, 902, 0.0, 0.01));
+    return Values(count, 0.0);
+  };
+  c.initial_output = start;
+  c.gpu = [s](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    ops::grad_norm_sq(enc, out[3], in[0], out[4]);
+    enc.barrier();
+    ops::optimizer_step(enc, s.kind, {out[0], in[0], out[1], out[2], in[1], in[2], out[3], in[3]},
+                        {s.clip, s.nesterov, true});
+  };
+  c.cpu = [s, start](const std::vector<Values>& in) {
+    const std::size_t count = in[0].size();
+    const Values p = start(0, count), m = start(1, count), v = start(2, count);
+    const ops::OptimizerHyper& h = s.hyper;
+    const ops::ref::Hyper rh{h.lr, h.beta1, h.beta2, h.eps, h.weight_decay, h.momentum, h.dampening};
+    const double clip = s.clip ? ops::ref::clip_coefficient(in[0], h.max_grad_norm) : 1.0;
+    double sq = 0;
+    for (double g : in[0]) sq += g * g;
+    const auto r = s.kind == OptimizerKind::sgd ? ops::ref::sgd(p, in[0], m, rh, s.step, s.nesterov, clip)
+                                                : ops::ref::adam(p, in[0], m, v, rh, s.step, s.kind == OptimizerKind::adamw, clip);
+    return std::vector<Values>{r.params, r.m, s.kind == OptimizerKind::sgd ? v : r.v, {sq}, {}};
+  };
+  c.atol = 2e-6;
+  c.rtol = 2e-5;
+  return c;
+}
+
+std::vector<OpCase> optimizer_cases() {
+  ops::OptimizerHyper adam;  // PyTorch's defaults
+  ops::OptimizerHyper adam_wd = adam;
+  adam_wd.weight_decay = 0.01f;
+  ops::OptimizerHyper clipped = adam;
+  clipped.max_grad_norm = 0.5f;
+  ops::OptimizerHyper sgd{0.1f, 0, 0, 0, 0.001f, 0.5f, 0.9f, 0.0f};
+  ops::OptimizerHyper sgd_damped = sgd;
+  sgd_damped.dampening = 0.3f;
+  ops::OptimizerHyper plain_sgd{0.05f, 0, 0, 0, 0, 0, 0, 0};
+  const Setting settings[] = {
+      {"adam first step", OptimizerKind::adam, adam, 1, false},
+      {"adam step 7", OptimizerKind::adam, adam, 7, false},
+      {"adam weight decay", OptimizerKind::adam, adam_wd, 3, false},
+      {"adamw", OptimizerKind::adamw, adam_wd, 3, false},
+      {"adam clipped", OptimizerKind::adam, clipped, 2, true},
+      {"sgd momentum first step", OptimizerKind::sgd, sgd, 1, false},
+      {"sgd momentum step 4", OptimizerKind::sgd, sgd, 4, true},
+      {"sgd dampening", OptimizerKind::sgd, sgd_damped, 4, false},
+      {"sgd nesterov", OptimizerKind::sgd, sgd, 4, false, true},
+      {"sgd plain", OptimizerKind::sgd, plain_sgd, 2, false},
+  };
+  std::vector<OpCase> cases;
+  for (const Setting& s : settings) {
+    for (int n : {1, 1001}) cases.push_back(optimizer_case(s, n));
+  }
+  cases.push_back(optimizer_case(settings[4], 300007));  // more than one partial sum
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Optimizer, OpTable, ::testing::ValuesIn(optimizer_cases()), CaseName());
+
+class NonFinite : public VulkanTest {};
+
+TEST_F(NonFinite, FlagIsRaisedByNanAndInfOnlyAndGuardsTheUpdate) {
+  ops::Kernels kernels(context());
+  TensorStore store(context());
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const auto flag_after = [&](const std::vector<float>& values, uint32_t bit) {
+    const ops::Tensor x = store.upload({static_cast<int64_t>(values.size())}, values);
+    const ops::Tensor flag = store.make({1}, ops::DType::u32);
+    context().upload(*flag.buffer, std::span<const uint32_t>(std::vector<uint32_t>{0}));
+    run_recorded(context(), kernels, [&](ops::Encoder& enc) { ops::check_finite(enc, flag, x, bit); });
+    return context().download<uint32_t>(*flag.buffer, 1)[0];
+  };
+  std::vector<float> clean(1001, 1.0f);
+  clean[17] = std::numeric_limits<float>::max();
+  clean[18] = std::numeric_limits<float>::denorm_min();
+  EXPECT_EQ(flag_after(clean, 1), 0u);
+  for (float bad : {inf, -inf, nan}) {
+    std::vector<float> values(1001, 0.5f);
+    values[1000] = bad;
+    EXPECT_EQ(flag_after(values, 4), 4u) << bad;
+  }
+
+  // With the flag raised, Adam leaves parameters and moments as they were.
+  const int n = 67;
+  const std::vector<float> params = random_floats(n, 1);
+  ops::OptimizerHyper h;
+  const ops::Tensor p = store.upload({n}, params), g = store.upload({n}, random_floats(n, 2));
+  const ops::Tensor m = store.upload({n}, std::vector<float>(n, 0.0f)), v = store.upload({n}, std::vector<float>(n, 0.0f));
+  const ops::Tensor hyper = store.upload({8}, std::vector<float>{h.lr, h.beta1, h.beta2, h.eps, 0, 0, 0, 0});
+  const ops::Tensor step = store.make({1}, ops::DType::u32), flag = store.make({1}, ops::DType::u32);
+  context().upload(*step.buffer, std::span<const uint32_t>(std::vector<uint32_t>{1}));
+  context().upload(*flag.buffer, std::span<const uint32_t>(std::vector<uint32_t>{1}));
+  const ops::Tensor norm = store.make({1});
+  run_recorded(context(), kernels, [&](ops::Encoder& enc) {
+    ops::optimizer_step(enc, OptimizerKind::adam, {p, g, m, v, hyper, step, norm, flag});
+  });
+  EXPECT_EQ(store.download(p), params);
+  EXPECT_EQ(store.download(m), std::vector<float>(n, 0.0f));
+}
+
+}  // namespace
+}  // namespace vkvae::test
