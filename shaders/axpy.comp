@@ -1,8 +1,9 @@
 #version 450
 // x (n), y (n) → y = alpha·x + y
 
-// Each invocation handles ITEMS consecutive elements: fewer, fatter invocations suit lavapipe,
-// where every workgroup is a coroutine and per-invocation overhead dominates tiny ops.
+// Each invocation handles ITEMS elements, LOCAL_SIZE apart (neighbouring lanes touch neighbouring
+// words on real GPUs): fewer, fatter invocations suit lavapipe, where every workgroup is a
+// coroutine and per-invocation overhead dominates tiny ops.
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const uint ITEMS = 1;
 layout(local_size_x_id = 0) in;
@@ -16,9 +17,9 @@ layout(push_constant) uniform Push {
 };
 
 void main() {
-  uint first = gl_GlobalInvocationID.x * ITEMS;
+  const uint first = gl_WorkGroupID.x * LOCAL_SIZE * ITEMS + gl_LocalInvocationID.x;
   for (uint k = 0; k < ITEMS; ++k) {
-    uint i = first + k;
+    const uint i = first + k * LOCAL_SIZE;
     if (i < n) y[i] = fma(alpha, x[i], y[i]);
   }
 }

@@ -41,7 +41,12 @@ struct Tensor {
   DType dtype = DType::f32;
 
   int64_t numel() const { return shape.numel(); }
-  VkDeviceSize bytes() const { return static_cast<VkDeviceSize>(numel()) * dtype_bytes(dtype); }
+  // Bytes a binding covers. u8 tensors are read as 32-bit words, so they round up to 4 and
+  // their buffers must hold that padding.
+  VkDeviceSize bytes() const {
+    const VkDeviceSize raw = static_cast<VkDeviceSize>(numel()) * dtype_bytes(dtype);
+    return (raw + 3) / 4 * 4;
+  }
   // The binding for a dispatch: exactly this tensor's bytes.
   vk::BufferRange range() const { return {buffer, offset, bytes()}; }
 };

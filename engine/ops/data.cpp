@@ -1,0 +1,134 @@
+#include "ops/data.hpp"
+
+#include <bit>
+
+#include "ops/random.hpp"
+
+namespace vkvae::ops {
+namespace {
+
+constexpr uint32_t kLocal = 64;
+constexpr uint32_t kItems = 4;
+
+struct GatherPush {
+  uint32_t rows, cols, n;
+};
+
+// Checks the dataset-side tensors of a gather and returns N.
+uint32_t expect_source(const std::string& op, const Tensor& source, const Tensor& order, const Tensor& cursor) {
+  expect_shape(op, "source", source, source.shape, DType::u8);
+  const int64_t n = source.shape[0];
+  expect_positive(op, {n});
+  expect_shape(op, "order", order, {n}, DType::u32);
+  expect_shape(op, "cursor", cursor, {1}, DType::u32);
+  return static_cast<uint32_t>(n);
+}
+
+uint32_t expect_elementwise(const std::string& op, const Tensor& y, const Tensor& x) {
+  expect_positive(op, {y.numel()});
+  expect_shape(op, "y", y, y.shape);
+  expect_shape(op, "x", x, y.shape);
+  return static_cast<uint32_t>(y.numel());
+}
+
+}  // namespace
+
+void gather_images(Encoder& enc, const Tensor& x, const Tensor& images, const Tensor& order,
+                   const Tensor& cursor, const Tensor& rng, bool binarize) {
+  const std::string op = "gather_images";
+  if (images.shape.rank() != 2) op_error(op, "images must be (N, pixels), got " + images.shape.str());
+  const uint32_t n = expect_source(op, images, order, cursor);
+  if (x.shape.rank() != 2 || x.shape[1] != images.shape[1]) {
+    op_error(op, "x " + x.shape.str() + " must be (batch, " + std::to_string(images.shape[1]) + ")");
+  }
+  expect_positive(op, {x.shape[0], x.shape[1]});
+  if (x.shape[0] > n) op_error(op, "batch " + std::to_string(x.shape[0]) + " is larger than the dataset (" + std::to_string(n) + ")");
+  expect_shape(op, "x", x, x.shape);
+  expect_shape(op, "rng", rng, {4}, DType::u32);
+  const GatherPush push{static_cast<uint32_t>(x.shape[0]), static_cast<uint32_t>(x.shape[1]), n};
+  enc.dispatch({"gather_images", 5, sizeof(GatherPush), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, binarize)}},
+               {images, order, cursor, rng, x}, push, {vk::groups_for(uint64_t{push.rows} * push.cols, kLocal)});
+}
+
+void gather_one_hot(Encoder& enc, const Tensor& y, const Tensor& labels, const Tensor& order,
+                    const Tensor& cursor) {
+  const std::string op = "gather_one_hot";
+  if (labels.shape.rank() != 1) op_error(op, "labels must be (N), got " + labels.shape.str());
+  const uint32_t n = expect_source(op, labels, order, cursor);
+  if (y.shape.rank() != 2) op_error(op, "y must be (batch, classes), got " + y.shape.str());
+  expect_positive(op, {y.shape[0], y.shape[1]});
+  if (y.shape[0] > n) op_error(op, "batch " + std::to_string(y.shape[0]) + " is larger than the dataset (" + std::to_string(n) + ")");
+  expect_shape(op, "y", y, y.shape);
+  const GatherPush push{static_cast<uint32_t>(y.shape[0]), static_cast<uint32_t>(y.shape[1]), n};
+  enc.dispatch({"gather_one_hot", 4, sizeof(GatherPush), {vk::SpecConstant::u32(0, kLocal)}},
+               {labels, order, cursor, y}, push, {vk::groups_for(uint64_t{push.rows} * push.cols, kLocal)});
+}
+
+namespace {
+
+GatherPush concat_dims(const std::string& op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  for (const Tensor* t : {&out, &a, &b}) {
+    if (t->shape.rank() != 2) op_error(op, "tensors must be (batch, features), got " + t->shape.str());
+  }
+  expect_positive(op, {a.shape[0], a.shape[1], b.shape[1]});
+  if (b.shape[0] != a.shape[0]) op_error(op, "a " + a.shape.str() + " and b " + b.shape.str() + " differ in batch");
+  expect_shape(op, "a", a, a.shape);
+  expect_shape(op, "b", b, b.shape);
+  expect_shape(op, "out", out, {a.shape[0], a.shape[1] + b.shape[1]});
+  return {static_cast<uint32_t>(a.shape[0]), static_cast<uint32_t>(a.shape[1]), static_cast<uint32_t>(b.shape[1])};
+}
+
+}  // namespace
+
+void concat_features(Encoder& enc, const Tensor& out, const Tensor& a, const Tensor& b) {
+  const GatherPush d = concat_dims("concat_features", out, a, b);
+  enc.dispatch({"concat_features", 3, sizeof(GatherPush), {vk::SpecConstant::u32(0, kLocal)}}, {a, b, out}, d,
+               {vk::groups_for(uint64_t{d.rows} * (d.cols + d.n), kLocal)});
+}
+
+void split_features(Encoder& enc, const Tensor* da, const Tensor* db, const Tensor& dout, bool accumulate) {
+  const std::string op = "split_features";
+  if (da == nullptr && db == nullptr) return;
+  if (da == nullptr || db == nullptr) {
+    // A missing side still needs a binding of the right shape; the shader only writes there.
+    op_error(op, "give both gradients (a side nobody needs can go to a scratch tensor)");
+  }
+  const GatherPush d = concat_dims(op, dout, *da, *db);
+  enc.dispatch({"concat_features", 3, sizeof(GatherPush),
+                {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, true), vk::SpecConstant::u32(2, accumulate)}},
+               {*da, *db, dout}, d, {vk::groups_for(uint64_t{d.rows} * (d.cols + d.n), kLocal)});
+}
+
+void fill(Encoder& enc, const Tensor& y, float value) {
+  const std::string op = "fill";
+  expect_positive(op, {y.numel()});
+  expect_shape(op, "y", y, y.shape);
+  const uint32_t n = static_cast<uint32_t>(y.numel());
+  struct Push {
+    uint32_t n, bits;
+  };
+  enc.dispatch({"fill", 1, sizeof(Push), {vk::SpecConstant::u32(0, kLocal)}}, {y},
+               Push{n, std::bit_cast<uint32_t>(value)}, {vk::groups_for(n, kLocal)});
+}
+
+void scale(Encoder& enc, const Tensor& y, const Tensor& x, float alpha) {
+  const uint32_t n = expect_elementwise("scale", y, x);
+  struct Push {
+    uint32_t n;
+    float alpha;
+  };
+  enc.dispatch({"scale", 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, kItems)}},
+               {x, y}, Push{n, alpha}, {vk::groups_for(n, kLocal * kItems)});
+}
+
+void axpy(Encoder& enc, const Tensor& y, float alpha, const Tensor& x) {
+  const uint32_t n = expect_elementwise("axpy", y, x);
+  struct Push {
+    uint32_t n;
+    float alpha;
+  };
+  enc.dispatch({"axpy", 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, kItems)}},
+               {x, y}, Push{n, alpha}, {vk::groups_for(n, kLocal * kItems)});
+}
+
+}  // namespace vkvae::ops

@@ -1,0 +1,30 @@
+// Data ops: batches gathered on the GPU from a device-resident uint8 dataset, one-hot labels,
+// feature concatenation (and its backward), and fill / copy / scale / axpy.
+#pragma once
+
+#include "ops/encoder.hpp"
+
+namespace vkvae::ops {
+
+// images (N, D) u8, order (N) u32 (a permutation), cursor (1) u32, rng (4) u32 → x (B, D):
+// row b = image order[(cursor + b) mod N] / 255, or with `binarize` 1 where a uniform draw is
+// below that intensity (RngStream::binarize, element b·D + d) and 0 elsewhere.
+void gather_images(Encoder& enc, const Tensor& x, const Tensor& images, const Tensor& order,
+                   const Tensor& cursor, const Tensor& rng, bool binarize);
+// labels (N) u8, order, cursor → y (B, K): one-hot rows; labels ≥ K give all-zero rows.
+void gather_one_hot(Encoder& enc, const Tensor& y, const Tensor& labels, const Tensor& order,
+                    const Tensor& cursor);
+
+// a (B, Da), b (B, Db) → out (B, Da + Db)
+void concat_features(Encoder& enc, const Tensor& out, const Tensor& a, const Tensor& b);
+// The backward: dout (B, Da + Db) → da, db (either may be null); accumulate adds.
+void split_features(Encoder& enc, const Tensor* da, const Tensor* db, const Tensor& dout,
+                    bool accumulate = false);
+
+void fill(Encoder& enc, const Tensor& y, float value);
+// y = alpha·x; x may be y itself (in-place scaling).
+void scale(Encoder& enc, const Tensor& y, const Tensor& x, float alpha = 1.0f);
+// y += alpha·x
+void axpy(Encoder& enc, const Tensor& y, float alpha, const Tensor& x);
+
+}  // namespace vkvae::ops

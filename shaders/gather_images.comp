@@ -1,0 +1,29 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// images (N, D) u8, order (N) u32, cursor (1) u32 → x (B, D) f32: row b is image order[cursor + b]
+// scaled to [0, 1]; with BINARIZE, 1 where a uniform draw (stream 2, element b·D + d) is below
+// the pixel's intensity, else 0 (dynamic binarization).
+
+layout(constant_id = 0) const uint LOCAL_SIZE = 64;
+layout(constant_id = 1) const bool BINARIZE = false;
+layout(local_size_x_id = 0) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer I_ { uint images[]; };
+layout(std430, set = 0, binding = 1) readonly buffer O_ { uint order[]; };
+layout(std430, set = 0, binding = 2) readonly buffer C_ { uint cursor; };
+layout(std430, set = 0, binding = 3) readonly buffer R_ { uvec4 rng; };
+layout(std430, set = 0, binding = 4) writeonly buffer X_ { float x[]; };
+layout(push_constant) uniform Push { uint B, D, N; };
+
+#include "bytes.glsl"
+#include "random.glsl"
+
+void main() {
+  const uint i = gl_GlobalInvocationID.x;
+  if (i >= B * D) return;
+  const uint b = i / D, d = i - b * D;
+  const uint image = order[(cursor + b) % N];
+  const uint at = image * D + d;
+  const float value = float(byte_at(images[at >> 2], at)) * (1.0 / 255.0);
+  x[i] = BINARIZE ? (standard_uniform(rng, 2u, i) < value ? 1.0 : 0.0) : value;
+}

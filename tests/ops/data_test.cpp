@@ -1,0 +1,199 @@
+// Batch gathering from a uint8 dataset (with wrap-around and dynamic binarization), one-hot
+// labels, feature concatenation and its split, fill/scale/axpy, and the image grid.
+#include <algorithm>
+#include <bit>
+#include <numeric>
+#include <random>
+
+#include "ops/data.hpp"
+#include "ops/image.hpp"
+#include "ops/op_harness.hpp"
+#include "ops/random.hpp"
+
+namespace vkvae::test {
+namespace {
+
+Values permutation(int n, uint32_t seed) {
+  std::vector<int> p(n);
+  std::iota(p.begin(), p.end(), 0);
+  std::shuffle(p.begin(), p.end(), std::mt19937(seed));
+  return Values(p.begin(), p.end());
+}
+
+const Values kRng = {12345, 0, 17, 0};  // seed 12345, step 17
+
+OpCase gather_case(int N, int D, int B, int cursor, bool binarize) {
+  OpCase c;
+  c.name = "gather images N" + std::to_string(N) + " D" + std::to_string(D) + " B" + std::to_string(B) +
+           " cursor" + std::to_string(cursor) + (binarize ? " binarize" : "");
+  c.inputs = {{{N, D}, 0, 256, ops::DType::u8},
+              {{N}, 0, 0, ops::DType::u32, permutation(N, 5)},
+              {{1}, 0, 0, ops::DType::u32, {static_cast<double>(cursor)}},
+              {{4}, 0, 0, ops::DType::u32, kRng}};
+  c.outputs = {{B, D}};
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    ops::gather_images(enc, out[0], in[0], in[1], in[2], in[3], binarize);
+  };
+  c.cpu = [=](const std::vector<Values>& in) {
+    const ops::RngState state{12345, 0, 17, 0};
+    Values x(static_cast<std::size_t>(B) * D);
+    for (int b = 0; b < B; ++b) {
+      const int image = static_cast<int>(in[1][(cursor + b) % N]);
+      for (int d = 0; d < D; ++d) {
+        const auto i = static_cast<uint32_t>(b * D + d);
+        // The intensity exactly as the shader computes it in float.
+        const float value = static_cast<float>(in[0][image * D + d]) * (1.0f / 255.0f);
+        x[i] = binarize ? (ops::standard_uniform(state, ops::RngStream::binarize, i) < value ? 1.0 : 0.0)
+                        : static_cast<double>(value);
+      }
+    }
+    return std::vector<Values>{x};
+  };
+  c.atol = c.rtol = 0;  // exact
+  return c;
+}
+
+OpCase one_hot_case(int N, int B, int K, int cursor) {
+  OpCase c;
+  c.name = "one hot N" + std::to_string(N) + " B" + std::to_string(B) + " K" + std::to_string(K);
+  c.inputs = {{{N}, 0, K + 2.0, ops::DType::u8},  // some labels out of range: all-zero rows
+              {{N}, 0, 0, ops::DType::u32, permutation(N, 9)},
+              {{1}, 0, 0, ops::DType::u32, {static_cast<double>(cursor)}}};
+  c.outputs = {{B, K}};
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    ops::gather_one_hot(enc, out[0], in[0], in[1], in[2]);
+  };
+  c.cpu = [=](const std::vector<Values>& in) {
+    Values y(static_cast<std::size_t>(B) * K, 0.0);
+    for (int b = 0; b < B; ++b) {
+      const int label = static_cast<int>(in[0][static_cast<std::size_t>(in[1][(cursor + b) % N])]);
+      if (label < K) y[b * K + label] = 1.0;
+    }
+    return std::vector<Values>{y};
+  };
+  c.atol = c.rtol = 0;
+  return c;
+}
+
+OpCase concat_case(int B, int da, int db, bool accumulate) {
+  OpCase c;
+  c.name = "concat " + std::to_string(B) + "x" + std::to_string(da) + "+" + std::to_string(db) + (accumulate ? " accumulate" : "");
+  c.inputs = {{{B, da}}, {{B, db}}, {{B, da + db}}};  // a, b, dout
+  c.outputs = {{B, da + db}, {B, da}, {B, db}};       // out, da, db
+  if (accumulate) c.initial_output = [](std::size_t o, std::size_t n) { return Values(n, o == 0 ? 0.0 : 2.0); };
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    ops::concat_features(enc, out[0], in[0], in[1]);
+    ops::split_features(enc, &out[1], &out[2], in[2], accumulate);
+  };
+  c.cpu = [=](const std::vector<Values>& in) {
+    Values out(static_cast<std::size_t>(B) * (da + db)), ga(in[0].size()), gb(in[1].size());
+    const double base = accumulate ? 2.0 : 0.0;
+    for (int r = 0; r < B; ++r) {
+      for (int j = 0; j < da + db; ++j) {
+        const std::size_t i = static_cast<std::size_t>(r * (da + db) + j);
+        if (j < da) {
+          out[i] = in[0][r * da + j];
+          ga[r * da + j] = base + in[2][i];
+        } else {
+          out[i] = in[1][r * db + j - da];
+          gb[r * db + j - da] = base + in[2][i];
+        }
+      }
+    }
+    return std::vector<Values>{out, ga, gb};
+  };
+  c.atol = 0;
+  c.rtol = accumulate ? 1.2e-7 : 0.0;  // one float rounding of the sum, else exact copies
+  return c;
+}
+
+OpCase elementwise_case(int n) {
+  OpCase c;
+  c.name = "fill scale axpy n" + std::to_string(n);
+  c.inputs = {{{n}}};
+  c.outputs = {{n}, {n}, {n}};
+  c.gpu = [](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    ops::fill(enc, out[0], -2.5f);
+    ops::scale(enc, out[1], in[0], 3.0f);
+    ops::fill(enc, out[2], 1.0f);
+    enc.barrier();
+    ops::axpy(enc, out[2], 0.5f, in[0]);
+    ops::scale(enc, out[1], out[1], -1.0f);  // in place, after the barrier above
+  };
+  c.cpu = [](const std::vector<Values>& in) {
+    Values f(in[0].size(), -2.5), s(in[0].size()), a(in[0].size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      s[i] = -static_cast<double>(3.0f * static_cast<float>(in[0][i]));
+      a[i] = 1.0 + 0.5 * in[0][i];
+    }
+    return std::vector<Values>{f, s, a};
+  };
+  c.atol = 1e-7;
+  c.rtol = 1e-7;
+  return c;
+}
+
+std::vector<OpCase> data_cases() {
+  return {gather_case(37, 13, 11, 30, false), gather_case(37, 13, 11, 30, true), gather_case(5, 784, 5, 0, true),
+          gather_case(300, 784, 67, 299, false), one_hot_case(37, 11, 10, 33), one_hot_case(3, 1, 1, 2),
+          concat_case(1, 1, 1, false), concat_case(67, 784, 10, false), concat_case(3, 20, 10, true),
+          elementwise_case(1), elementwise_case(1001)};
+}
+
+INSTANTIATE_TEST_SUITE_P(Data, OpTable, ::testing::ValuesIn(data_cases()), CaseName());
+
+class ImageGrid : public VulkanTest {};
+
+// torchvision's make_grid + save_image, computed by hand for (B, C, H, W) images.
+std::vector<uint32_t> reference_grid(const std::vector<float>& images, int B, int C, int H, int W,
+                                     const ops::GridLayout& layout, bool sigmoid) {
+  const ops::GridSize size = ops::grid_size(static_cast<uint32_t>(B), static_cast<uint32_t>(H), static_cast<uint32_t>(W), layout);
+  std::vector<uint32_t> grid(static_cast<std::size_t>(size.width) * size.height, 0xFF000000u);
+  const int pad = static_cast<int>(layout.padding), nrow = static_cast<int>(layout.nrow);
+  for (int b = 0; b < B; ++b) {
+    const int top = (b / nrow) * (H + pad) + pad, left = (b % nrow) * (W + pad) + pad;
+    for (int y = 0; y < H; ++y) {
+      for (int x = 0; x < W; ++x) {
+        uint32_t pixel = 0xFF000000u;
+        for (int ch = 0; ch < 3; ++ch) {
+          float v = images[((b * C + std::min(ch, C - 1)) * H + y) * W + x];
+          if (sigmoid) v = 1.0f / (1.0f + std::exp(-v));
+          const auto byte = static_cast<uint32_t>(std::clamp(v * 255.0f + 0.5f, 0.0f, 255.0f));
+          pixel |= byte << (8 * ch);
+        }
+        grid[static_cast<std::size_t>(top + y) * size.width + static_cast<std::size_t>(left + x)] = pixel;
+      }
+    }
+  }
+  return grid;
+}
+
+TEST_F(ImageGrid, MatchesTorchvisionLayoutForGreyAndColour) {
+  ops::Kernels kernels(context());
+  TensorStore store(context());
+  struct Shape { int B, C, H, W; uint32_t nrow, pad; bool sigmoid; };
+  for (const Shape s : {Shape{11, 1, 5, 3, 4, 2, true}, Shape{64, 1, 28, 28, 8, 2, true}, Shape{3, 3, 4, 6, 8, 1, false},
+                        Shape{1, 1, 1, 1, 8, 0, false}}) {
+    const ops::GridLayout layout{s.nrow, s.pad};
+    const std::vector<float> images = random_floats(static_cast<std::size_t>(s.B * s.C * s.H * s.W), 3, s.sigmoid ? -6 : -0.2, s.sigmoid ? 6 : 1.2);
+    const ops::Tensor in = store.upload({s.B, s.C, s.H, s.W}, images);
+    const ops::GridSize size = ops::grid_size(static_cast<uint32_t>(s.B), static_cast<uint32_t>(s.H), static_cast<uint32_t>(s.W), layout);
+    const ops::Tensor grid = store.make({int64_t{size.width} * size.height}, ops::DType::u32);
+    run_recorded(context(), kernels, [&](ops::Encoder& enc) { ops::image_grid(enc, grid, in, layout, s.sigmoid); });
+    const auto got = context().download<uint32_t>(*grid.buffer, static_cast<std::size_t>(size.width) * size.height);
+    const auto want = reference_grid(images, s.B, s.C, s.H, s.W, layout, s.sigmoid);
+    std::size_t off_by_more_than_one = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      for (int ch = 0; ch < 4; ++ch) {
+        const int a = static_cast<int>((got[i] >> (8 * ch)) & 0xFF), b = static_cast<int>((want[i] >> (8 * ch)) & 0xFF);
+        off_by_more_than_one += std::abs(a - b) > 1;  // exp() may differ by an ulp: a rounding step
+      }
+    }
+    EXPECT_EQ(off_by_more_than_one, 0u) << "B" << s.B << " C" << s.C;
+  }
+  EXPECT_EQ(ops::grid_size(64, 28, 28, {}).width, 242u);  // torchvision: 8·(28+2)+2
+  EXPECT_EQ(ops::grid_size(64, 28, 28, {}).height, 242u);
+}
+
+}  // namespace
+}  // namespace vkvae::test
