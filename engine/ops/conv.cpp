@@ -1,0 +1,207 @@
+#include "ops/conv.hpp"
+
+#include <algorithm>
+#include <bit>
+
+#include "ops/activation.hpp"
+#include "ops/linear.hpp"
+
+namespace vkvae::ops {
+namespace {
+
+struct Push {
+  uint32_t N, C, H, W, K, P, Q, R, S, stride, pad, chunk;
+};
+
+Push push_of(const ConvGeometry& g, uint32_t chunk = 0) {
+  return {g.N, g.C, g.H, g.W, g.K, g.P, g.Q, g.R, g.S, g.stride, g.pad, chunk};
+}
+
+void expect_4d(const std::string& op, const char* role, const Shape& s) {
+  if (s.rank() != 4) op_error(op, std::string(role) + " must have 4 dimensions, got " + s.str());
+  expect_positive(op, {s[0], s[1], s[2], s[3]});
+}
+
+// Tiles as for GEMM: TM rows per workgroup, TN positions per lane, narrower for small outputs.
+struct Tiles {
+  uint32_t local, tm, tn;
+};
+
+Tiles tiles_for(uint64_t columns, uint32_t rows) {
+  const uint32_t local = columns >= 6 * 64 ? 64 : 32;
+  const uint32_t tn = std::min<uint32_t>(4, std::bit_ceil(static_cast<uint32_t>(std::max<uint64_t>(1, (columns + local - 1) / local))));
+  return {local, rows >= 8 ? 8u : std::bit_ceil(rows), tn};
+}
+
+// y-side ← x-side: Conv2d forward, ConvTranspose2d data gradient.
+void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, const Tensor& large, const Tensor& w,
+                      const Tensor* bias, ActivationSpec act, bool accumulate) {
+  const Tiles t = tiles_for(uint64_t{g.N} * g.P * g.Q, g.K);
+  vk::PipelineDesc desc{"conv_forward", 4, sizeof(Push),
+                        {vk::SpecConstant::u32(0, t.local), vk::SpecConstant::u32(1, t.tm), vk::SpecConstant::u32(2, t.tn),
+                         vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate)}};
+  add_activation_constants(desc, act);
+  enc.dispatch(desc, {large, w, bias != nullptr ? *bias : small, small}, push_of(g),
+               {vk::groups_for(uint64_t{g.N} * g.P * g.Q, uint64_t{t.local} * t.tn), vk::groups_for(g.K, t.tm)});
+}
+
+// x-side ← y-side: Conv2d data gradient, ConvTranspose2d forward.
+void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& large, const Tensor& small,
+                            const Tensor& w, const Tensor* bias, ActivationSpec act, bool accumulate) {
+  const Tiles t = tiles_for(uint64_t{g.N} * g.H * g.W, g.C);
+  vk::PipelineDesc desc{"conv_backward_data", 4, sizeof(Push),
+                        {vk::SpecConstant::u32(0, t.local), vk::SpecConstant::u32(1, t.tm), vk::SpecConstant::u32(2, t.tn),
+                         vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate)}};
+  add_activation_constants(desc, act);
+  enc.dispatch(desc, {small, w, bias != nullptr ? *bias : large, large}, push_of(g),
+               {vk::groups_for(uint64_t{g.N} * g.H * g.W, uint64_t{t.local} * t.tn), vk::groups_for(g.C, t.tm)});
+}
+
+uint32_t splits_for(const ConvGeometry& g) {
+  // About 512 positions per split, at most 64 splits: enough workgroups to fill a GPU without
+  // making the partial sums larger than the work they save.
+  const uint64_t positions = uint64_t{g.N} * g.P * g.Q;
+  return static_cast<uint32_t>(std::clamp<uint64_t>(positions / 512, 1, 64));
+}
+
+// dw (K,C,R,S) from the small side `dy_like` (N,K,P,Q) and the large side `x_like` (N,C,H,W).
+void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeometry& g, const Tensor& dw,
+                              const Tensor& dy_like, const Tensor& x_like, const Tensor* workspace, bool accumulate) {
+  const uint32_t crs = g.C * g.R * g.S;
+  const Tiles t = tiles_for(crs, g.K);
+  const uint32_t splits = splits_for(g);
+  const uint64_t positions = uint64_t{g.N} * g.P * g.Q;
+  const uint32_t chunk = static_cast<uint32_t>((positions + splits - 1) / splits);
+  const vk::Groups groups{vk::groups_for(crs, uint64_t{t.local} * t.tn), vk::groups_for(g.K, t.tm), splits};
+  const auto desc = [&](bool acc) {
+    return vk::PipelineDesc{"conv_backward_weight", 3, sizeof(Push),
+                            {vk::SpecConstant::u32(0, t.local), vk::SpecConstant::u32(1, t.tm),
+                             vk::SpecConstant::u32(2, t.tn), vk::SpecConstant::u32(3, acc)}};
+  };
+  if (splits == 1) {
+    enc.dispatch(desc(accumulate), {dy_like, x_like, dw}, push_of(g, chunk), groups);
+    return;
+  }
+  const uint64_t needed = uint64_t{splits} * g.K * crs;
+  if (workspace == nullptr || static_cast<uint64_t>(workspace->numel()) < needed) {
+    op_error(op, "the weight gradient needs a workspace of " + std::to_string(needed) + " elements");
+  }
+  Tensor partials = *workspace;
+  partials.shape = {static_cast<int64_t>(needed)};
+  enc.dispatch(desc(false), {dy_like, x_like, partials}, push_of(g, chunk), groups);
+  enc.barrier();
+  Tensor flat_dw = dw;  // (K,C,R,S) summed as K·C·R·S values
+  flat_dw.shape = {dw.numel()};
+  sum_outer_inner(enc, flat_dw, partials, splits, g.K * crs, 1, accumulate);
+}
+
+}  // namespace
+
+ConvGeometry conv2d_geometry(const std::string& op, const Shape& x, const Shape& w, const ConvParams& p) {
+  expect_4d(op, "x", x);
+  expect_4d(op, "weight", w);
+  if (w[1] != x[1]) op_error(op, "x " + x.str() + " has " + std::to_string(x[1]) + " channels but weight " + w.str() + " takes " + std::to_string(w[1]));
+  if (p.stride == 0) op_error(op, "stride must be at least 1");
+  if (p.output_padding != 0) op_error(op, "output_padding is for transposed convolutions");
+  const int64_t ph = x[2] + 2 * int64_t{p.padding} - w[2], pw = x[3] + 2 * int64_t{p.padding} - w[3];
+  if (ph < 0 || pw < 0) {
+    op_error(op, "kernel " + std::to_string(w[2]) + "x" + std::to_string(w[3]) + " does not fit input " +
+                     std::to_string(x[2]) + "x" + std::to_string(x[3]) + " with padding " + std::to_string(p.padding));
+  }
+  return {static_cast<uint32_t>(x[0]), static_cast<uint32_t>(x[1]), static_cast<uint32_t>(x[2]), static_cast<uint32_t>(x[3]),
+          static_cast<uint32_t>(w[0]), static_cast<uint32_t>(ph / p.stride + 1), static_cast<uint32_t>(pw / p.stride + 1),
+          static_cast<uint32_t>(w[2]), static_cast<uint32_t>(w[3]), p.stride, p.padding};
+}
+
+ConvGeometry conv_transpose2d_geometry(const std::string& op, const Shape& x, const Shape& w, const ConvParams& p) {
+  expect_4d(op, "x", x);
+  expect_4d(op, "weight", w);
+  if (w[0] != x[1]) op_error(op, "x " + x.str() + " has " + std::to_string(x[1]) + " channels but weight " + w.str() + " takes " + std::to_string(w[0]));
+  if (p.stride == 0) op_error(op, "stride must be at least 1");
+  if (p.output_padding >= p.stride) op_error(op, "output_padding " + std::to_string(p.output_padding) + " must be smaller than the stride " + std::to_string(p.stride));
+  const int64_t ho = (x[2] - 1) * p.stride - 2 * int64_t{p.padding} + w[2] + p.output_padding;
+  const int64_t wo = (x[3] - 1) * p.stride - 2 * int64_t{p.padding} + w[3] + p.output_padding;
+  if (ho < 1 || wo < 1) op_error(op, "padding " + std::to_string(p.padding) + " leaves no output");
+  return {static_cast<uint32_t>(x[0]), static_cast<uint32_t>(w[1]), static_cast<uint32_t>(ho), static_cast<uint32_t>(wo),
+          static_cast<uint32_t>(x[1]), static_cast<uint32_t>(x[2]), static_cast<uint32_t>(x[3]),
+          static_cast<uint32_t>(w[2]), static_cast<uint32_t>(w[3]), p.stride, p.padding};
+}
+
+Shape conv2d_output_shape(const Shape& x, const Shape& w, const ConvParams& p) {
+  const ConvGeometry g = conv2d_geometry("conv2d", x, w, p);
+  return {g.N, g.K, g.P, g.Q};
+}
+
+Shape conv_transpose2d_output_shape(const Shape& x, const Shape& w, const ConvParams& p) {
+  const ConvGeometry g = conv_transpose2d_geometry("conv_transpose2d", x, w, p);
+  return {g.N, g.C, g.H, g.W};
+}
+
+uint64_t conv_workspace_elements(const ConvGeometry& g) {
+  const uint32_t splits = splits_for(g);
+  return splits == 1 ? 0 : uint64_t{splits} * g.K * g.C * g.R * g.S;
+}
+
+void conv2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w, const Tensor* b,
+                    const ConvParams& params, ActivationSpec act) {
+  const std::string op = "conv2d_forward";
+  const ConvGeometry g = conv2d_geometry(op, x.shape, w.shape, params);
+  validate_activation(op, act);
+  expect_shape(op, "x", x, x.shape);
+  expect_shape(op, "weight", w, w.shape);
+  expect_shape(op, "y", y, {g.N, g.K, g.P, g.Q});
+  if (b != nullptr) expect_shape(op, "bias", *b, {g.K});
+  dispatch_forward(enc, g, y, x, w, b, act, false);
+}
+
+void conv2d_backward(Encoder& enc, const ConvGrads& grads, const Tensor& dz, const Tensor& x, const Tensor& w,
+                     const ConvParams& params, const Tensor* workspace) {
+  const std::string op = "conv2d_backward";
+  const ConvGeometry g = conv2d_geometry(op, x.shape, w.shape, params);
+  expect_shape(op, "dz", dz, {g.N, g.K, g.P, g.Q});
+  if (grads.dx != nullptr) {
+    expect_shape(op, "dx", *grads.dx, x.shape);
+    dispatch_backward_data(enc, g, *grads.dx, dz, w, nullptr, {}, grads.accumulate_input);
+  }
+  if (grads.dw != nullptr) {
+    expect_shape(op, "dw", *grads.dw, w.shape);
+    dispatch_backward_weight(enc, op, g, *grads.dw, dz, x, workspace, grads.accumulate_params);
+  }
+  if (grads.db != nullptr) {
+    expect_shape(op, "db", *grads.db, {g.K});
+    sum_outer_inner(enc, *grads.db, dz, g.N, g.K, g.P * g.Q, grads.accumulate_params);
+  }
+}
+
+void conv_transpose2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w, const Tensor* b,
+                              const ConvParams& params, ActivationSpec act) {
+  const std::string op = "conv_transpose2d_forward";
+  const ConvGeometry g = conv_transpose2d_geometry(op, x.shape, w.shape, params);
+  validate_activation(op, act);
+  expect_shape(op, "x", x, x.shape);
+  expect_shape(op, "weight", w, w.shape);
+  expect_shape(op, "y", y, {g.N, g.C, g.H, g.W});
+  if (b != nullptr) expect_shape(op, "bias", *b, {g.C});
+  dispatch_backward_data(enc, g, y, x, w, b, act, false);
+}
+
+void conv_transpose2d_backward(Encoder& enc, const ConvGrads& grads, const Tensor& dz, const Tensor& x,
+                               const Tensor& w, const ConvParams& params, const Tensor* workspace) {
+  const std::string op = "conv_transpose2d_backward";
+  const ConvGeometry g = conv_transpose2d_geometry(op, x.shape, w.shape, params);
+  expect_shape(op, "dz", dz, {g.N, g.C, g.H, g.W});
+  if (grads.dx != nullptr) {
+    expect_shape(op, "dx", *grads.dx, x.shape);
+    dispatch_forward(enc, g, *grads.dx, dz, w, nullptr, {}, grads.accumulate_input);
+  }
+  if (grads.dw != nullptr) {
+    expect_shape(op, "dw", *grads.dw, w.shape);
+    dispatch_backward_weight(enc, op, g, *grads.dw, x, dz, workspace, grads.accumulate_params);
+  }
+  if (grads.db != nullptr) {
+    expect_shape(op, "db", *grads.db, {g.C});
+    sum_outer_inner(enc, *grads.db, dz, g.N, g.C, g.H * g.W, grads.accumulate_params);
+  }
+}
+
+}  // namespace vkvae::ops

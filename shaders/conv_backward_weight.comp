@@ -1,0 +1,70 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// dy (N,K,P,Q), x (N,C,H,W) → dw (K,C,R,S) = Σ_{n,p,q} dy[n,k,p,q]·x[n,c,p·st−pad+r,q·st−pad+s]
+// for the positions of split z: out[z] (K,C·R·S). Conv2d's weight gradient (and, with the roles
+// of x and dy swapped, ConvTranspose2d's). A short output and a long reduction, so the
+// reduction is split over workgroups (z) into partial sums that a fixed-order pass adds up;
+// with a single split the kernel writes dw itself (ACCUMULATE adds).
+//
+// A workgroup owns TM output channels k (dy loads are uniform: k and the position are), each
+// lane TN of the C·R·S weights.
+
+layout(constant_id = 0) const uint LOCAL_SIZE = 64;
+layout(constant_id = 1) const uint TM = 8;
+layout(constant_id = 2) const uint TN = 1;
+layout(constant_id = 3) const bool ACCUMULATE = false;
+layout(local_size_x_id = 0) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer DY_ { float dy[]; };
+layout(std430, set = 0, binding = 1) readonly buffer X_ { float x[]; };
+layout(std430, set = 0, binding = 2) buffer Out_ { float out_[]; };
+
+#include "conv_geometry.glsl"
+
+void main() {
+  const uint PQ = P * Q, HW = H * W, RS = R * S, CRS = C * RS, total = N * PQ;
+  const uint k0 = gl_WorkGroupID.y * TM;
+  const uint crs0 = gl_WorkGroupID.x * (LOCAL_SIZE * TN) + gl_LocalInvocationID.x;
+  uint xoff[TN];
+  int rr[TN], ss[TN];
+  for (uint j = 0; j < TN; ++j) {
+    const uint crs = min(crs0 + j * LOCAL_SIZE, CRS - 1);
+    const uint c = crs / RS, rs = crs - c * RS, r = rs / S;
+    rr[j] = int(r) - int(pad);
+    ss[j] = int(rs - r * S) - int(pad);
+    xoff[j] = c * HW;
+  }
+  uint krow[TM];
+  float acc[TM][TN];
+  for (uint i = 0; i < TM; ++i) {
+    krow[i] = min(k0 + i, K - 1) * PQ;
+    for (uint j = 0; j < TN; ++j) acc[i][j] = 0.0;
+  }
+
+  const uint first = gl_WorkGroupID.z * chunk, last = min(total, first + chunk);
+  for (uint pos = first; pos < last; ++pos) {
+    const uint n = pos / PQ, pq = pos - n * PQ, p = pq / Q, q = pq - p * Q;
+    const int ih0 = int(p * stride), iw0 = int(q * stride);
+    const uint xn = n * C * HW, yn = n * K * PQ + pq;
+    float xv[TN];
+    for (uint j = 0; j < TN; ++j) {
+      const int ih = ih0 + rr[j], iw = iw0 + ss[j];
+      const bool valid = ih >= 0 && ih < int(H) && iw >= 0 && iw < int(W);
+      xv[j] = valid ? x[xn + xoff[j] + uint(ih) * W + uint(iw)] : 0.0;
+    }
+    for (uint i = 0; i < TM; ++i) {
+      const float dv = dy[yn + krow[i]];
+      for (uint j = 0; j < TN; ++j) acc[i][j] = fma(dv, xv[j], acc[i][j]);
+    }
+  }
+
+  const uint base = gl_WorkGroupID.z * K * CRS;
+  for (uint j = 0; j < TN; ++j) {
+    const uint crs = crs0 + j * LOCAL_SIZE;
+    if (crs >= CRS) break;
+    for (uint i = 0; i < TM && k0 + i < K; ++i) {
+      const uint o = base + (k0 + i) * CRS + crs;
+      out_[o] = ACCUMULATE ? out_[o] + acc[i][j] : acc[i][j];
+    }
+  }
+}
