@@ -67,7 +67,8 @@ void main() {
     const uint pos = pos0 + j * LOCAL_SIZE;
     if (pos >= total) break;
     const uint n = pos / HW, hw = pos - n * HW;
-    for (uint i = 0; i < TM && c0 + i < C; ++i) {
+    for (uint i = 0; i < TM; ++i) {
+    if (c0 + i >= C) break;  // constant trip count: unrolled, acc stays in registers
       const uint o = (n * C + c0 + i) * HW + hw;
       dx[o] = gemm_finish(acc[i][j], c0 + i, ACCUMULATE ? dx[o] : 0.0);
     }

@@ -62,7 +62,8 @@ void main() {
   for (uint j = 0; j < TN; ++j) {
     const uint crs = crs0 + j * LOCAL_SIZE;
     if (crs >= CRS) break;
-    for (uint i = 0; i < TM && k0 + i < K; ++i) {
+    for (uint i = 0; i < TM; ++i) {
+    if (k0 + i >= K) break;  // constant trip count: unrolled, acc stays in registers
       const uint o = base + (k0 + i) * CRS + crs;
       out_[o] = ACCUMULATE ? out_[o] + acc[i][j] : acc[i][j];
     }

@@ -65,7 +65,8 @@ void main() {
     const uint pos = pos0 + j * LOCAL_SIZE;
     if (pos >= total) break;
     const uint n = pos / PQ, pq = pos - n * PQ;
-    for (uint i = 0; i < TM && k0 + i < K; ++i) {
+    for (uint i = 0; i < TM; ++i) {
+    if (k0 + i >= K) break;  // constant trip count: unrolled, acc stays in registers
       const uint o = (n * K + k0 + i) * PQ + pq;
       y[o] = gemm_finish(acc[i][j], k0 + i, ACCUMULATE ? y[o] : 0.0);
     }

@@ -46,7 +46,8 @@ void main() {
     }
   }
 
-  for (uint i = 0; i < TM && m0 + i < M; ++i) {
+  for (uint i = 0; i < TM; ++i) {
+    if (m0 + i >= M) break;  // constant trip count: unrolled, acc stays in registers
     for (uint j = 0; j < TN; ++j) {
       const uint n = n0 + j * LOCAL_SIZE;
       if (n >= N) break;
