@@ -3,9 +3,10 @@
 // dy (N,K,P,Q) · w (K,C,R,S) → dx (N,C,H,W) = act(Σ + bias (C)), or dx += … (ACCUMULATE):
 // Conv2d's input gradient, and ConvTranspose2d's forward (weights (Cin,Cout,R,S) read as K=Cin).
 //
-// A workgroup owns TM channels c, each lane TN positions (n,h,w). For each tap (r,s) a lane
-// finds which output p (if any) read it — h + pad − r must be a non-negative multiple of the
-// stride below P·stride — then runs down the K channels of dy.
+// dx[h] gathers dy[p] for every tap r with h + pad − r = p·stride. Positions are split into
+// stride² sub-pixel phases (grid z) by (h + pad) mod stride; within a phase exactly the taps
+// r ≡ phase (mod stride) contribute, for every lane alike, so no lane multiplies by a masked
+// tap. A workgroup owns TM channels c (weight loads are uniform), each lane TN positions.
 
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const uint TM = 8;
@@ -22,17 +23,27 @@ layout(std430, set = 0, binding = 3) buffer DX_ { float dx[]; };
 #include "gemm_epilogue.glsl"
 
 void main() {
-  const uint PQ = P * Q, HW = H * W, total = N * HW;
+  const uint PQ = P * Q, HW = H * W;
+  // This workgroup's phase: rows h with (h + pad) % stride == ph, columns likewise with pw.
+  const uint ph = gl_WorkGroupID.z / stride, pw = gl_WorkGroupID.z % stride;
+  const uint h0 = (ph + stride - pad % stride) % stride, w0 = (pw + stride - pad % stride) % stride;
+  const uint Hc = h0 < H ? (H - h0 + stride - 1) / stride : 0u;
+  const uint Wc = w0 < W ? (W - w0 + stride - 1) / stride : 0u;
+  const uint count = N * Hc * Wc;
+  if (count == 0u) return;  // uniform: the whole phase is empty
+
   const uint c0 = gl_WorkGroupID.y * TM;
   const uint pos0 = gl_WorkGroupID.x * (LOCAL_SIZE * TN) + gl_LocalInvocationID.x;
-  int h_pad[TN], w_pad[TN];
-  uint ybase[TN];
+  int hp[TN], wp[TN];  // h + pad, w + pad
+  uint ybase[TN], xat[TN];
   for (uint j = 0; j < TN; ++j) {
-    const uint pos = min(pos0 + j * LOCAL_SIZE, total - 1);
-    const uint n = pos / HW, hw = pos - n * HW, h = hw / W, ww = hw - h * W;
-    h_pad[j] = int(h + pad);
-    w_pad[j] = int(ww + pad);
+    const uint pos = min(pos0 + j * LOCAL_SIZE, count - 1);
+    const uint n = pos / (Hc * Wc), ij = pos - n * Hc * Wc, i = ij / Wc;
+    const uint h = h0 + i * stride, ww = w0 + (ij - i * Wc) * stride;
+    hp[j] = int(h + pad);
+    wp[j] = int(ww + pad);
     ybase[j] = n * K * PQ;
+    xat[j] = n * C * HW + h * W + ww;
   }
   uint wcol[TM];
   float acc[TM][TN];
@@ -41,15 +52,14 @@ void main() {
     for (uint j = 0; j < TN; ++j) acc[i][j] = 0.0;
   }
 
-  for (uint r = 0; r < R; ++r) {
-    for (uint s = 0; s < S; ++s) {
+  for (uint r = ph; r < R; r += stride) {
+    for (uint s = pw; s < S; s += stride) {
       bool valid[TN];
       uint at[TN];
       for (uint j = 0; j < TN; ++j) {
-        const int ph = h_pad[j] - int(r), pw = w_pad[j] - int(s);
-        const uint p = uint(ph) / stride, q = uint(pw) / stride;
-        valid[j] = ph >= 0 && pw >= 0 && uint(ph) == p * stride && uint(pw) == q * stride && p < P && q < Q;
-        at[j] = valid[j] ? ybase[j] + p * Q + q : 0u;
+        const int p = (hp[j] - int(r)) / int(stride), q = (wp[j] - int(s)) / int(stride);  // exact
+        valid[j] = p >= 0 && q >= 0 && p < int(P) && q < int(Q);
+        at[j] = valid[j] ? ybase[j] + uint(p) * Q + uint(q) : 0u;
       }
       const uint tap = r * S + s;
       for (uint k = 0; k < K; ++k) {
@@ -64,12 +74,10 @@ void main() {
   }
 
   for (uint j = 0; j < TN; ++j) {
-    const uint pos = pos0 + j * LOCAL_SIZE;
-    if (pos >= total) break;
-    const uint n = pos / HW, hw = pos - n * HW;
+    if (pos0 + j * LOCAL_SIZE >= count) break;
     for (uint i = 0; i < TM; ++i) {
-    if (c0 + i >= C) break;  // constant trip count: unrolled, acc stays in registers
-      const uint o = (n * C + c0 + i) * HW + hw;
+      if (c0 + i >= C) break;  // constant trip count: unrolled, acc stays in registers
+      const uint o = xat[j] + (c0 + i) * HW;
       dx[o] = gemm_finish(acc[i][j], c0 + i, ACCUMULATE ? dx[o] : 0.0);
     }
   }

@@ -27,10 +27,13 @@ struct Tiles {
   uint32_t local, tm, tn;
 };
 
+// Tiles keep about 32 accumulators per lane: a layer with few rows (one input or output
+// channel) gets more columns per lane instead.
 Tiles tiles_for(uint64_t columns, uint32_t rows) {
   const uint32_t local = columns >= 6 * 64 ? 64 : 32;
-  const uint32_t tn = std::min<uint32_t>(4, std::bit_ceil(static_cast<uint32_t>(std::max<uint64_t>(1, (columns + local - 1) / local))));
-  return {local, rows >= 8 ? 8u : std::bit_ceil(rows), tn};
+  const uint32_t tm = rows >= 8 ? 8u : std::bit_ceil(rows);
+  const uint32_t wanted = std::bit_ceil(static_cast<uint32_t>(std::max<uint64_t>(1, (columns + local - 1) / local)));
+  return {local, tm, std::min<uint32_t>({wanted, 32 / tm, 16})};
 }
 
 // y-side ← x-side: Conv2d forward, ConvTranspose2d data gradient.
@@ -48,13 +51,15 @@ void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, 
 // x-side ← y-side: Conv2d data gradient, ConvTranspose2d forward.
 void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& large, const Tensor& small,
                             const Tensor& w, const Tensor* bias, ActivationSpec act, bool accumulate) {
-  const Tiles t = tiles_for(uint64_t{g.N} * g.H * g.W, g.C);
+  // One slice of the grid per sub-pixel phase; each phase holds at most ⌈H/s⌉·⌈W/s⌉ positions.
+  const uint64_t per_phase = uint64_t{g.N} * ((g.H + g.stride - 1) / g.stride) * ((g.W + g.stride - 1) / g.stride);
+  const Tiles t = tiles_for(per_phase, g.C);
   vk::PipelineDesc desc{"conv_backward_data", 4, sizeof(Push),
                         {vk::SpecConstant::u32(0, t.local), vk::SpecConstant::u32(1, t.tm), vk::SpecConstant::u32(2, t.tn),
                          vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate)}};
   add_activation_constants(desc, act);
   enc.dispatch(desc, {small, w, bias != nullptr ? *bias : large, large}, push_of(g),
-               {vk::groups_for(uint64_t{g.N} * g.H * g.W, uint64_t{t.local} * t.tn), vk::groups_for(g.C, t.tm)});
+               {vk::groups_for(per_phase, uint64_t{t.local} * t.tn), vk::groups_for(g.C, t.tm), g.stride * g.stride});
 }
 
 uint32_t splits_for(const ConvGeometry& g) {
