@@ -22,7 +22,7 @@ layout(std430, set = 0, binding = 2) buffer Out_ { float out_[]; };
 #include "conv_geometry.glsl"
 
 void main() {
-  const uint PQ = P * Q, HW = H * W, RS = R * S, CRS = C * RS, total = N * PQ;
+  const uint PQ = P * Q, HW = H * W, RS = R * S, CRS = C * RS;
   const uint k0 = gl_WorkGroupID.y * TM;
   const uint crs0 = gl_WorkGroupID.x * (LOCAL_SIZE * TN) + gl_LocalInvocationID.x;
   uint xoff[TN];
@@ -41,20 +41,31 @@ void main() {
     for (uint j = 0; j < TN; ++j) acc[i][j] = 0.0;
   }
 
-  const uint first = gl_WorkGroupID.z * chunk, last = min(total, first + chunk);
-  for (uint pos = first; pos < last; ++pos) {
-    const uint n = pos / PQ, pq = pos - n * PQ, p = pq / Q, q = pq - p * Q;
-    const int ih0 = int(p * stride), iw0 = int(q * stride);
-    const uint xn = n * C * HW, yn = n * K * PQ + pq;
-    float xv[TN];
+  // Split z takes whole output rows (n, p): one division per row, and each lane decides once
+  // per row whether its input row is inside the image; q then runs with increments only.
+  const uint first = gl_WorkGroupID.z * chunk, last = min(N * P, first + chunk);
+  for (uint row = first; row < last; ++row) {
+    const uint n = row / P, p = row - n * P;
+    const int ih0 = int(p * stride);
+    bool row_valid[TN];
+    uint xrow[TN];
     for (uint j = 0; j < TN; ++j) {
-      const int ih = ih0 + rr[j], iw = iw0 + ss[j];
-      const bool valid = ih >= 0 && ih < int(H) && iw >= 0 && iw < int(W);
-      xv[j] = valid ? x[xn + xoff[j] + uint(ih) * W + uint(iw)] : 0.0;
+      const int ih = ih0 + rr[j];
+      row_valid[j] = ih >= 0 && ih < int(H);
+      xrow[j] = row_valid[j] ? n * C * HW + xoff[j] + uint(ih) * W : 0u;
     }
-    for (uint i = 0; i < TM; ++i) {
-      const float dv = dy[yn + krow[i]];
-      for (uint j = 0; j < TN; ++j) acc[i][j] = fma(dv, xv[j], acc[i][j]);
+    const uint yrow = n * K * PQ + p * Q;
+    for (uint q = 0; q < Q; ++q) {
+      const int iw0 = int(q * stride);
+      float xv[TN];
+      for (uint j = 0; j < TN; ++j) {
+        const int iw = iw0 + ss[j];
+        xv[j] = row_valid[j] && iw >= 0 && iw < int(W) ? x[xrow[j] + uint(iw)] : 0.0;
+      }
+      for (uint i = 0; i < TM; ++i) {
+        const float dv = dy[yrow + krow[i] + q];
+        for (uint j = 0; j < TN; ++j) acc[i][j] = fma(dv, xv[j], acc[i][j]);
+      }
     }
   }
 

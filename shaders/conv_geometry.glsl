@@ -7,5 +7,5 @@ layout(push_constant) uniform Geometry {
   uint K, P, Q;
   uint R, S;
   uint stride, pad;
-  uint chunk;  // positions per split (weight gradient only)
+  uint chunk;  // output rows (n, p) per split (weight gradient only)
 };

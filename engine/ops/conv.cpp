@@ -63,10 +63,12 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
 }
 
 uint32_t splits_for(const ConvGeometry& g) {
-  // About 512 positions per split, at most 64 splits: enough workgroups to fill a GPU without
-  // making the partial sums larger than the work they save.
+  // Splits take whole output rows (n, p); about 512 positions per split, at most 64 splits:
+  // enough workgroups to fill a GPU without making the partial sums larger than the work they
+  // save.
   const uint64_t positions = uint64_t{g.N} * g.P * g.Q;
-  return static_cast<uint32_t>(std::clamp<uint64_t>(positions / 512, 1, 64));
+  const uint64_t rows = uint64_t{g.N} * g.P;
+  return static_cast<uint32_t>(std::clamp<uint64_t>(std::min(rows, positions / 512), 1, 64));
 }
 
 // dw (K,C,R,S) from the small side `dy_like` (N,K,P,Q) and the large side `x_like` (N,C,H,W).
@@ -75,8 +77,8 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
   const uint32_t crs = g.C * g.R * g.S;
   const Tiles t = tiles_for(crs, g.K);
   const uint32_t splits = splits_for(g);
-  const uint64_t positions = uint64_t{g.N} * g.P * g.Q;
-  const uint32_t chunk = static_cast<uint32_t>((positions + splits - 1) / splits);
+  const uint64_t rows = uint64_t{g.N} * g.P;
+  const uint32_t chunk = static_cast<uint32_t>((rows + splits - 1) / splits);
   const vk::Groups groups{vk::groups_for(crs, uint64_t{t.local} * t.tn), vk::groups_for(g.K, t.tm), splits};
   const auto desc = [&](bool acc) {
     return vk::PipelineDesc{"conv_backward_weight", 3, sizeof(Push),
