@@ -31,9 +31,9 @@ struct Tiles {
 // channel) gets more columns per lane instead.
 Tiles tiles_for(uint64_t columns, uint32_t rows) {
   const uint32_t local = columns >= 6 * 64 ? 64 : 32;
-  const uint32_t tm = rows >= 8 ? 8u : std::bit_ceil(rows);
+  const uint32_t tm = rows >= 16 ? 16u : std::bit_ceil(rows);
   const uint32_t wanted = std::bit_ceil(static_cast<uint32_t>(std::max<uint64_t>(1, (columns + local - 1) / local)));
-  return {local, tm, std::min<uint32_t>({wanted, 32 / tm, 16})};
+  return {local, tm, std::min<uint32_t>({wanted, std::max<uint32_t>(4, 32 / tm), 16})};
 }
 
 // y-side ← x-side: Conv2d forward, ConvTranspose2d data gradient.
