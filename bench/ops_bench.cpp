@@ -11,6 +11,7 @@
 #include <memory>
 #include <random>
 
+#include "bench_context.hpp"
 #include "ops/conv.hpp"
 #include "ops/data.hpp"
 #include "ops/linear.hpp"
@@ -45,14 +46,7 @@ struct Bench {
 };
 
 Bench& bench() {
-  static std::unique_ptr<Bench> b = [] {
-    vk::ContextOptions options;
-    const char* device = std::getenv("VKVAE_BENCH_DEVICE");
-    options.device = device != nullptr ? device : "";
-    options.device_flag = "VKVAE_BENCH_DEVICE";
-    options.validation = false;
-    return std::make_unique<Bench>(options);
-  }();
+  static std::unique_ptr<Bench> b = std::make_unique<Bench>(vkvae::bench::context_options());
   return *b;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "bench_context.hpp"
 #include "vk/context.hpp"
 #include "vk/timestamps.hpp"
 
@@ -16,14 +17,7 @@ namespace {
 using namespace vkvae::vk;
 
 Context& context() {
-  static std::unique_ptr<Context> context = [] {
-    ContextOptions options;
-    const char* device = std::getenv("VKVAE_BENCH_DEVICE");
-    options.device = device != nullptr ? device : "";
-    options.device_flag = "VKVAE_BENCH_DEVICE";
-    options.validation = false;
-    return std::make_unique<Context>(options);
-  }();
+  static std::unique_ptr<Context> context = std::make_unique<Context>(vkvae::bench::context_options());
   return *context;
 }
 

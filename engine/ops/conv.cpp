@@ -102,6 +102,25 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
   sum_outer_inner(enc, flat_dw, partials, splits, g.K * crs, 1, accumulate);
 }
 
+// The checks both forward entry points make; `y_shape` is (N, channels, height, width).
+void check_forward(const std::string& op, ActivationSpec act, const Tensor& y, const Tensor& x, const Tensor& w,
+                   const Tensor* b, const Shape& y_shape) {
+  validate_activation(op, act);
+  expect_shape(op, "x", x, x.shape);
+  expect_shape(op, "weight", w, w.shape);
+  expect_shape(op, "y", y, y_shape);
+  if (b != nullptr) expect_shape(op, "bias", *b, {y_shape[1]});
+}
+
+// The checks both backward entry points make; `dz_shape` is the forward output's shape.
+void check_backward(const std::string& op, const LayerGrads& grads, const Tensor& dz, const Tensor& x,
+                    const Tensor& w, const Shape& dz_shape) {
+  expect_shape(op, "dz", dz, dz_shape);
+  if (grads.dx != nullptr) expect_shape(op, "dx", *grads.dx, x.shape);
+  if (grads.dw != nullptr) expect_shape(op, "dw", *grads.dw, w.shape);
+  if (grads.db != nullptr) expect_shape(op, "db", *grads.db, {dz_shape[1]});
+}
+
 }  // namespace
 
 ConvGeometry conv2d_geometry(const std::string& op, const Shape& x, const Shape& w, const ConvParams& p) {
@@ -153,29 +172,18 @@ void conv2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor
                     const ConvParams& params, ActivationSpec act) {
   const std::string op = "conv2d_forward";
   const ConvGeometry g = conv2d_geometry(op, x.shape, w.shape, params);
-  validate_activation(op, act);
-  expect_shape(op, "x", x, x.shape);
-  expect_shape(op, "weight", w, w.shape);
-  expect_shape(op, "y", y, {g.N, g.K, g.P, g.Q});
-  if (b != nullptr) expect_shape(op, "bias", *b, {g.K});
+  check_forward(op, act, y, x, w, b, {g.N, g.K, g.P, g.Q});
   dispatch_forward(enc, g, y, x, w, b, act, false);
 }
 
-void conv2d_backward(Encoder& enc, const ConvGrads& grads, const Tensor& dz, const Tensor& x, const Tensor& w,
+void conv2d_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x, const Tensor& w,
                      const ConvParams& params, const Tensor* workspace) {
   const std::string op = "conv2d_backward";
   const ConvGeometry g = conv2d_geometry(op, x.shape, w.shape, params);
-  expect_shape(op, "dz", dz, {g.N, g.K, g.P, g.Q});
-  if (grads.dx != nullptr) {
-    expect_shape(op, "dx", *grads.dx, x.shape);
-    dispatch_backward_data(enc, g, *grads.dx, dz, w, nullptr, {}, grads.accumulate_input);
-  }
-  if (grads.dw != nullptr) {
-    expect_shape(op, "dw", *grads.dw, w.shape);
-    dispatch_backward_weight(enc, op, g, *grads.dw, dz, x, workspace, grads.accumulate_params);
-  }
+  check_backward(op, grads, dz, x, w, {g.N, g.K, g.P, g.Q});
+  if (grads.dx != nullptr) dispatch_backward_data(enc, g, *grads.dx, dz, w, nullptr, {}, grads.accumulate_input);
+  if (grads.dw != nullptr) dispatch_backward_weight(enc, op, g, *grads.dw, dz, x, workspace, grads.accumulate_params);
   if (grads.db != nullptr) {
-    expect_shape(op, "db", *grads.db, {g.K});
     sum_outer_inner(enc, *grads.db, dz, g.N, g.K, g.P * g.Q, grads.accumulate_params);
   }
 }
@@ -184,29 +192,18 @@ void conv_transpose2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, co
                               const ConvParams& params, ActivationSpec act) {
   const std::string op = "conv_transpose2d_forward";
   const ConvGeometry g = conv_transpose2d_geometry(op, x.shape, w.shape, params);
-  validate_activation(op, act);
-  expect_shape(op, "x", x, x.shape);
-  expect_shape(op, "weight", w, w.shape);
-  expect_shape(op, "y", y, {g.N, g.C, g.H, g.W});
-  if (b != nullptr) expect_shape(op, "bias", *b, {g.C});
+  check_forward(op, act, y, x, w, b, {g.N, g.C, g.H, g.W});
   dispatch_backward_data(enc, g, y, x, w, b, act, false);
 }
 
-void conv_transpose2d_backward(Encoder& enc, const ConvGrads& grads, const Tensor& dz, const Tensor& x,
+void conv_transpose2d_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x,
                                const Tensor& w, const ConvParams& params, const Tensor* workspace) {
   const std::string op = "conv_transpose2d_backward";
   const ConvGeometry g = conv_transpose2d_geometry(op, x.shape, w.shape, params);
-  expect_shape(op, "dz", dz, {g.N, g.C, g.H, g.W});
-  if (grads.dx != nullptr) {
-    expect_shape(op, "dx", *grads.dx, x.shape);
-    dispatch_forward(enc, g, *grads.dx, dz, w, nullptr, {}, grads.accumulate_input);
-  }
-  if (grads.dw != nullptr) {
-    expect_shape(op, "dw", *grads.dw, w.shape);
-    dispatch_backward_weight(enc, op, g, *grads.dw, x, dz, workspace, grads.accumulate_params);
-  }
+  check_backward(op, grads, dz, x, w, {g.N, g.C, g.H, g.W});
+  if (grads.dx != nullptr) dispatch_forward(enc, g, *grads.dx, dz, w, nullptr, {}, grads.accumulate_input);
+  if (grads.dw != nullptr) dispatch_backward_weight(enc, op, g, *grads.dw, x, dz, workspace, grads.accumulate_params);
   if (grads.db != nullptr) {
-    expect_shape(op, "db", *grads.db, {g.C});
     sum_outer_inner(enc, *grads.db, dz, g.N, g.C, g.H * g.W, grads.accumulate_params);
   }
 }

@@ -30,23 +30,15 @@ Shape conv_transpose2d_output_shape(const Shape& x, const Shape& w, const ConvPa
 // Elements of scratch memory the backward passes need for the weight gradient's partial sums.
 uint64_t conv_workspace_elements(const ConvGeometry& g);
 
-struct ConvGrads {
-  const Tensor* dx = nullptr;
-  const Tensor* dw = nullptr;
-  const Tensor* db = nullptr;
-  bool accumulate_input = false;
-  bool accumulate_params = false;
-};
-
 void conv2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w, const Tensor* b,
                     const ConvParams& params, ActivationSpec act = {});
 // From dz = ∂L/∂(conv + bias). `workspace` (f32, ≥ conv_workspace_elements) when dw is wanted.
-void conv2d_backward(Encoder& enc, const ConvGrads& grads, const Tensor& dz, const Tensor& x, const Tensor& w,
+void conv2d_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x, const Tensor& w,
                      const ConvParams& params, const Tensor* workspace);
 
 void conv_transpose2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w, const Tensor* b,
                               const ConvParams& params, ActivationSpec act = {});
-void conv_transpose2d_backward(Encoder& enc, const ConvGrads& grads, const Tensor& dz, const Tensor& x,
+void conv_transpose2d_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x,
                                const Tensor& w, const ConvParams& params, const Tensor* workspace);
 
 }  // namespace vkvae::ops

@@ -111,24 +111,23 @@ void fill(Encoder& enc, const Tensor& y, float value) {
                Push{n, std::bit_cast<uint32_t>(value)}, {vk::groups_for(n, kLocal)});
 }
 
-void scale(Encoder& enc, const Tensor& y, const Tensor& x, float alpha) {
-  const uint32_t n = expect_elementwise("scale", y, x);
+namespace {
+
+// y = alpha·x (scale.comp) or y += alpha·x (axpy.comp): same bindings, same push constants.
+void dispatch_scaled(Encoder& enc, const char* shader, const Tensor& y, const Tensor& x, float alpha) {
+  const uint32_t n = expect_elementwise(shader, y, x);
   struct Push {
     uint32_t n;
     float alpha;
   };
-  enc.dispatch({"scale", 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, kItems)}},
+  enc.dispatch({shader, 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, kItems)}},
                {x, y}, Push{n, alpha}, {vk::groups_for(n, kLocal * kItems)});
 }
 
-void axpy(Encoder& enc, const Tensor& y, float alpha, const Tensor& x) {
-  const uint32_t n = expect_elementwise("axpy", y, x);
-  struct Push {
-    uint32_t n;
-    float alpha;
-  };
-  enc.dispatch({"axpy", 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, kItems)}},
-               {x, y}, Push{n, alpha}, {vk::groups_for(n, kLocal * kItems)});
-}
+}  // namespace
+
+void scale(Encoder& enc, const Tensor& y, const Tensor& x, float alpha) { dispatch_scaled(enc, "scale", y, x, alpha); }
+
+void axpy(Encoder& enc, const Tensor& y, float alpha, const Tensor& x) { dispatch_scaled(enc, "axpy", y, x, alpha); }
 
 }  // namespace vkvae::ops

@@ -39,6 +39,11 @@ void expect_shape(const std::string& op, const char* role, const Tensor& t, cons
   }
 }
 
+void expect_all_shaped(const std::string& op, const Shape& shape,
+                       std::initializer_list<std::pair<const char*, const Tensor*>> tensors) {
+  for (const auto& [role, tensor] : tensors) expect_shape(op, role, *tensor, shape);
+}
+
 void expect_positive(const std::string& op, std::initializer_list<int64_t> dims) {
   for (int64_t d : dims) {
     if (d < 1) op_error(op, "every dimension must be at least 1, got " + std::to_string(d));

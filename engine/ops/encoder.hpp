@@ -60,6 +60,21 @@ struct ReducePush {
   uint32_t chunk;  // elements per workgroup
 };
 
+// Where a layer's backward pass writes: any of dx, dw, db may be null. `accumulate_input` adds
+// into dx, `accumulate_params` into dw and db (a tensor used twice, a weight shared by two
+// layers).
+struct LayerGrads {
+  const Tensor* dx = nullptr;
+  const Tensor* dw = nullptr;
+  const Tensor* db = nullptr;
+  bool accumulate_input = false;
+  bool accumulate_params = false;
+};
+
+// Checks that every tensor in `tensors` (role, tensor) has `shape`, naming the op and role.
+void expect_all_shaped(const std::string& op, const Shape& shape,
+                       std::initializer_list<std::pair<const char*, const Tensor*>> tensors);
+
 // Throws a vkvae::Error "<op>: <what>" for a shape or parameter the op cannot take.
 [[noreturn]] void op_error(const std::string& op, const std::string& what);
 // Checks `t` has `shape` (and f32), naming the op and the tensor's role.

@@ -41,7 +41,7 @@ void linear_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor
   gemm(enc, g, op);
 }
 
-void linear_backward(Encoder& enc, const LinearGrads& grads, const Tensor& dz, const Tensor& x,
+void linear_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x,
                      const Tensor& w) {
   const std::string op = "linear_backward";
   const LinearDims d = linear_dims(op, x, w);

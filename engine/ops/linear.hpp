@@ -11,17 +11,8 @@ void linear_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor
 
 // Gradients from dz = ∂L/∂(x·wᵀ + b), i.e. after activation_backward:
 //   dx (B,in) = dz · w,  dw (out,in) = dzᵀ · x,  db (out) = Σ_batch dz.
-// Any of dx, dw, db may be null. `accumulate_input` adds into dx, `accumulate_params` into dw
-// and db (a tensor used twice, a weight shared by two layers). The three products are
-// independent and need no barrier between them.
-struct LinearGrads {
-  const Tensor* dx = nullptr;
-  const Tensor* dw = nullptr;
-  const Tensor* db = nullptr;
-  bool accumulate_input = false;
-  bool accumulate_params = false;
-};
-void linear_backward(Encoder& enc, const LinearGrads& grads, const Tensor& dz, const Tensor& x,
+// The three products are independent and need no barrier between them.
+void linear_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x,
                      const Tensor& w);
 
 // x (A,B,C) → y (B) = Σ over A and C; deterministic. The bias gradient of Linear and Conv2d.

@@ -27,10 +27,7 @@ void reparameterize_forward(Encoder& enc, const Tensor& z, const Tensor& eps, co
                             const Tensor& logvar, const Tensor& rng) {
   const std::string op = "reparameterize_forward";
   expect_positive(op, {mu.numel()});
-  expect_shape(op, "mu", mu, mu.shape);
-  expect_shape(op, "logvar", logvar, mu.shape);
-  expect_shape(op, "eps", eps, mu.shape);
-  expect_shape(op, "z", z, mu.shape);
+  expect_all_shaped(op, mu.shape, {{"mu", &mu}, {"logvar", &logvar}, {"eps", &eps}, {"z", &z}});
   expect_rng(op, rng);
   const uint32_t n = static_cast<uint32_t>(mu.numel());
   enc.dispatch({"reparameterize_forward", 5, sizeof(Push), {vk::SpecConstant::u32(0, kLocal)}},
@@ -43,11 +40,7 @@ void reparameterize_backward(Encoder& enc, const Tensor& dmu, const Tensor& dlog
                              bool accumulate) {
   const std::string op = "reparameterize_backward";
   expect_positive(op, {dz.numel()});
-  expect_shape(op, "dz", dz, dz.shape);
-  expect_shape(op, "eps", eps, dz.shape);
-  expect_shape(op, "logvar", logvar, dz.shape);
-  expect_shape(op, "dmu", dmu, dz.shape);
-  expect_shape(op, "dlogvar", dlogvar, dz.shape);
+  expect_all_shaped(op, dz.shape, {{"dz", &dz}, {"eps", &eps}, {"logvar", &logvar}, {"dmu", &dmu}, {"dlogvar", &dlogvar}});
   const uint32_t n = static_cast<uint32_t>(dz.numel());
   enc.dispatch({"reparameterize_backward", 5, 4, {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, accumulate)}},
                {dz, eps, logvar, dmu, dlogvar}, n, {vk::groups_for(n, kLocal)});

@@ -75,7 +75,7 @@ OpCase backward_case(const ConvShape& s, bool transposed, bool accumulate = fals
   const auto start = [](std::size_t o, std::size_t n) { return o < 3 ? widen(random_floats(n, 40 + static_cast<uint32_t>(o))) : Values(n, 0.0); };
   if (accumulate) c.initial_output = start;
   c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
-    const ops::ConvGrads grads{&out[0], &out[1], &out[2], accumulate, accumulate};
+    const ops::LayerGrads grads{&out[0], &out[1], &out[2], accumulate, accumulate};
     if (transposed) {
       ops::conv_transpose2d_backward(enc, grads, in[0], in[1], in[2], params, &out[3]);
     } else {
