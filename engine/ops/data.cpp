@@ -86,17 +86,22 @@ void concat_features(Encoder& enc, const Tensor& out, const Tensor& a, const Ten
                {vk::groups_for(uint64_t{d.rows} * (d.cols + d.n), kLocal)});
 }
 
-void split_features(Encoder& enc, const Tensor* da, const Tensor* db, const Tensor& dout, bool accumulate) {
-  const std::string op = "split_features";
-  if (da == nullptr && db == nullptr) return;
-  if (da == nullptr || db == nullptr) {
-    // A missing side still needs a binding of the right shape; the shader only writes there.
-    op_error(op, "give both gradients (a side nobody needs can go to a scratch tensor)");
+void slice_columns(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t first, bool accumulate) {
+  const std::string op = "slice_columns";
+  if (x.shape.rank() != 2 || y.shape.rank() != 2) op_error(op, "x and y must be (batch, features)");
+  expect_positive(op, {x.shape[0], x.shape[1], y.shape[1]});
+  if (y.shape[0] != x.shape[0] || first + y.shape[1] > x.shape[1]) {
+    op_error(op, "columns [" + std::to_string(first) + ", +" + std::to_string(y.shape[1]) + ") of x " + x.shape.str() +
+                     " do not fit y " + y.shape.str());
   }
-  const GatherPush d = concat_dims(op, dout, *da, *db);
-  enc.dispatch({"concat_features", 3, sizeof(GatherPush),
-                {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, true), vk::SpecConstant::u32(2, accumulate)}},
-               {*da, *db, dout}, d, {vk::groups_for(uint64_t{d.rows} * (d.cols + d.n), kLocal)});
+  expect_shape(op, "x", x, x.shape);
+  expect_shape(op, "y", y, y.shape);
+  struct Push {
+    uint32_t rows, D, first, W;
+  };
+  const Push push{static_cast<uint32_t>(x.shape[0]), static_cast<uint32_t>(x.shape[1]), first, static_cast<uint32_t>(y.shape[1])};
+  enc.dispatch({"slice_columns", 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, accumulate)}},
+               {x, y}, push, {vk::groups_for(uint64_t{push.rows} * push.W, kLocal)});
 }
 
 void fill(Encoder& enc, const Tensor& y, float value) {

@@ -15,11 +15,11 @@ void gather_images(Encoder& enc, const Tensor& x, const Tensor& images, const Te
 void gather_one_hot(Encoder& enc, const Tensor& y, const Tensor& labels, const Tensor& order,
                     const Tensor& cursor);
 
-// a (B, Da), b (B, Db) → out (B, Da + Db)
+// a (B, Da), b (B, Db) → out (B, Da + Db); the backward is slice_columns, once per side.
 void concat_features(Encoder& enc, const Tensor& out, const Tensor& a, const Tensor& b);
-// The backward: dout (B, Da + Db) → da, db (either may be null); accumulate adds.
-void split_features(Encoder& enc, const Tensor* da, const Tensor* db, const Tensor& dout,
-                    bool accumulate = false);
+
+// x (B, D) → y (B, W) = columns [first, first + W) of x (or y += … with accumulate).
+void slice_columns(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t first, bool accumulate = false);
 
 void fill(Encoder& enc, const Tensor& y, float value);
 // y = alpha·x; x may be y itself (in-place scaling).

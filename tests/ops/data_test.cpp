@@ -83,7 +83,8 @@ OpCase concat_case(int B, int da, int db, bool accumulate) {
   if (accumulate) c.initial_output = [](std::size_t o, std::size_t n) { return Values(n, o == 0 ? 0.0 : 2.0); };
   c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
     ops::concat_features(enc, out[0], in[0], in[1]);
-    ops::split_features(enc, &out[1], &out[2], in[2], accumulate);
+    ops::slice_columns(enc, out[1], in[2], 0, accumulate);
+    ops::slice_columns(enc, out[2], in[2], static_cast<uint32_t>(da), accumulate);
   };
   c.cpu = [=](const std::vector<Values>& in) {
     Values out(static_cast<std::size_t>(B) * (da + db)), ga(in[0].size()), gb(in[1].size());

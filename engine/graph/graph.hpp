@@ -1,0 +1,141 @@
+// The graph IR: symbolic tensors and the op nodes that produce them. Models are built by calling
+// layer functions (engine/nn) that add nodes; autodiff adds the backward nodes; a Program plans
+// memory and records it. The graph knows ops only through the Op interface below.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ops/encoder.hpp"
+
+namespace vkvae::graph {
+
+enum class Role : uint8_t {
+  input,       // written from outside each step (a batch, labels): its own buffer
+  parameter,   // in the parameter arena
+  gradient,    // a parameter's gradient: in the gradient arena, same layout as the parameters
+  activation,  // lives within one run of the program: planned, shares bytes when it can
+  state,       // persistent device state (RNG, counters, loss weights): its own buffer
+};
+
+const char* role_name(Role role);
+
+struct TensorId {
+  uint32_t index = UINT32_MAX;
+  bool valid() const { return index != UINT32_MAX; }
+  bool operator==(const TensorId&) const = default;
+};
+
+struct TensorInfo {
+  std::string name;
+  ops::Shape shape;
+  ops::DType dtype = ops::DType::f32;
+  Role role = Role::activation;
+  TensorId view_of;      // valid for a reshaped view of another tensor's bytes
+  TensorId gradient_of;  // for Role::gradient: the parameter it belongs to
+};
+
+class Backward;
+
+// What an op sees when it is recorded: its tensors bound to device memory.
+struct Bound {
+  std::vector<ops::Tensor> inputs, outputs;
+  bool accumulate = false;              // add into the outputs instead of overwriting them
+  const ops::Tensor* workspace = nullptr;
+};
+
+// The interface every op offers the graph: shape rule, recording, gradient rule.
+class Op {
+ public:
+  virtual ~Op() = default;
+  virtual std::string name() const = 0;
+  // The outputs' shapes, types and names from the inputs'; throws vkvae::Error naming the op.
+  virtual std::vector<TensorInfo> infer(const std::vector<const TensorInfo*>& inputs) const = 0;
+  virtual void record(ops::Encoder& enc, const Bound& bound) const = 0;
+  // Adds the nodes that carry the outputs' gradients to the inputs'. The default refuses.
+  virtual void backward(Backward& b) const;
+  // Whether record() honours Bound::accumulate (autodiff adds several contributions into one
+  // gradient through it).
+  virtual bool can_accumulate() const { return false; }
+  // Scratch elements (f32) record() needs.
+  virtual uint64_t workspace_elements(const std::vector<const TensorInfo*>&) const { return 0; }
+  // A loss term of the objective: its backward starts the gradient flow (seeded with 1).
+  virtual bool is_objective() const { return false; }
+};
+
+struct Node {
+  std::shared_ptr<const Op> op;
+  std::vector<TensorId> inputs, outputs;
+  bool accumulate = false;
+  bool backward = false;  // added by autodiff
+};
+
+class Graph {
+ public:
+  TensorId input(const std::string& name, const ops::Shape& shape, ops::DType dtype = ops::DType::f32);
+  TensorId parameter(const std::string& name, const ops::Shape& shape);
+  TensorId state(const std::string& name, const ops::Shape& shape, ops::DType dtype = ops::DType::f32);
+  // A tensor of `role` with no producer yet (autodiff's gradients, an accumulation target);
+  // `gradient_of` names the parameter of a Role::gradient tensor.
+  TensorId tensor(const std::string& name, const ops::Shape& shape, Role role, ops::DType dtype = ops::DType::f32,
+                  TensorId gradient_of = {});
+  // The same bytes seen with another shape of as many elements.
+  TensorId view(TensorId base, const ops::Shape& shape, const std::string& name = "");
+
+  // Adds a node; returns its outputs (named after `names` where given).
+  std::vector<TensorId> apply(std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs,
+                              const std::vector<std::string>& names = {});
+  TensorId apply1(std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs, const std::string& name = "",
+                  bool backward = false);
+  // Adds a node writing (or adding, with `accumulate`) into an existing tensor.
+  void apply_into(std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs, TensorId output,
+                  bool accumulate, bool backward = false);
+
+  const TensorInfo& info(TensorId id) const { return tensors_.at(id.index); }
+  std::size_t tensor_count() const { return tensors_.size(); }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  // The tensor whose bytes `id` uses (itself unless it is a view).
+  TensorId storage(TensorId id) const;
+
+  // One node a line: index, op, inputs → outputs with shapes and bytes.
+  std::string to_string() const;
+
+ private:
+  TensorId add_tensor(TensorInfo info);
+  std::vector<const TensorInfo*> infos(const std::vector<TensorId>& ids) const;
+
+  std::vector<TensorInfo> tensors_;
+  std::vector<Node> nodes_;
+};
+
+// What an Op's backward() works with: the node being differentiated and a way to add
+// gradient contributions for its inputs.
+class Backward {
+ public:
+  Backward(Graph& graph, const Node& node, std::vector<TensorId> output_grads, std::vector<bool> input_wanted);
+
+  Graph& graph() { return graph_; }
+  TensorId input(std::size_t i) const { return node_.inputs.at(i); }
+  TensorId output(std::size_t i) const { return node_.outputs.at(i); }
+  // ∂objective/∂output i, or an invalid id when no gradient reaches that output. For an
+  // objective op the seed is implicit (1) and no output gradient is needed.
+  TensorId output_grad(std::size_t i) const { return output_grads_.at(i); }
+  bool wants(std::size_t input) const { return input_wanted_.at(input); }
+  // A new activation for an intermediate gradient (dz = dy·act'(y), say).
+  TensorId temporary(const std::string& name, const ops::Shape& shape);
+  // Adds op(inputs) as a contribution to ∂/∂input i: the first writes the gradient, later ones
+  // add to it (the op must honour accumulation when a tensor feeds several consumers).
+  void contribute(std::size_t input, std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs);
+
+  // The gradient tensors made so far, by forward tensor index (invalid where none).
+  std::vector<TensorId>* gradients = nullptr;
+
+ private:
+  Graph& graph_;
+  const Node node_;  // a copy: adding nodes may move the graph's node list
+  std::vector<TensorId> output_grads_;
+  std::vector<bool> input_wanted_;
+};
+
+}  // namespace vkvae::graph

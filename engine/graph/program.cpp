@@ -1,0 +1,171 @@
+#include "graph/program.hpp"
+
+#include <algorithm>
+
+#include "util/error.hpp"
+
+namespace vkvae::graph {
+namespace {
+
+enum Arena { kParameters = 0, kGradients = 1, kIo = 2, kActivations = 3 };
+
+uint64_t bytes_of(const TensorInfo& t) {
+  return (static_cast<uint64_t>(t.shape.numel()) * ops::dtype_bytes(t.dtype) + 3) / 4 * 4;
+}
+
+uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+// Arenas never share bytes: give each a disjoint stretch of one address space for the hazard
+// analysis.
+constexpr uint64_t kArenaStride = uint64_t{1} << 48;
+
+}  // namespace
+
+Program::Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph, const std::vector<TensorId>& outputs)
+    : context_(context), kernels_(kernels), graph_(graph) {
+  // Offsets are multiples of 256: the largest minStorageBufferOffsetAlignment vendors report,
+  // and a multiple of 16 for the vec4 kernels.
+  const uint64_t alignment = std::max<uint64_t>(256, context.info().min_storage_buffer_offset_alignment);
+  const std::size_t tensor_count = graph.tensor_count();
+  placement_.resize(tensor_count);
+
+  // Parameters, and gradients at the same offsets in their own arena.
+  uint64_t params = 0, io = 0;
+  for (uint32_t t = 0; t < tensor_count; ++t) {
+    const TensorInfo& info = graph.info({t});
+    if (info.view_of.valid()) continue;
+    if (info.role == Role::parameter) {
+      placement_[t] = {kParameters, params};
+      params = align_up(params + bytes_of(info), alignment);
+    } else if (info.role == Role::input || info.role == Role::state) {
+      placement_[t] = {kIo, io};
+      io = align_up(io + bytes_of(info), alignment);
+    }
+  }
+  for (uint32_t t = 0; t < tensor_count; ++t) {
+    const TensorInfo& info = graph.info({t});
+    if (info.view_of.valid() || info.role != Role::gradient) continue;
+    if (!info.gradient_of.valid()) throw Error("gradient '" + info.name + "' names no parameter");
+    placement_[t] = {kGradients, placement_[info.gradient_of.index].offset};
+  }
+
+  // Activations and workspaces: plan them over the nodes in program order.
+  const std::vector<Node>& nodes = graph.nodes();
+  std::vector<Step> steps(nodes.size());
+  std::vector<uint64_t> plan_bytes(tensor_count, 0);
+  workspace_.resize(nodes.size());
+  workspace_elements_.resize(nodes.size(), 0);
+  for (uint32_t n = 0; n < nodes.size(); ++n) {
+    const Node& node = nodes[n];
+    for (TensorId in : node.inputs) steps[n].reads.push_back(graph.storage(in).index);
+    for (TensorId out : node.outputs) {
+      steps[n].writes.push_back(graph.storage(out).index);
+      if (node.accumulate) steps[n].reads.push_back(graph.storage(out).index);
+    }
+    std::vector<const TensorInfo*> inputs;
+    for (TensorId in : node.inputs) inputs.push_back(&graph.info(in));
+    workspace_elements_[n] = node.op->workspace_elements(inputs);
+    if (workspace_elements_[n] > 0) {
+      steps[n].writes.push_back(static_cast<TensorIndex>(plan_bytes.size()));
+      plan_bytes.push_back(workspace_elements_[n] * 4);
+    }
+  }
+  for (uint32_t t = 0; t < tensor_count; ++t) {
+    const TensorInfo& info = graph.info({t});
+    if (!info.view_of.valid() && info.role == Role::activation) plan_bytes[t] = bytes_of(info);
+  }
+  // The host reads the outputs after the last node: a final step that reads them keeps them live.
+  std::vector<Step> with_readout = steps;
+  with_readout.emplace_back();
+  for (TensorId out : outputs) with_readout.back().reads.push_back(graph.storage(out).index);
+  const std::vector<Interval> live = liveness(with_readout, plan_bytes.size());
+  const MemoryPlan plan = plan_memory(plan_bytes, live, alignment);
+  for (uint32_t t = 0; t < tensor_count; ++t) {
+    if (plan_bytes[t] > 0 && live[t].used()) placement_[t] = {kActivations, plan.ranges[t].offset};
+  }
+  for (uint32_t n = 0, w = static_cast<uint32_t>(tensor_count); n < nodes.size(); ++n) {
+    if (workspace_elements_[n] > 0) workspace_[n] = {kActivations, plan.ranges[w++].offset};
+  }
+
+  // Every tensor a node touches must have a home by now.
+  for (const Node& node : nodes) {
+    for (const auto* list : {&node.inputs, &node.outputs}) {
+      for (TensorId id : *list) {
+        if (placement_[graph.storage(id).index].arena < 0) {
+          throw Error("tensor '" + graph.info(id).name + "' (" + role_name(graph.info(id).role) +
+                      ") is used but nothing gives it memory");
+        }
+      }
+    }
+  }
+
+  // Hazards on one address space across the arenas.
+  std::vector<Range> ranges(plan_bytes.size());
+  for (uint32_t t = 0; t < plan_bytes.size(); ++t) {
+    if (t < tensor_count) {
+      const Placement& p = placement_[t];
+      if (p.arena >= 0 && !graph.info({t}).view_of.valid()) ranges[t] = {p.arena * kArenaStride + p.offset, bytes_of(graph.info({t}))};
+    } else {
+      ranges[t] = {kActivations * kArenaStride + plan.ranges[t].offset, plan_bytes[t]};
+    }
+  }
+  schedule_ = schedule_steps(steps, ranges);
+
+  const auto make = [&](uint64_t bytes) { return std::make_unique<vk::Buffer>(context.buffer(std::max<uint64_t>(bytes, 256))); };
+  buffers_.push_back(make(params));
+  buffers_.push_back(make(params));
+  buffers_.push_back(make(io));
+  buffers_.push_back(make(plan.total));
+
+  stats_.nodes = static_cast<uint32_t>(nodes.size());
+  stats_.barriers = static_cast<uint32_t>(schedule_.barrier_before.size()) + 2;
+  stats_.parameter_bytes = params;
+  stats_.activation_bytes = plan.total;
+  stats_.naive_activation_bytes = plan.naive;
+}
+
+ops::Tensor Program::tensor(TensorId id) const {
+  const TensorInfo& info = graph_.info(id);
+  const Placement& p = placement_.at(graph_.storage(id).index);
+  if (p.arena < 0) throw Error("tensor '" + info.name + "' is not used by the program");
+  return {buffers_[static_cast<std::size_t>(p.arena)].get(), p.offset, info.shape, info.dtype};
+}
+
+ops::Tensor Program::parameter_arena() const {
+  return {buffers_[kParameters].get(), 0, {static_cast<int64_t>(std::max<uint64_t>(stats_.parameter_bytes, 4) / 4)}};
+}
+
+ops::Tensor Program::gradient_arena() const {
+  return {buffers_[kGradients].get(), 0, {static_cast<int64_t>(std::max<uint64_t>(stats_.parameter_bytes, 4) / 4)}};
+}
+
+void Program::record(vk::CommandBuffer& commands) {
+  const uint32_t before = commands.dispatches();
+  // Order after whatever earlier submissions and host or transfer writes did to these buffers.
+  commands.barrier(vk::kComputeWrite | vk::kTransferWrite | vk::kHostWrite, vk::kComputeRead | vk::kComputeWrite);
+  ops::Encoder enc(kernels_, commands);
+  std::size_t next_barrier = 0;
+  const std::vector<Node>& nodes = graph_.nodes();
+  for (uint32_t position = 0; position < schedule_.order.size(); ++position) {
+    if (next_barrier < schedule_.barrier_before.size() && schedule_.barrier_before[next_barrier] == position) {
+      enc.barrier();
+      ++next_barrier;
+    }
+    const uint32_t n = schedule_.order[position];
+    const Node& node = nodes[n];
+    Bound bound;
+    for (TensorId in : node.inputs) bound.inputs.push_back(tensor(in));
+    for (TensorId out : node.outputs) bound.outputs.push_back(tensor(out));
+    bound.accumulate = node.accumulate;
+    ops::Tensor workspace;
+    if (workspace_elements_[n] > 0) {
+      workspace = {buffers_[kActivations].get(), workspace_[n].offset, {static_cast<int64_t>(workspace_elements_[n])}};
+      bound.workspace = &workspace;
+    }
+    node.op->record(enc, bound);
+  }
+  commands.barrier(vk::kComputeWrite, vk::kHostRead | vk::kTransferRead | vk::kComputeRead);
+  stats_.dispatches = commands.dispatches() - before;
+}
+
+}  // namespace vkvae::graph

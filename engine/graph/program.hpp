@@ -1,0 +1,62 @@
+// A graph compiled for a device: parameters and their gradients in two flat arenas of the same
+// layout (so the optimizer is one dispatch over each), inputs and state in their own buffer,
+// activations in one planned arena whose bytes are shared by tensors that are never live
+// together, and the nodes grouped into levels between barriers. record() writes the whole
+// program into a command buffer, which can be replayed.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "graph/graph.hpp"
+#include "graph/plan.hpp"
+
+namespace vkvae::graph {
+
+struct ProgramStats {
+  uint32_t nodes = 0;
+  uint32_t barriers = 0;         // between levels, plus one at each end of the program
+  uint32_t dispatches = 0;       // counted by the last record()
+  uint64_t parameter_bytes = 0;  // the parameter arena (the gradient arena is the same size)
+  uint64_t activation_bytes = 0; // the planned activation arena
+  uint64_t naive_activation_bytes = 0;  // what the activations would take without sharing
+};
+
+class Program {
+ public:
+  // Plans and allocates memory for every node of `graph`. `outputs` are activations the host
+  // reads after a run (losses, samples): they stay live to the end instead of sharing their
+  // bytes once no node reads them. The graph must outlive the program.
+  Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph, const std::vector<TensorId>& outputs = {});
+
+  // Records the program: a barrier that orders it after earlier submissions, the levels with
+  // barriers between them, and a barrier that makes its writes visible to the host.
+  void record(vk::CommandBuffer& commands);
+
+  // The device tensor of a graph tensor.
+  ops::Tensor tensor(TensorId id) const;
+  // All parameters (or gradients) as one flat f32 tensor, for the optimizer and checkpoints.
+  ops::Tensor parameter_arena() const;
+  ops::Tensor gradient_arena() const;
+
+  const ProgramStats& stats() const { return stats_; }
+  const Schedule& schedule() const { return schedule_; }
+
+ private:
+  struct Placement {
+    int arena = -1;  // index into buffers_
+    uint64_t offset = 0;
+  };
+
+  vk::Context& context_;
+  ops::Kernels& kernels_;
+  const Graph& graph_;
+  std::vector<std::unique_ptr<vk::Buffer>> buffers_;  // parameters, gradients, io, activations
+  std::vector<Placement> placement_;                  // per tensor
+  std::vector<Placement> workspace_;                  // per node (arena -1: none)
+  std::vector<uint64_t> workspace_elements_;
+  Schedule schedule_;
+  ProgramStats stats_;
+};
+
+}  // namespace vkvae::graph

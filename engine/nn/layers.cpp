@@ -1,0 +1,359 @@
+#include "nn/layers.hpp"
+
+#include "ops/activation.hpp"
+#include "ops/data.hpp"
+#include "ops/linear.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::nn {
+namespace {
+
+using graph::Backward;
+using graph::Bound;
+using graph::Op;
+using graph::TensorInfo;
+using Infos = std::vector<const TensorInfo*>;
+
+TensorInfo f32(const ops::Shape& shape) { return {"", shape, ops::DType::f32, graph::Role::activation, {}, {}}; }
+
+void expect_inputs(const std::string& op, const Infos& in, std::size_t count) {
+  if (in.size() != count) throw Error(op + ": takes " + std::to_string(count) + " inputs, got " + std::to_string(in.size()));
+  for (const TensorInfo* t : in) {
+    if (t->dtype != ops::DType::f32) throw Error(op + ": '" + t->name + "' must be f32");
+  }
+}
+
+// ---- activations ---------------------------------------------------------------------------
+
+// (dy, y) → dx = dy·act'(y)
+class ActivationGrad final : public Op {
+ public:
+  explicit ActivationGrad(ops::ActivationSpec act) : act_(act) {}
+  std::string name() const override { return "activation_grad " + ops::activation_name(act_); }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 2);
+    if (!(in[0]->shape == in[1]->shape)) throw Error(name() + ": dy and y differ in shape");
+    return {f32(in[1]->shape)};
+  }
+  bool can_accumulate() const override { return true; }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::activation_backward(enc, b.outputs[0], b.inputs[0], b.inputs[1], act_, b.accumulate);
+  }
+
+ private:
+  ops::ActivationSpec act_;
+};
+
+// The gradient w.r.t. a fused producer's pre-activation: dy itself without an activation.
+TensorId pre_activation_grad(Backward& b, ops::ActivationSpec act) {
+  if (act.kind == ops::Activation::none) return b.output_grad(0);
+  return b.graph().apply1(std::make_shared<ActivationGrad>(act), {b.output_grad(0), b.output(0)},
+                          "d" + b.graph().info(b.output(0)).name + "_pre", /*backward=*/true);
+}
+
+class ActivationOp final : public Op {
+ public:
+  explicit ActivationOp(ops::ActivationSpec act) : act_(act) {}
+  std::string name() const override { return ops::activation_name(act_); }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 1);
+    return {f32(in[0]->shape)};
+  }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::activation_forward(enc, b.outputs[0], b.inputs[0], act_);
+  }
+  void backward(Backward& b) const override {
+    b.contribute(0, std::make_shared<ActivationGrad>(act_), {b.output_grad(0), b.output(0)});
+  }
+
+ private:
+  ops::ActivationSpec act_;
+};
+
+// ---- bias gradient: Σ over everything but the channel axis (axis 1) --------------------------
+
+class BiasGrad final : public Op {
+ public:
+  std::string name() const override { return "bias_grad"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 1);
+    return {f32({in[0]->shape[1]})};
+  }
+  bool can_accumulate() const override { return true; }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    const ops::Shape& s = b.inputs[0].shape;
+    const auto inner = static_cast<uint32_t>(s.numel() / (s[0] * s[1]));
+    ops::sum_outer_inner(enc, b.outputs[0], b.inputs[0], static_cast<uint32_t>(s[0]), static_cast<uint32_t>(s[1]),
+                         inner, b.accumulate);
+  }
+};
+
+// ---- Linear ----------------------------------------------------------------------------------
+
+// (dz (B,out), w (out,in)) → dx (B,in)
+class LinearInputGrad final : public Op {
+ public:
+  std::string name() const override { return "linear_input_grad"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 2);
+    return {f32({in[0]->shape[0], in[1]->shape[1]})};
+  }
+  bool can_accumulate() const override { return true; }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    const ops::Tensor& dz = b.inputs[0];
+    ops::Tensor x_shape_only = b.outputs[0];  // linear_backward reads only x's shape for dx
+    ops::linear_backward(enc, {&b.outputs[0], nullptr, nullptr, b.accumulate, false}, dz, x_shape_only, b.inputs[1]);
+  }
+};
+
+// (dz (B,out), x (B,in)) → dw (out,in)
+class LinearWeightGrad final : public Op {
+ public:
+  std::string name() const override { return "linear_weight_grad"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 2);
+    return {f32({in[0]->shape[1], in[1]->shape[1]})};
+  }
+  bool can_accumulate() const override { return true; }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::Tensor w_shape_only = b.outputs[0];  // linear_backward reads only w's shape for dw
+    ops::linear_backward(enc, {nullptr, &b.outputs[0], nullptr, false, b.accumulate}, b.inputs[0], b.inputs[1], w_shape_only);
+  }
+};
+
+class LinearOp final : public Op {
+ public:
+  LinearOp(ops::ActivationSpec act, bool bias) : act_(act), bias_(bias) {}
+  std::string name() const override { return "linear " + ops::activation_name(act_); }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, bias_ ? 3 : 2);
+    const ops::Shape &x = in[0]->shape, &w = in[1]->shape;
+    if (x.rank() != 2 || w.rank() != 2 || x[1] != w[1]) {
+      throw Error(name() + ": x " + x.str() + " and weight " + w.str() + " do not fit (x is (batch, in), weight (out, in))");
+    }
+    if (bias_ && !(in[2]->shape == ops::Shape{w[0]})) throw Error(name() + ": bias " + in[2]->shape.str() + " must be (" + std::to_string(w[0]) + ")");
+    return {f32({x[0], w[0]})};
+  }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::linear_forward(enc, b.outputs[0], b.inputs[0], b.inputs[1], bias_ ? &b.inputs[2] : nullptr, act_);
+  }
+  void backward(Backward& b) const override {
+    const TensorId dz = pre_activation_grad(b, act_);
+    b.contribute(0, std::make_shared<LinearInputGrad>(), {dz, b.input(1)});
+    b.contribute(1, std::make_shared<LinearWeightGrad>(), {dz, b.input(0)});
+    if (bias_) b.contribute(2, std::make_shared<BiasGrad>(), {dz});
+  }
+
+ private:
+  ops::ActivationSpec act_;
+  bool bias_;
+};
+
+// ---- Conv2d and ConvTranspose2d ---------------------------------------------------------------
+
+ops::ConvGeometry geometry(const std::string& op, bool transposed, const ops::Shape& x, const ops::Shape& w,
+                           const ops::ConvParams& p) {
+  return transposed ? ops::conv_transpose2d_geometry(op, x, w, p) : ops::conv2d_geometry(op, x, w, p);
+}
+
+// (dz, w) → dx, the shape of the forward input given by `x_shape`.
+class ConvInputGrad final : public Op {
+ public:
+  ConvInputGrad(ops::ConvParams p, bool transposed, ops::Shape x_shape) : p_(p), transposed_(transposed), x_(x_shape) {}
+  std::string name() const override { return transposed_ ? "conv_transpose2d_input_grad" : "conv2d_input_grad"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 2);
+    return {f32(x_)};
+  }
+  bool can_accumulate() const override { return true; }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    const ops::Tensor& x = b.outputs[0];  // only its shape is read
+    const ops::LayerGrads grads{&b.outputs[0], nullptr, nullptr, b.accumulate, false};
+    if (transposed_) ops::conv_transpose2d_backward(enc, grads, b.inputs[0], x, b.inputs[1], p_, nullptr);
+    else ops::conv2d_backward(enc, grads, b.inputs[0], x, b.inputs[1], p_, nullptr);
+  }
+
+ private:
+  ops::ConvParams p_;
+  bool transposed_;
+  ops::Shape x_;
+};
+
+// (dz, x) → dw, the weight shape given by `w_shape`.
+class ConvWeightGrad final : public Op {
+ public:
+  ConvWeightGrad(ops::ConvParams p, bool transposed, ops::Shape w_shape) : p_(p), transposed_(transposed), w_(w_shape) {}
+  std::string name() const override { return transposed_ ? "conv_transpose2d_weight_grad" : "conv2d_weight_grad"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 2);
+    return {f32(w_)};
+  }
+  bool can_accumulate() const override { return true; }
+  uint64_t workspace_elements(const Infos& in) const override {
+    return ops::conv_workspace_elements(geometry(name(), transposed_, in[1]->shape, w_, p_));
+  }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    const ops::Tensor& w = b.outputs[0];  // only its shape is read
+    const ops::LayerGrads grads{nullptr, &b.outputs[0], nullptr, false, b.accumulate};
+    if (transposed_) ops::conv_transpose2d_backward(enc, grads, b.inputs[0], b.inputs[1], w, p_, b.workspace);
+    else ops::conv2d_backward(enc, grads, b.inputs[0], b.inputs[1], w, p_, b.workspace);
+  }
+
+ private:
+  ops::ConvParams p_;
+  bool transposed_;
+  ops::Shape w_;
+};
+
+class ConvOp final : public Op {
+ public:
+  ConvOp(ops::ConvParams p, ops::ActivationSpec act, bool bias, bool transposed)
+      : p_(p), act_(act), bias_(bias), transposed_(transposed) {}
+  std::string name() const override {
+    return std::string(transposed_ ? "conv_transpose2d " : "conv2d ") + ops::activation_name(act_);
+  }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, bias_ ? 3 : 2);
+    const ops::ConvGeometry g = geometry(name(), transposed_, in[0]->shape, in[1]->shape, p_);
+    const ops::Shape y = transposed_ ? ops::Shape{g.N, g.C, g.H, g.W} : ops::Shape{g.N, g.K, g.P, g.Q};
+    if (bias_ && !(in[2]->shape == ops::Shape{y[1]})) throw Error(name() + ": bias " + in[2]->shape.str() + " must be (" + std::to_string(y[1]) + ")");
+    return {f32(y)};
+  }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    const ops::Tensor* bias = bias_ ? &b.inputs[2] : nullptr;
+    if (transposed_) ops::conv_transpose2d_forward(enc, b.outputs[0], b.inputs[0], b.inputs[1], bias, p_, act_);
+    else ops::conv2d_forward(enc, b.outputs[0], b.inputs[0], b.inputs[1], bias, p_, act_);
+  }
+  void backward(Backward& b) const override {
+    const TensorId dz = pre_activation_grad(b, act_);
+    graph::Graph& g = b.graph();
+    b.contribute(0, std::make_shared<ConvInputGrad>(p_, transposed_, g.info(b.input(0)).shape), {dz, b.input(1)});
+    b.contribute(1, std::make_shared<ConvWeightGrad>(p_, transposed_, g.info(b.input(1)).shape), {dz, b.input(0)});
+    if (bias_) b.contribute(2, std::make_shared<BiasGrad>(), {dz});
+  }
+
+ private:
+  ops::ConvParams p_;
+  ops::ActivationSpec act_;
+  bool bias_, transposed_;
+};
+
+// ---- concatenation ---------------------------------------------------------------------------
+
+class SliceColumns final : public Op {
+ public:
+  SliceColumns(uint32_t first, uint32_t width) : first_(first), width_(width) {}
+  std::string name() const override { return "slice_columns"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 1);
+    return {f32({in[0]->shape[0], width_})};
+  }
+  bool can_accumulate() const override { return true; }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::slice_columns(enc, b.outputs[0], b.inputs[0], first_, b.accumulate);
+  }
+
+ private:
+  uint32_t first_, width_;
+};
+
+class ConcatOp final : public Op {
+ public:
+  std::string name() const override { return "concat"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 2);
+    const ops::Shape &a = in[0]->shape, &b = in[1]->shape;
+    if (a.rank() != 2 || b.rank() != 2 || a[0] != b[0]) throw Error(name() + ": " + a.str() + " and " + b.str() + " are not (batch, features) of one batch");
+    return {f32({a[0], a[1] + b[1]})};
+  }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::concat_features(enc, b.outputs[0], b.inputs[0], b.inputs[1]);
+  }
+  void backward(Backward& b) const override {
+    const auto da = static_cast<uint32_t>(b.graph().info(b.input(0)).shape[1]);
+    const auto db = static_cast<uint32_t>(b.graph().info(b.input(1)).shape[1]);
+    b.contribute(0, std::make_shared<SliceColumns>(0, da), {b.output_grad(0)});
+    b.contribute(1, std::make_shared<SliceColumns>(da, db), {b.output_grad(0)});
+  }
+};
+
+// ---- reconstruction loss -------------------------------------------------------------------
+
+// (prediction, target, weight) → dprediction = weight·∂ℓ/∂prediction
+class ReconLossGrad final : public Op {
+ public:
+  explicit ReconLossGrad(ops::ReconLoss kind) : kind_(kind) {}
+  std::string name() const override { return "recon_loss_grad"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 3);
+    return {f32(in[0]->shape)};
+  }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::recon_loss_backward(enc, kind_, b.outputs[0], b.inputs[0], b.inputs[1], b.inputs[2]);
+  }
+
+ private:
+  ops::ReconLoss kind_;
+};
+
+class ReconLossOp final : public Op {
+ public:
+  explicit ReconLossOp(ops::ReconLoss kind) : kind_(kind) {}
+  std::string name() const override {
+    return kind_ == ops::ReconLoss::bce_with_logits ? "bce_with_logits" : "squared_error";
+  }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 3);
+    const ops::Shape& p = in[0]->shape;
+    if (p.rank() != 2 || !(in[1]->shape == p)) throw Error(name() + ": prediction " + p.str() + " and target " + in[1]->shape.str() + " must be the same (batch, features)");
+    if (!(in[2]->shape == ops::Shape{1})) throw Error(name() + ": the weight must be (1)");
+    return {f32({p[0]})};
+  }
+  bool is_objective() const override { return true; }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::recon_loss_forward(enc, kind_, b.outputs[0], b.inputs[0], b.inputs[1]);
+  }
+  void backward(Backward& b) const override {
+    b.contribute(0, std::make_shared<ReconLossGrad>(kind_), {b.input(0), b.input(1), b.input(2)});
+  }
+
+ private:
+  ops::ReconLoss kind_;
+};
+
+}  // namespace
+
+TensorId linear(Graph& g, TensorId x, TensorId w, TensorId b, ops::ActivationSpec act, const std::string& name) {
+  std::vector<TensorId> inputs = {x, w};
+  if (b.valid()) inputs.push_back(b);
+  return g.apply1(std::make_shared<LinearOp>(act, b.valid()), inputs, name);
+}
+
+TensorId conv2d(Graph& g, TensorId x, TensorId w, TensorId b, const ops::ConvParams& params, ops::ActivationSpec act,
+                const std::string& name) {
+  std::vector<TensorId> inputs = {x, w};
+  if (b.valid()) inputs.push_back(b);
+  return g.apply1(std::make_shared<ConvOp>(params, act, b.valid(), false), inputs, name);
+}
+
+TensorId conv_transpose2d(Graph& g, TensorId x, TensorId w, TensorId b, const ops::ConvParams& params,
+                          ops::ActivationSpec act, const std::string& name) {
+  std::vector<TensorId> inputs = {x, w};
+  if (b.valid()) inputs.push_back(b);
+  return g.apply1(std::make_shared<ConvOp>(params, act, b.valid(), true), inputs, name);
+}
+
+TensorId activation(Graph& g, TensorId x, ops::ActivationSpec act, const std::string& name) {
+  return g.apply1(std::make_shared<ActivationOp>(act), {x}, name);
+}
+
+TensorId concat(Graph& g, TensorId a, TensorId b, const std::string& name) {
+  return g.apply1(std::make_shared<ConcatOp>(), {a, b}, name);
+}
+
+TensorId recon_loss(Graph& g, ops::ReconLoss kind, TensorId prediction, TensorId target, TensorId weight,
+                    const std::string& name) {
+  return g.apply1(std::make_shared<ReconLossOp>(kind), {prediction, target, weight}, name);
+}
+
+}  // namespace vkvae::nn

@@ -1,0 +1,31 @@
+// Layers as graph nodes: each function adds the forward node of an op whose gradient rule
+// (engine/nn/layers.cpp) lets autodiff derive the backward pass. Weight layouts are PyTorch's.
+#pragma once
+
+#include "graph/graph.hpp"
+#include "ops/activation_spec.hpp"
+#include "ops/conv.hpp"
+#include "ops/loss.hpp"
+
+namespace vkvae::nn {
+
+using graph::Graph;
+using graph::TensorId;
+
+// y (B,out) = act(x (B,in) · wᵀ (out,in) + b (out)); b may be an invalid id (no bias).
+TensorId linear(Graph& g, TensorId x, TensorId w, TensorId b, ops::ActivationSpec act = {}, const std::string& name = "");
+// y = act(conv2d(x, w) + b), w (K,C,R,S).
+TensorId conv2d(Graph& g, TensorId x, TensorId w, TensorId b, const ops::ConvParams& params,
+                ops::ActivationSpec act = {}, const std::string& name = "");
+// y = act(conv_transpose2d(x, w) + b), w (Cin,Cout,R,S).
+TensorId conv_transpose2d(Graph& g, TensorId x, TensorId w, TensorId b, const ops::ConvParams& params,
+                          ops::ActivationSpec act = {}, const std::string& name = "");
+TensorId activation(Graph& g, TensorId x, ops::ActivationSpec act, const std::string& name = "");
+// (B,Da), (B,Db) → (B, Da+Db)
+TensorId concat(Graph& g, TensorId a, TensorId b, const std::string& name = "");
+// A term of the objective: weight[0]·Σ_b Σ_d ℓ(prediction, target); returns the per-example
+// losses (B). `weight` is a (1) state tensor (1/batch, say), so it can change between runs.
+TensorId recon_loss(Graph& g, ops::ReconLoss kind, TensorId prediction, TensorId target, TensorId weight,
+                    const std::string& name = "");
+
+}  // namespace vkvae::nn
