@@ -85,15 +85,18 @@ TensorId Graph::apply1(std::shared_ptr<const Op> op, const std::vector<TensorId>
   return outs[0];
 }
 
-void Graph::apply_into(std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs, TensorId output,
-                       bool accumulate, bool backward) {
+void Graph::apply_into(std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs,
+                       const std::vector<TensorId>& outputs, bool accumulate, bool backward) {
   const std::vector<TensorInfo> outs = op->infer(infos(inputs));
-  const TensorInfo& target = info(output);
-  if (outs.size() != 1 || !(outs[0].shape == target.shape) || outs[0].dtype != target.dtype) {
-    throw Error(op->name() + ": its output does not fit '" + target.name + "' " + target.shape.str());
+  if (outs.size() != outputs.size()) throw Error(op->name() + ": makes " + std::to_string(outs.size()) + " outputs, not " + std::to_string(outputs.size()));
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    const TensorInfo& target = info(outputs[i]);
+    if (!(outs[i].shape == target.shape) || outs[i].dtype != target.dtype) {
+      throw Error(op->name() + ": its output does not fit '" + target.name + "' " + target.shape.str());
+    }
+    if (accumulate && !op->can_accumulate()) throw Error(op->name() + ": cannot add into '" + target.name + "'");
   }
-  if (accumulate && !op->can_accumulate()) throw Error(op->name() + ": cannot add into '" + target.name + "'");
-  nodes_.push_back(Node{std::move(op), inputs, {output}, accumulate, backward});
+  nodes_.push_back(Node{std::move(op), inputs, outputs, accumulate, backward});
 }
 
 std::string Graph::to_string() const {
@@ -121,22 +124,43 @@ TensorId Backward::temporary(const std::string& name, const ops::Shape& shape) {
   return graph_.tensor(name, shape, Role::activation);
 }
 
-void Backward::contribute(std::size_t input, std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs) {
-  if (!wants(input)) return;
+std::pair<TensorId, bool> Backward::target(std::size_t input) {
   std::vector<TensorId>& grads = *gradients;
   const TensorId x = node_.inputs.at(input);
   const TensorId base = graph_.storage(x);
-  bool accumulate = true;
+  bool written = true;
   if (!grads[base.index].valid()) {
     const TensorInfo& b = graph_.info(base);
     const Role role = b.role == Role::parameter ? Role::gradient : Role::activation;
     grads[base.index] = graph_.tensor("d" + b.name, b.shape, role, ops::DType::f32,
                                       role == Role::gradient ? base : TensorId{});
-    accumulate = false;
+    written = false;
   }
-  TensorId target = grads[base.index];
-  if (!(x == base)) target = graph_.view(target, graph_.info(x).shape, "d" + graph_.info(x).name);
-  graph_.apply_into(std::move(op), inputs, target, accumulate, /*backward=*/true);
+  TensorId t = grads[base.index];
+  if (!(x == base)) t = graph_.view(t, graph_.info(x).shape, "d" + graph_.info(x).name);
+  return {t, written};
+}
+
+void Backward::contribute(std::size_t input, std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs) {
+  if (!wants(input)) return;
+  const auto [t, written] = target(input);
+  graph_.apply_into(std::move(op), inputs, {t}, written, /*backward=*/true);
+}
+
+void Backward::contribute(const std::vector<std::size_t>& inputs_of_node, std::shared_ptr<const Op> op,
+                          const std::vector<TensorId>& inputs) {
+  std::vector<TensorId> targets;
+  std::vector<bool> written;
+  for (std::size_t i : inputs_of_node) {
+    if (!wants(i)) throw Error(op->name() + ": '" + graph_.info(node_.inputs.at(i)).name + "' needs no gradient, but the op makes it together with others");
+    const auto [t, w] = target(i);
+    targets.push_back(t);
+    written.push_back(w);
+  }
+  for (bool w : written) {
+    if (w != written.front()) throw Error(op->name() + ": some of its gradients were written before and some not");
+  }
+  graph_.apply_into(std::move(op), inputs, targets, !written.empty() && written.front(), /*backward=*/true);
 }
 
 }  // namespace vkvae::graph

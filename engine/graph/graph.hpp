@@ -88,9 +88,9 @@ class Graph {
                               const std::vector<std::string>& names = {});
   TensorId apply1(std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs, const std::string& name = "",
                   bool backward = false);
-  // Adds a node writing (or adding, with `accumulate`) into an existing tensor.
-  void apply_into(std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs, TensorId output,
-                  bool accumulate, bool backward = false);
+  // Adds a node writing (or adding, with `accumulate`) into existing tensors.
+  void apply_into(std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs,
+                  const std::vector<TensorId>& outputs, bool accumulate, bool backward = false);
 
   const TensorInfo& info(TensorId id) const { return tensors_.at(id.index); }
   std::size_t tensor_count() const { return tensors_.size(); }
@@ -127,11 +127,20 @@ class Backward {
   // Adds op(inputs) as a contribution to ∂/∂input i: the first writes the gradient, later ones
   // add to it (the op must honour accumulation when a tensor feeds several consumers).
   void contribute(std::size_t input, std::shared_ptr<const Op> op, const std::vector<TensorId>& inputs);
+  // The same for an op that makes the gradients of several inputs in one go (its outputs in
+  // the order of `inputs_of_node`). All of them must be wanted, and either all new or all
+  // already written (then the op adds).
+  void contribute(const std::vector<std::size_t>& inputs_of_node, std::shared_ptr<const Op> op,
+                  const std::vector<TensorId>& inputs);
 
   // The gradient tensors made so far, by forward tensor index (invalid where none).
   std::vector<TensorId>* gradients = nullptr;
 
  private:
+  // The gradient tensor to write for input i of the node (a view of its base's gradient for a
+  // view), and whether earlier contributions already wrote it.
+  std::pair<TensorId, bool> target(std::size_t input);
+
   Graph& graph_;
   const Node node_;  // a copy: adding nodes may move the graph's node list
   std::vector<TensorId> output_grads_;

@@ -3,6 +3,7 @@
 #include "ops/activation.hpp"
 #include "ops/data.hpp"
 #include "ops/linear.hpp"
+#include "ops/reparameterize.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::nn {
@@ -321,7 +322,82 @@ class ReconLossOp final : public Op {
   ops::ReconLoss kind_;
 };
 
+// ---- KL divergence and the reparameterization ------------------------------------------------
+
+// (μ, log σ², weight) → (dμ, dlog σ²) = weight·∂KL/∂·
+class KlGrad final : public Op {
+ public:
+  std::string name() const override { return "kl_grad"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 3);
+    return {f32(in[0]->shape), f32(in[1]->shape)};
+  }
+  bool can_accumulate() const override { return true; }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::kl_backward(enc, b.outputs[0], b.outputs[1], b.inputs[0], b.inputs[1], b.inputs[2], b.accumulate);
+  }
+};
+
+class KlOp final : public Op {
+ public:
+  std::string name() const override { return "kl_divergence"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 3);
+    const ops::Shape& mu = in[0]->shape;
+    if (mu.rank() != 2 || !(in[1]->shape == mu)) throw Error(name() + ": μ " + mu.str() + " and log σ² " + in[1]->shape.str() + " must be the same (batch, latent)");
+    if (!(in[2]->shape == ops::Shape{1})) throw Error(name() + ": the weight must be (1)");
+    return {f32({mu[0]})};
+  }
+  bool is_objective() const override { return true; }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::kl_forward(enc, b.outputs[0], b.inputs[0], b.inputs[1]);
+  }
+  void backward(Backward& b) const override {
+    b.contribute({0, 1}, std::make_shared<KlGrad>(), {b.input(0), b.input(1), b.input(2)});
+  }
+};
+
+// (dz, ε, log σ²) → (dμ, dlog σ²)
+class ReparameterizeGrad final : public Op {
+ public:
+  std::string name() const override { return "reparameterize_grad"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 3);
+    return {f32(in[0]->shape), f32(in[0]->shape)};
+  }
+  bool can_accumulate() const override { return true; }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::reparameterize_backward(enc, b.outputs[0], b.outputs[1], b.inputs[0], b.inputs[1], b.inputs[2], b.accumulate);
+  }
+};
+
+class ReparameterizeOp final : public Op {
+ public:
+  std::string name() const override { return "reparameterize"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    if (in.size() != 3) throw Error(name() + ": takes μ, log σ² and the RNG state");
+    if (!(in[1]->shape == in[0]->shape)) throw Error(name() + ": μ and log σ² differ in shape");
+    if (in[2]->dtype != ops::DType::u32 || !(in[2]->shape == ops::Shape{4})) throw Error(name() + ": the RNG state must be (4) u32");
+    return {f32(in[0]->shape), f32(in[0]->shape)};  // z, ε
+  }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::reparameterize_forward(enc, b.outputs[0], b.outputs[1], b.inputs[0], b.inputs[1], b.inputs[2]);
+  }
+  void backward(Backward& b) const override {
+    if (!b.output_grad(0).valid()) return;
+    b.contribute({0, 1}, std::make_shared<ReparameterizeGrad>(), {b.output_grad(0), b.output(1), b.input(1)});
+  }
+};
+
 }  // namespace
+
+TensorId kl_divergence(Graph& g, TensorId mu, TensorId logvar, TensorId weight, const std::string& name) {
+  return g.apply1(std::make_shared<KlOp>(), {mu, logvar, weight}, name);
+}
+
+TensorId reparameterize(Graph& g, TensorId mu, TensorId logvar, TensorId rng, const std::string& name) {
+  return g.apply(std::make_shared<ReparameterizeOp>(), {mu, logvar, rng}, {name, name.empty() ? "" : name + "_eps"})[0];
+}
 
 TensorId linear(Graph& g, TensorId x, TensorId w, TensorId b, ops::ActivationSpec act, const std::string& name) {
   std::vector<TensorId> inputs = {x, w};

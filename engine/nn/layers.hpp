@@ -28,4 +28,11 @@ TensorId concat(Graph& g, TensorId a, TensorId b, const std::string& name = "");
 TensorId recon_loss(Graph& g, ops::ReconLoss kind, TensorId prediction, TensorId target, TensorId weight,
                     const std::string& name = "");
 
+// A term of the objective: weight[0]·Σ_b KL(N(μ_b, σ_b²) ‖ N(0, I)); returns the per-example
+// values (B).
+TensorId kl_divergence(Graph& g, TensorId mu, TensorId logvar, TensorId weight, const std::string& name = "");
+// z = μ + exp(½ log σ²)·ε with ε ~ N(0, I) drawn on the device from `rng` (a (4) u32 state
+// tensor: seed, step). Returns z; ε is kept for the backward pass.
+TensorId reparameterize(Graph& g, TensorId mu, TensorId logvar, TensorId rng, const std::string& name = "");
+
 }  // namespace vkvae::nn

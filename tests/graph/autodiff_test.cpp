@@ -184,6 +184,23 @@ TEST_F(GradientCheck, ConvThenTransposedConvThroughAReshape) {
   check(g, {wc, bc, wt, bt}, {x, t}, {{x, {-1, 1}}, {t, {0, 1}}}, weight, {loss});
 }
 
+TEST_F(GradientCheck, TinyVariationalAutoencoder) {
+  // Encoder to (μ, log σ²), the reparameterization with noise from the device RNG, a decoder,
+  // and the two loss terms: μ and log σ² each receive gradients from both.
+  Graph g;
+  const TensorId x = g.input("x", {3, 6}), weight = g.state("weight", {1}), rng = g.state("rng", {4}, ops::DType::u32);
+  const TensorId we = g.parameter("we", {5, 6}), be = g.parameter("be", {5});
+  const TensorId wm = g.parameter("wm", {2, 5}), wv = g.parameter("wv", {2, 5}), bv = g.parameter("bv", {2});
+  const TensorId wd = g.parameter("wd", {6, 2}), bd = g.parameter("bd", {6});
+  const TensorId h = nn::linear(g, x, we, be, {Activation::tanh});
+  const TensorId mu = nn::linear(g, h, wm, TensorId{}), logvar = nn::linear(g, h, wv, bv);
+  const TensorId z = nn::reparameterize(g, mu, logvar, rng, "z");
+  const TensorId logits = nn::linear(g, z, wd, bd);
+  const TensorId recon = nn::recon_loss(g, ops::ReconLoss::bce_with_logits, logits, x, weight);
+  const TensorId kl = nn::kl_divergence(g, mu, logvar, weight);
+  check(g, {we, be, wm, wv, bv, wd, bd}, {x}, {{x, {0, 1}}}, weight, {recon, kl});
+}
+
 TEST_F(GradientCheck, PlannedActivationsShareMemoryInADeepChain) {
   Graph g;
   const TensorId x = g.input("x", {8, 64}), t = g.input("t", {8, 64}), weight = g.state("weight", {1});
