@@ -389,7 +389,36 @@ class ReparameterizeOp final : public Op {
   }
 };
 
+// ---- data ------------------------------------------------------------------------------------
+
+class GatherImagesOp final : public Op {
+ public:
+  GatherImagesOp(int64_t batch, bool binarize) : batch_(batch), binarize_(binarize) {}
+  std::string name() const override { return binarize_ ? "gather_images binarized" : "gather_images"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    if (in.size() != 4 || in[0]->dtype != ops::DType::u8 || in[0]->shape.rank() != 2) {
+      throw Error(name() + ": takes images (N, D) u8, order, cursor and the RNG state");
+    }
+    if (batch_ < 1 || batch_ > in[0]->shape[0]) {
+      throw Error(name() + ": batch " + std::to_string(batch_) + " must be between 1 and the dataset's " + std::to_string(in[0]->shape[0]));
+    }
+    return {f32({batch_, in[0]->shape[1]})};
+  }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::gather_images(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.inputs[2], b.inputs[3], binarize_);
+  }
+
+ private:
+  int64_t batch_;
+  bool binarize_;
+};
+
 }  // namespace
+
+TensorId gather_images(Graph& g, TensorId images, TensorId order, TensorId cursor, TensorId rng, int64_t batch,
+                       bool binarize, const std::string& name) {
+  return g.apply1(std::make_shared<GatherImagesOp>(batch, binarize), {images, order, cursor, rng}, name);
+}
 
 TensorId kl_divergence(Graph& g, TensorId mu, TensorId logvar, TensorId weight, const std::string& name) {
   return g.apply1(std::make_shared<KlOp>(), {mu, logvar, weight}, name);

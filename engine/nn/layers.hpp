@@ -35,4 +35,9 @@ TensorId kl_divergence(Graph& g, TensorId mu, TensorId logvar, TensorId weight, 
 // tensor: seed, step). Returns z; ε is kept for the backward pass.
 TensorId reparameterize(Graph& g, TensorId mu, TensorId logvar, TensorId rng, const std::string& name = "");
 
+// A batch (B, D) gathered on the device: images (N, D) u8, order (N) u32, cursor (1) u32 and
+// rng (4) u32 (for dynamic binarization). No gradient flows through it.
+TensorId gather_images(Graph& g, TensorId images, TensorId order, TensorId cursor, TensorId rng, int64_t batch,
+                       bool binarize, const std::string& name = "");
+
 }  // namespace vkvae::nn

@@ -104,6 +104,14 @@ void slice_columns(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t firs
                {x, y}, push, {vk::groups_for(uint64_t{push.rows} * push.W, kLocal)});
 }
 
+void advance_counters(Encoder& enc, const Tensor& step, const Tensor& rng, const Tensor& cursor, uint32_t batch) {
+  const std::string op = "advance_counters";
+  expect_shape(op, "step", step, {1}, DType::u32);
+  expect_shape(op, "rng", rng, {4}, DType::u32);
+  expect_shape(op, "cursor", cursor, {1}, DType::u32);
+  enc.dispatch({"advance_counters", 3, 4, {}}, {step, rng, cursor}, batch, {1});
+}
+
 void fill(Encoder& enc, const Tensor& y, float value) {
   const std::string op = "fill";
   expect_positive(op, {y.numel()});

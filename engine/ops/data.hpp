@@ -21,6 +21,9 @@ void concat_features(Encoder& enc, const Tensor& out, const Tensor& a, const Ten
 // x (B, D) → y (B, W) = columns [first, first + W) of x (or y += … with accumulate).
 void slice_columns(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t first, bool accumulate = false);
 
+// step (1) u32 += 1, rng (4) u32's 64-bit step += 1, cursor (1) u32 += batch.
+void advance_counters(Encoder& enc, const Tensor& step, const Tensor& rng, const Tensor& cursor, uint32_t batch);
+
 void fill(Encoder& enc, const Tensor& y, float value);
 // y = alpha·x; x may be y itself (in-place scaling).
 void scale(Encoder& enc, const Tensor& y, const Tensor& x, float alpha = 1.0f);

@@ -1,0 +1,59 @@
+// One whole training step recorded into one command buffer and replayed step after step:
+//   the program (gather → forward → losses → backward, derived by autodiff)
+//   → gradient norm, non-finite check, loss sums for the metrics, counters advanced
+//   → the optimizer over the parameter arena.
+// The step count, the RNG step and the batch cursor live on the device and advance inside the
+// recording, so submitting the same command buffer again trains on the next batch with fresh
+// noise; the host only reads the metrics when it wants them.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "graph/program.hpp"
+#include "ops/optimizer.hpp"
+
+namespace vkvae::train {
+
+// State tensors of the graph that a step reads and advances.
+struct StepCounters {
+  graph::TensorId step;    // (1) u32: optimizer steps taken
+  graph::TensorId rng;     // (4) u32: seed and RNG step
+  graph::TensorId cursor;  // (1) u32: where the next batch starts in the epoch's order
+};
+
+struct StepConfig {
+  ops::OptimizerKind optimizer = ops::OptimizerKind::adam;
+  ops::OptimizerOptions options;
+  uint32_t batch = 1;
+  std::vector<graph::TensorId> losses;  // per-example loss terms, summed into the metrics
+};
+
+class TrainStep {
+ public:
+  // Differentiates `graph` (its loss terms are the objective), adds the optimizer's state
+  // tensors and compiles it. Gradients and optimizer moments start at zero.
+  TrainStep(vk::Context& context, ops::Kernels& kernels, graph::Graph& graph, const StepCounters& counters,
+            const StepConfig& config);
+
+  void record(vk::CommandBuffer& commands);
+
+  graph::Program& program() { return *program_; }
+  // (8) f32 hyperparameters (ops::OptimizerHyper), (1) u32 non-finite flag, and one (1) f32
+  // running sum per loss term, in StepConfig::losses order.
+  graph::TensorId hyper() const { return hyper_; }
+  graph::TensorId nonfinite() const { return nonfinite_; }
+  const std::vector<graph::TensorId>& metrics() const { return metrics_; }
+
+ private:
+  vk::Context& context_;
+  ops::Kernels& kernels_;
+  StepCounters counters_;
+  StepConfig config_;
+  graph::TensorId hyper_, nonfinite_, grad_norm_sq_, partials_;
+  std::vector<graph::TensorId> metrics_;
+  std::unique_ptr<graph::Program> program_;
+  std::unique_ptr<vk::Buffer> m_, v_;
+};
+
+}  // namespace vkvae::train
