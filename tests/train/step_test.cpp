@@ -136,6 +136,18 @@ TEST_F(StepReplay, ReplayReRecordAndQueuedSubmitsGiveTheSameBits) {
   timeline.wait(kSteps, context().timeout());
   EXPECT_EQ(get(queued->step->program().parameter_arena()), a);
 
+  // All five steps in one submission: the same command buffer listed five times.
+  auto batched = start(kernels);
+  vk::CommandBuffer many = context().commands();
+  many.begin(vk::CommandBuffer::Use::kReplay);
+  batched->step->record(many);
+  many.end();
+  const std::vector<VkCommandBuffer> five(kSteps, many.handle());
+  vk::Fence done(context().device().handle());
+  context().device().compute_queue().submit({.commands = five, .fence = &done});
+  done.wait(context().timeout());
+  EXPECT_EQ(get(batched->step->program().parameter_arena()), a);
+
   // The device advanced its own counters.
   graph::Program& p = queued->step->program();
   const auto word = [&](TensorId t, std::size_t i) {

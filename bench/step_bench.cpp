@@ -1,0 +1,85 @@
+// The seed conv VAE's training step, recorded once and replayed: dispatches and barriers per
+// step, planned activation memory against the naive sum, host time per step (the submit of
+// several steps at once, divided by the steps), and training samples per second.
+//
+//   build/bench/vkvae_step_bench [--benchmark_repetitions=3 --benchmark_report_aggregates_only]
+//   VKVAE_BENCH_DEVICE=N|NAME picks the device. The data are random bytes: speed only.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <random>
+
+#include "bench_context.hpp"
+#include "models/conv_vae.hpp"
+#include "ops/random.hpp"
+#include "train/step.hpp"
+
+namespace {
+
+using namespace vkvae;
+
+void BM_ConvVaeStep(benchmark::State& state) {
+  const int64_t batch = state.range(0);
+  constexpr int kStepsPerSubmit = 10;
+  vk::Context context(bench::context_options());
+  ops::Kernels kernels(context);
+  models::ConvVaeConfig config;
+  config.batch = batch;
+  config.dataset_size = 4096;
+  auto model = models::build_conv_vae(config);
+  train::StepConfig step_config;
+  step_config.batch = static_cast<uint32_t>(batch);
+  step_config.losses = {model->recon, model->kl};
+  train::TrainStep step(context, kernels, model->graph, {model->step, model->rng, model->cursor}, step_config);
+  graph::Program& p = step.program();
+
+  std::mt19937 rng(1);
+  const auto put = [&](graph::TensorId id, std::span<const std::byte> bytes) {
+    const ops::Tensor t = p.tensor(id);
+    context.upload(*t.buffer, t.offset, bytes);
+  };
+  std::vector<uint8_t> images(static_cast<std::size_t>(config.dataset_size) * 784);
+  for (auto& px : images) px = static_cast<uint8_t>(rng());
+  put(model->images, std::as_bytes(std::span<const uint8_t>(images)));
+  std::vector<uint32_t> order(static_cast<std::size_t>(config.dataset_size));
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  put(model->order, std::as_bytes(std::span<const uint32_t>(order)));
+  std::normal_distribution<float> init(0.0f, 0.02f);
+  std::vector<float> params(static_cast<std::size_t>(p.parameter_arena().numel()));
+  for (float& v : params) v = init(rng);
+  context.upload(*p.parameter_arena().buffer, 0, std::as_bytes(std::span<const float>(params)));
+  const float weights[2] = {1.0f / static_cast<float>(batch), 1.0f / static_cast<float>(batch)};
+  put(model->recon_weight, std::as_bytes(std::span<const float>(weights, 1)));
+  put(model->kl_weight, std::as_bytes(std::span<const float>(weights + 1, 1)));
+  const ops::RngState seed = ops::RngState::from(1, 0);
+  put(model->rng, std::as_bytes(std::span<const ops::RngState, 1>(&seed, 1)));
+  const ops::OptimizerHyper hyper;
+  put(step.hyper(), std::as_bytes(std::span<const ops::OptimizerHyper, 1>(&hyper, 1)));
+
+  vk::CommandBuffer commands = context.commands();
+  commands.begin(vk::CommandBuffer::Use::kReplay);
+  step.record(commands);
+  commands.end();
+  const std::vector<VkCommandBuffer> submit(kStepsPerSubmit, commands.handle());
+  double host_ns = 0;
+  for (auto _ : state) {
+    vk::Fence done(context.device().handle());
+    const auto t0 = std::chrono::steady_clock::now();
+    context.device().compute_queue().submit({.commands = submit, .fence = &done});
+    host_ns += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    done.wait(context.timeout());
+  }
+  const graph::ProgramStats& s = p.stats();
+  const double steps = static_cast<double>(state.iterations()) * kStepsPerSubmit;
+  state.counters["samples/s"] = benchmark::Counter(steps * static_cast<double>(batch), benchmark::Counter::kIsRate);
+  state.counters["host_us/step"] = host_ns / 1e3 / steps;
+  state.counters["dispatches/step"] = commands.dispatches();
+  state.counters["barriers/step"] = commands.barriers();
+  state.counters["activations_MiB"] = static_cast<double>(s.activation_bytes) / (1 << 20);
+  state.counters["naive_MiB"] = static_cast<double>(s.naive_activation_bytes) / (1 << 20);
+}
+BENCHMARK(BM_ConvVaeStep)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+
+}  // namespace
+
+BENCHMARK_MAIN();
