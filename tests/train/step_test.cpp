@@ -90,6 +90,15 @@ class StepReplay : public test::VulkanTest {
 
   void put(const ops::Tensor& t, std::span<const std::byte> bytes) { context().upload(*t.buffer, t.offset, bytes); }
 
+  // The run's step recorded once, for replay.
+  vk::CommandBuffer recorded(Run& run) {
+    vk::CommandBuffer commands = context().commands();
+    commands.begin(vk::CommandBuffer::Use::kReplay);
+    run.step->record(commands);
+    commands.end();
+    return commands;
+  }
+
   std::vector<std::byte> get(const ops::Tensor& t) {
     std::vector<std::byte> bytes(t.bytes());
     context().download(*t.buffer, t.offset, bytes);
@@ -103,10 +112,7 @@ TEST_F(StepReplay, ReplayReRecordAndQueuedSubmitsGiveTheSameBits) {
   ops::Kernels kernels(context());
 
   auto replayed = start(kernels);
-  vk::CommandBuffer once = context().commands();
-  once.begin(vk::CommandBuffer::Use::kReplay);
-  replayed->step->record(once);
-  once.end();
+  vk::CommandBuffer once = recorded(*replayed);
   const std::vector<std::byte> before = get(replayed->step->program().parameter_arena());
   for (int s = 0; s < kSteps; ++s) context().submit_and_wait(once);
   const std::vector<std::byte> a = get(replayed->step->program().parameter_arena());
@@ -123,10 +129,7 @@ TEST_F(StepReplay, ReplayReRecordAndQueuedSubmitsGiveTheSameBits) {
   EXPECT_EQ(get(rerecorded->step->program().parameter_arena()), a);
 
   auto queued = start(kernels);
-  vk::CommandBuffer replay = context().commands();
-  replay.begin(vk::CommandBuffer::Use::kReplay);
-  queued->step->record(replay);
-  replay.end();
+  vk::CommandBuffer replay = recorded(*queued);
   vk::TimelineSemaphore timeline(context().device().handle());
   const VkCommandBuffer handle = replay.handle();
   for (uint64_t s = 1; s <= kSteps; ++s) {
@@ -138,10 +141,7 @@ TEST_F(StepReplay, ReplayReRecordAndQueuedSubmitsGiveTheSameBits) {
 
   // All five steps in one submission: the same command buffer listed five times.
   auto batched = start(kernels);
-  vk::CommandBuffer many = context().commands();
-  many.begin(vk::CommandBuffer::Use::kReplay);
-  batched->step->record(many);
-  many.end();
+  vk::CommandBuffer many = recorded(*batched);
   const std::vector<VkCommandBuffer> five(kSteps, many.handle());
   vk::Fence done(context().device().handle());
   context().device().compute_queue().submit({.commands = five, .fence = &done});
