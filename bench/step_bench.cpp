@@ -3,10 +3,13 @@
 // several steps at once, divided by the steps), and training samples per second.
 //
 //   build/bench/vkvae_step_bench [--benchmark_repetitions=3 --benchmark_report_aggregates_only]
-//   VKVAE_BENCH_DEVICE=N|NAME picks the device. The data are random bytes: speed only.
+//   VKVAE_BENCH_DEVICE=N|NAME picks the device; VKVAE_PROFILE=1 first prints per-op GPU time.
+//   The data are random bytes: speed only.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 
 #include "bench_context.hpp"
@@ -56,6 +59,16 @@ void BM_ConvVaeStep(benchmark::State& state) {
   const ops::OptimizerHyper hyper;
   put(step.hyper(), std::as_bytes(std::span<const ops::OptimizerHyper, 1>(&hyper, 1)));
 
+  if (std::getenv("VKVAE_PROFILE") != nullptr && context.info().timestamps) {
+    // One profiled step, printed before the timed runs (timestamps cost time of their own).
+    vk::TimestampQueries queries(context.device(), p.stats().nodes + 1);
+    vk::CommandBuffer profiled = context.commands();
+    profiled.begin();
+    step.record(profiled, &queries);
+    profiled.end();
+    context.submit_and_wait(profiled);
+    std::fprintf(stderr, "%s", p.profile(p.node_times(queries)).c_str());
+  }
   vk::CommandBuffer commands = context.commands();
   commands.begin(vk::CommandBuffer::Use::kReplay);
   step.record(commands);

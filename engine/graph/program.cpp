@@ -1,8 +1,11 @@
 #include "graph/program.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <map>
 
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace vkvae::graph {
 namespace {
@@ -139,10 +142,16 @@ ops::Tensor Program::gradient_arena() const {
   return {buffers_[kGradients].get(), 0, {static_cast<int64_t>(std::max<uint64_t>(stats_.parameter_bytes, 4) / 4)}};
 }
 
-void Program::record(vk::CommandBuffer& commands) {
+void Program::record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps) {
   const uint32_t before = commands.dispatches();
+  const uint32_t node_count = static_cast<uint32_t>(graph_.nodes().size());
+  if (timestamps != nullptr) {
+    if (timestamps->count() < node_count + 1) throw Error("profiling needs " + std::to_string(node_count + 1) + " timestamp queries");
+    commands.reset_queries(*timestamps, 0, node_count + 1);
+  }
   // Order after whatever earlier submissions and host or transfer writes did to these buffers.
   commands.barrier(vk::kComputeWrite | vk::kTransferWrite | vk::kHostWrite, vk::kComputeRead | vk::kComputeWrite);
+  if (timestamps != nullptr) commands.write_timestamp(*timestamps, 0);
   ops::Encoder enc(kernels_, commands);
   std::size_t next_barrier = 0;
   const std::vector<Node>& nodes = graph_.nodes();
@@ -163,9 +172,48 @@ void Program::record(vk::CommandBuffer& commands) {
       bound.workspace = &workspace;
     }
     node.op->record(enc, bound);
+    if (timestamps != nullptr) commands.write_timestamp(*timestamps, position + 1);
   }
   commands.barrier(vk::kComputeWrite, vk::kHostRead | vk::kTransferRead | vk::kComputeRead);
   stats_.dispatches = commands.dispatches() - before;
+}
+
+std::vector<Program::NodeTime> Program::node_times(const vk::TimestampQueries& timestamps) const {
+  const uint32_t count = static_cast<uint32_t>(schedule_.order.size());
+  const std::vector<double> ns = timestamps.read_ns(0, count + 1);
+  std::vector<NodeTime> times;
+  for (uint32_t p = 0; p < count; ++p) {
+    const uint32_t n = schedule_.order[p];
+    times.push_back({n, graph_.nodes()[n].op->name(), (ns[p + 1] - ns[p]) / 1e3});
+  }
+  return times;
+}
+
+std::string Program::profile(const std::vector<NodeTime>& times) const {
+  std::map<std::string, std::pair<double, int>> by_op;
+  double total = 0;
+  for (const NodeTime& t : times) {
+    auto& [us, calls] = by_op[t.op];
+    us += t.gpu_us;
+    ++calls;
+    total += t.gpu_us;
+  }
+  std::vector<std::pair<std::string, std::pair<double, int>>> rows(by_op.begin(), by_op.end());
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+  char line[160];
+  std::string out;
+  std::snprintf(line, sizeof line, "nodes %u, dispatches %u, barriers %u, parameters %s, activations %s (naive %s)\n",
+                stats_.nodes, stats_.dispatches, stats_.barriers, format_bytes(stats_.parameter_bytes).c_str(),
+                format_bytes(stats_.activation_bytes).c_str(), format_bytes(stats_.naive_activation_bytes).c_str());
+  out += line;
+  std::snprintf(line, sizeof line, "GPU time of the nodes: %.1f us\n%-40s %10s %6s %6s\n", total, "op", "us", "share", "nodes");
+  out += line;
+  for (const auto& [op, value] : rows) {
+    std::snprintf(line, sizeof line, "%-40s %10.1f %5.1f%% %6d\n", op.c_str(), value.first,
+                  total > 0 ? 100.0 * value.first / total : 0.0, value.second);
+    out += line;
+  }
+  return out;
 }
 
 }  // namespace vkvae::graph

@@ -10,6 +10,7 @@
 
 #include "graph/graph.hpp"
 #include "graph/plan.hpp"
+#include "vk/timestamps.hpp"
 
 namespace vkvae::graph {
 
@@ -30,8 +31,21 @@ class Program {
   Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph, const std::vector<TensorId>& outputs = {});
 
   // Records the program: a barrier that orders it after earlier submissions, the levels with
-  // barriers between them, and a barrier that makes its writes visible to the host.
-  void record(vk::CommandBuffer& commands);
+  // barriers between them, and a barrier that makes its writes visible to the host. With
+  // `timestamps` (at least nodes + 1 queries) it also writes one timestamp before the first
+  // node and one after each node, for node_times().
+  void record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr);
+
+  struct NodeTime {
+    uint32_t node;
+    std::string op;
+    double gpu_us;
+  };
+  // Per-node GPU time of the last run recorded with timestamps, in execution order: the time
+  // from the previous node's end to this node's end.
+  std::vector<NodeTime> node_times(const vk::TimestampQueries& timestamps) const;
+  // A readable table: the program's figures, then GPU time by op, largest first.
+  std::string profile(const std::vector<NodeTime>& times) const;
 
   // The device tensor of a graph tensor.
   ops::Tensor tensor(TensorId id) const;

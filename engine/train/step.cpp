@@ -35,9 +35,9 @@ TrainStep::TrainStep(vk::Context& context, ops::Kernels& kernels, graph::Graph& 
   context.submit_and_wait(zero);
 }
 
-void TrainStep::record(vk::CommandBuffer& commands) {
+void TrainStep::record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps) {
   graph::Program& p = *program_;
-  p.record(commands);  // ends with its writes visible to compute
+  p.record(commands, timestamps);  // ends with its writes visible to compute
   ops::Encoder enc(kernels_, commands);
   const ops::Tensor grads = p.gradient_arena();
   // Independent of each other: one level.

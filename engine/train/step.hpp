@@ -36,7 +36,8 @@ class TrainStep {
   TrainStep(vk::Context& context, ops::Kernels& kernels, graph::Graph& graph, const StepCounters& counters,
             const StepConfig& config);
 
-  void record(vk::CommandBuffer& commands);
+  // `timestamps`: profile the program's nodes (see graph::Program::record).
+  void record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr);
 
   graph::Program& program() { return *program_; }
   // (8) f32 hyperparameters (ops::OptimizerHyper), (1) u32 non-finite flag, and one (1) f32

@@ -10,6 +10,7 @@
 #include "ops/random.hpp"
 #include "support/vulkan_test.hpp"
 #include "train/step.hpp"
+#include "util/error.hpp"
 
 namespace vkvae::train {
 namespace {
@@ -165,6 +166,31 @@ TEST_F(StepReplay, ReplayReRecordAndQueuedSubmitsGiveTheSameBits) {
   const auto bytes = get(p.tensor(queued->step->metrics()[0]));
   std::memcpy(&recon_sum, bytes.data(), 4);
   EXPECT_GT(recon_sum, 0.0f);  // Σ over 5 steps × 4 examples of a positive loss
+}
+
+TEST_F(StepReplay, ProfileTimesEveryNode) {
+  if (!context().info().timestamps) GTEST_SKIP() << "device has no compute timestamps";
+  ops::Kernels kernels(context());
+  auto run = start(kernels);
+  graph::Program& p = run->step->program();
+  vk::TimestampQueries queries(context().device(), p.stats().nodes + 1);
+  vk::CommandBuffer commands = context().commands();
+  commands.begin();
+  run->step->record(commands, &queries);
+  commands.end();
+  context().submit_and_wait(commands);
+  const auto times = p.node_times(queries);
+  ASSERT_EQ(times.size(), p.stats().nodes);
+  for (const auto& t : times) EXPECT_GE(t.gpu_us, 0.0) << t.op;
+  const std::string table = p.profile(times);
+  EXPECT_NE(table.find("nodes " + std::to_string(p.stats().nodes) + ", dispatches"), std::string::npos) << table;
+  EXPECT_NE(table.find("gather_images binarized"), std::string::npos) << table;
+  EXPECT_NE(table.find("linear_weight_grad"), std::string::npos) << table;
+  vk::TimestampQueries too_few(context().device(), 2);
+  vk::CommandBuffer again = context().commands();
+  again.begin();
+  EXPECT_THROW(run->step->record(again, &too_few), Error);
+  again.end();
 }
 
 TEST_F(StepReplay, ProgramStatsCountDispatchesAndBarriers) {
