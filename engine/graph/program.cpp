@@ -10,7 +10,7 @@
 namespace vkvae::graph {
 namespace {
 
-enum Arena { kParameters = 0, kGradients = 1, kIo = 2, kActivations = 3 };
+enum Arena { kParameters = 0, kGradients = 1, kIo = 2, kActivations = 3, kExternal = 4 };
 
 uint64_t bytes_of(const TensorInfo& t) {
   return (static_cast<uint64_t>(t.shape.numel()) * ops::dtype_bytes(t.dtype) + 3) / 4 * 4;
@@ -24,7 +24,8 @@ constexpr uint64_t kArenaStride = uint64_t{1} << 48;
 
 }  // namespace
 
-Program::Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph, const std::vector<TensorId>& outputs)
+Program::Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph, const std::vector<TensorId>& outputs,
+                 const std::vector<Binding>& external)
     : context_(context), kernels_(kernels), graph_(graph) {
   // Offsets are multiples of 256: the largest minStorageBufferOffsetAlignment vendors report,
   // and a multiple of 16 for the vec4 kernels.
@@ -32,11 +33,23 @@ Program::Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph
   const std::size_t tensor_count = graph.tensor_count();
   placement_.resize(tensor_count);
 
+  for (const Binding& b : external) {
+    const TensorInfo& info = graph.info(b.tensor);
+    if (info.view_of.valid() || info.role == Role::gradient || info.role == Role::activation) {
+      throw Error("tensor '" + info.name + "' cannot be bound to outside memory: only parameters, inputs and state can");
+    }
+    if (b.device.buffer == nullptr || b.device.dtype != info.dtype || b.device.bytes() < bytes_of(info)) {
+      throw Error("tensor '" + info.name + "' " + info.shape.str() + " does not fit the memory it is bound to");
+    }
+    placement_[b.tensor.index] = {static_cast<int>(kExternal + external_.size()), b.device.offset};
+    external_.push_back(b.device);
+  }
+
   // Parameters, and gradients at the same offsets in their own arena.
   uint64_t params = 0, io = 0;
   for (uint32_t t = 0; t < tensor_count; ++t) {
     const TensorInfo& info = graph.info({t});
-    if (info.view_of.valid()) continue;
+    if (info.view_of.valid() || placement_[t].arena >= kExternal) continue;
     if (info.role == Role::parameter) {
       placement_[t] = {kParameters, params};
       params = align_up(params + bytes_of(info), alignment);
@@ -49,6 +62,9 @@ Program::Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph
     const TensorInfo& info = graph.info({t});
     if (info.view_of.valid() || info.role != Role::gradient) continue;
     if (!info.gradient_of.valid()) throw Error("gradient '" + info.name + "' names no parameter");
+    if (placement_[info.gradient_of.index].arena != kParameters) {
+      throw Error("gradient '" + info.name + "' belongs to a parameter bound to outside memory; train where it lives");
+    }
     placement_[t] = {kGradients, placement_[info.gradient_of.index].offset};
   }
 
@@ -131,7 +147,30 @@ ops::Tensor Program::tensor(TensorId id) const {
   const TensorInfo& info = graph_.info(id);
   const Placement& p = placement_.at(graph_.storage(id).index);
   if (p.arena < 0) throw Error("tensor '" + info.name + "' is not used by the program");
-  return {buffers_[static_cast<std::size_t>(p.arena)].get(), p.offset, info.shape, info.dtype};
+  const vk::Buffer* buffer = p.arena >= kExternal ? external_[static_cast<std::size_t>(p.arena - kExternal)].buffer
+                                                  : buffers_[static_cast<std::size_t>(p.arena)].get();
+  return {buffer, p.offset, info.shape, info.dtype};
+}
+
+std::vector<Binding> bind_by_name(const Graph& graph, const Program& other, const Graph& other_graph,
+                                  const std::vector<Role>& roles) {
+  std::map<std::string, TensorId> by_name;
+  for (uint32_t t = 0; t < other_graph.tensor_count(); ++t) {
+    const TensorInfo& info = other_graph.info({t});
+    if (!info.view_of.valid()) by_name.emplace(info.name, TensorId{t});
+  }
+  std::vector<Binding> bindings;
+  for (uint32_t t = 0; t < graph.tensor_count(); ++t) {
+    const TensorInfo& info = graph.info({t});
+    if (info.view_of.valid() || std::find(roles.begin(), roles.end(), info.role) == roles.end()) continue;
+    const auto it = by_name.find(info.name);
+    if (it == by_name.end() || !(other_graph.info(it->second).shape == info.shape) ||
+        other_graph.info(it->second).dtype != info.dtype) {
+      throw Error("tensor '" + info.name + "' " + info.shape.str() + " has no counterpart of that name and shape to bind to");
+    }
+    bindings.push_back({TensorId{t}, other.tensor(it->second)});
+  }
+  return bindings;
 }
 
 ops::Tensor Program::parameter_arena() const {

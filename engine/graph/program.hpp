@@ -23,12 +23,29 @@ struct ProgramStats {
   uint64_t naive_activation_bytes = 0;  // what the activations would take without sharing
 };
 
+// A graph tensor that lives in memory the program does not own: another program's parameters,
+// dataset or counters, so that an evaluation or decode program reads what training writes.
+struct Binding {
+  TensorId tensor;
+  ops::Tensor device;
+};
+
+class Program;
+
+// Bindings for the tensors of `graph` with one of `roles` to the tensors of the same name, shape
+// and type in `other` (compiled from `other_graph`). Throws vkvae::Error naming a tensor that
+// has no counterpart.
+std::vector<Binding> bind_by_name(const Graph& graph, const Program& other, const Graph& other_graph,
+                                  const std::vector<Role>& roles);
+
 class Program {
  public:
   // Plans and allocates memory for every node of `graph`. `outputs` are activations the host
   // reads after a run (losses, samples): they stay live to the end instead of sharing their
-  // bytes once no node reads them. The graph must outlive the program.
-  Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph, const std::vector<TensorId>& outputs = {});
+  // bytes once no node reads them. `external` tensors use the memory they are bound to (not
+  // gradients or activations). The graph must outlive the program.
+  Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph, const std::vector<TensorId>& outputs = {},
+          const std::vector<Binding>& external = {});
 
   // Records the program: a barrier that orders it after earlier submissions, the levels with
   // barriers between them, and a barrier that makes its writes visible to the host. With
@@ -66,6 +83,7 @@ class Program {
   ops::Kernels& kernels_;
   const Graph& graph_;
   std::vector<std::unique_ptr<vk::Buffer>> buffers_;  // parameters, gradients, io, activations
+  std::vector<ops::Tensor> external_;                 // bound tensors: arena kExternal + index
   std::vector<Placement> placement_;                  // per tensor
   std::vector<Placement> workspace_;                  // per node (arena -1: none)
   std::vector<uint64_t> workspace_elements_;

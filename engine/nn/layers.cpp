@@ -2,6 +2,7 @@
 
 #include "ops/activation.hpp"
 #include "ops/data.hpp"
+#include "ops/image.hpp"
 #include "ops/linear.hpp"
 #include "ops/reparameterize.hpp"
 #include "util/error.hpp"
@@ -413,7 +414,34 @@ class GatherImagesOp final : public Op {
   bool binarize_;
 };
 
+class ImageGridOp final : public Op {
+ public:
+  ImageGridOp(ops::GridLayout layout, bool sigmoid) : layout_(layout), sigmoid_(sigmoid) {}
+  std::string name() const override { return "image_grid"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    expect_inputs(name(), in, 1);
+    const ops::Shape& s = in[0]->shape;
+    if (s.rank() != 4) throw Error(name() + ": images must be (B, C, H, W), got " + s.str());
+    const ops::GridSize size = ops::grid_size(static_cast<uint32_t>(s[0]), static_cast<uint32_t>(s[2]),
+                                              static_cast<uint32_t>(s[3]), layout_);
+    TensorInfo grid = f32({int64_t{size.width} * size.height});
+    grid.dtype = ops::DType::u32;
+    return {grid};
+  }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::image_grid(enc, b.outputs[0], b.inputs[0], layout_, sigmoid_);
+  }
+
+ private:
+  ops::GridLayout layout_;
+  bool sigmoid_;
+};
+
 }  // namespace
+
+TensorId image_grid(Graph& g, TensorId images, const ops::GridLayout& layout, bool sigmoid, const std::string& name) {
+  return g.apply1(std::make_shared<ImageGridOp>(layout, sigmoid), {images}, name);
+}
 
 TensorId gather_images(Graph& g, TensorId images, TensorId order, TensorId cursor, TensorId rng, int64_t batch,
                        bool binarize, const std::string& name) {

@@ -5,6 +5,7 @@
 #include "graph/graph.hpp"
 #include "ops/activation_spec.hpp"
 #include "ops/conv.hpp"
+#include "ops/image.hpp"
 #include "ops/loss.hpp"
 
 namespace vkvae::nn {
@@ -39,5 +40,9 @@ TensorId reparameterize(Graph& g, TensorId mu, TensorId logvar, TensorId rng, co
 // rng (4) u32 (for dynamic binarization). No gradient flows through it.
 TensorId gather_images(Graph& g, TensorId images, TensorId order, TensorId cursor, TensorId rng, int64_t batch,
                        bool binarize, const std::string& name = "");
+
+// Images (B, C, H, W) → an RGBA8 grid (height·width) u32 in torchvision's layout; `sigmoid`
+// when the images are logits. No gradient flows through it.
+TensorId image_grid(Graph& g, TensorId images, const ops::GridLayout& layout, bool sigmoid, const std::string& name = "");
 
 }  // namespace vkvae::nn
