@@ -9,6 +9,7 @@
 #include "nn/layers.hpp"
 #include "ops/random.hpp"
 #include "support/vulkan_test.hpp"
+#include "train/metrics.hpp"
 #include "train/step.hpp"
 #include "util/error.hpp"
 
@@ -166,6 +167,49 @@ TEST_F(StepReplay, ReplayReRecordAndQueuedSubmitsGiveTheSameBits) {
   const auto bytes = get(p.tensor(queued->step->metrics()[0]));
   std::memcpy(&recon_sum, bytes.data(), 4);
   EXPECT_GT(recon_sum, 0.0f);  // Σ over 5 steps × 4 examples of a positive loss
+}
+
+TEST_F(StepReplay, MetricsAreReadEveryFewStepsWithoutWaitingOnSteps) {
+  ops::Kernels kernels(context());
+  const auto sums = [&](Run& run) {
+    std::vector<float> values;
+    for (TensorId t : run.step->metrics()) {
+      const auto bytes = get(run.step->program().tensor(t));
+      float v;
+      std::memcpy(&v, bytes.data(), 4);
+      values.push_back(v);
+    }
+    return values;
+  };
+
+  // Four steps with the sums read at the end.
+  auto plain = start(kernels);
+  vk::CommandBuffer step = recorded(*plain);
+  for (int s = 0; s < 4; ++s) context().submit_and_wait(step);
+  const std::vector<float> total = sums(*plain);
+
+  // The same four steps, snapshotting the sums after every two, with one host wait at the end.
+  auto snapshotted = start(kernels);
+  vk::CommandBuffer replay = recorded(*snapshotted);
+  std::vector<ops::Tensor> devices;
+  for (TensorId t : snapshotted->step->metrics()) devices.push_back(snapshotted->step->program().tensor(t));
+  MetricsReadback readback(context(), devices, 2);
+  vk::TimelineSemaphore timeline(context().device().handle());
+  for (uint32_t slot = 0; slot < 2; ++slot) {
+    const VkCommandBuffer work[3] = {replay.handle(), replay.handle(), readback.snapshot(slot).handle()};
+    const vk::SemaphoreValue wait{&timeline, slot}, signal{&timeline, slot + 1};
+    context().device().compute_queue().submit({.commands = work, .waits = {&wait, 1}, .signals = {&signal, 1}});
+  }
+  timeline.wait(2, context().timeout());
+  const std::vector<float> first = readback.read(0), second = readback.read(1);
+  ASSERT_EQ(first.size(), total.size());
+  for (std::size_t i = 0; i < total.size(); ++i) {
+    EXPECT_GT(first[i], 0.0f);
+    EXPECT_GT(second[i], 0.0f);
+    EXPECT_NEAR(first[i] + second[i], total[i], 1e-5f * total[i]);  // (s1+s2)+(s3+s4) vs s1+s2+s3+s4
+  }
+  EXPECT_EQ(sums(*snapshotted), std::vector<float>(total.size(), 0.0f));  // zeroed by the last snapshot
+  EXPECT_EQ(get(snapshotted->step->program().parameter_arena()), get(plain->step->program().parameter_arena()));
 }
 
 TEST_F(StepReplay, ProfileTimesEveryNode) {
