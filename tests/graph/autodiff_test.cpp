@@ -48,6 +48,18 @@ TEST(Autodiff, SharedWeightsAccumulateAndTheGraphPrints) {
   EXPECT_NE(text.find("+→ dw(4, 4)"), std::string::npos) << text;
 }
 
+TEST(GraphErrors, ViewsAndNodesMustFit) {
+  Graph g;
+  const TensorId x = g.input("x", {2, 3});
+  EXPECT_THROW(g.view(x, {7}), Error);
+  EXPECT_THROW(g.input("empty", {0, 3}), Error);
+  const TensorId w = g.parameter("w", {4, 3});
+  const TensorId y = nn::linear(g, x, w, TensorId{});
+  const TensorId other = g.tensor("other", {2, 5}, Role::activation);
+  EXPECT_THROW(g.apply_into(g.nodes()[0].op, {x, w}, {other}, false), Error);  // (2,4) into (2,5)
+  EXPECT_THROW(g.apply_into(g.nodes()[0].op, {x, w}, {y}, true), Error);       // Linear cannot accumulate
+}
+
 TEST(Autodiff, NeedsALossAndDifferentiableOps) {
   Graph g;
   const TensorId x = g.input("x", {2, 3});

@@ -156,6 +156,12 @@ TEST_F(ConvVae, DecodeProgramDrawsAGridFromTheTrainingParameters) {
   EXPECT_GT(tile_pixels.size(), 1u);
   EXPECT_TRUE(tiles_differ);
   EXPECT_THROW(graph::bind_by_name(decode->graph, step->program(), model->graph, {Role::input}), Error);  // no 'z' there
+  // Activations cannot live in another program's memory.
+  EXPECT_THROW(Program(context(), kernels, decode->graph, {}, {{decode->logits, step->program().tensor(model->recon_weight)}}),
+               Error);
+  // A training step needs a loss.
+  auto no_loss = build_conv_vae(small());
+  EXPECT_THROW(train::TrainStep(context(), kernels, no_loss->graph, {no_loss->step, no_loss->rng, no_loss->cursor}, {}), Error);
 }
 
 }  // namespace

@@ -1,0 +1,77 @@
+// Bad input to every op family: a clear vkvae::Error naming the op before anything reaches the
+// GPU (no dispatch is recorded).
+#include <functional>
+
+#include "ops/activation.hpp"
+#include "ops/data.hpp"
+#include "ops/image.hpp"
+#include "ops/loss.hpp"
+#include "ops/op_harness.hpp"
+#include "ops/optimizer.hpp"
+#include "ops/reparameterize.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::test {
+namespace {
+
+class OpErrors : public VulkanTest {};
+
+TEST_F(OpErrors, EveryFamilyRefusesBadInputWithAMessageNamingTheOp) {
+  ops::Kernels kernels(context());
+  TensorStore store(context());
+  vk::CommandBuffer commands = context().commands();
+  commands.begin();
+  ops::Encoder enc(kernels, commands);
+  using ops::DType;
+  const auto f = [&](const ops::Shape& s) { return store.make(s); };
+  const auto u32 = [&](const ops::Shape& s) { return store.make(s, DType::u32); };
+  const auto u8 = [&](const ops::Shape& s) { return store.make(s, DType::u8); };
+  const ops::Tensor a = f({3, 5}), b = f({3, 5}), wrong = f({3, 4}), one = f({1}), two = f({2}), per_row = f({3});
+  const ops::Tensor rng = u32({4}), step = u32({1}), flag = u32({1});
+
+  struct Case {
+    const char* op;  // the message must start with it
+    std::function<void()> call;
+  };
+  const std::vector<Case> cases = {
+      {"activation_forward elu(0)", [&] { ops::activation_forward(enc, b, a, {ops::Activation::elu, 0.0f}); }},
+      {"activation_backward relu", [&] { ops::activation_backward(enc, b, a, wrong, {ops::Activation::relu}); }},
+      {"recon_loss_forward bce_with_logits", [&] { ops::recon_loss_forward(enc, ops::ReconLoss::bce_with_logits, per_row, a, wrong); }},
+      {"recon_loss_backward squared_error", [&] { ops::recon_loss_backward(enc, ops::ReconLoss::squared_error, b, a, a, two); }},
+      {"kl_forward", [&] { ops::kl_forward(enc, per_row, a, wrong); }},
+      {"kl_backward", [&] { ops::kl_backward(enc, b, b, a, a, per_row); }},
+      {"reduce_sum", [&] { ops::reduce_sum(enc, two, a); }},
+      {"random_normal", [&] { ops::random_normal(enc, a, f({4}), ops::RngStream::prior); }},
+      {"reparameterize_forward", [&] { ops::reparameterize_forward(enc, b, wrong, a, a, rng); }},
+      {"reparameterize_backward", [&] { ops::reparameterize_backward(enc, b, b, a, wrong, a); }},
+      {"adam_step", [&] { ops::optimizer_step(enc, ops::OptimizerKind::adam, {a, b, b, b, two, step, one, flag}); }},
+      {"sgd_step", [&] { ops::optimizer_step(enc, ops::OptimizerKind::sgd, {f({15}), f({15}), f({14}), f({15}), f({8}), step, one, flag}); }},
+      {"grad_norm_sq", [&] { ops::grad_norm_sq(enc, one, a, f({10})); }},
+      {"check_finite", [&] { ops::check_finite(enc, one, a); }},
+      {"gather_images", [&] { ops::gather_images(enc, f({9, 5}), u8({8, 5}), u32({8}), step, rng, false); }},
+      {"gather_images", [&] { ops::gather_images(enc, a, u8({8, 6}), u32({8}), step, rng, false); }},
+      {"gather_one_hot", [&] { ops::gather_one_hot(enc, f({3, 10}), u8({8}), u32({7}), step); }},
+      {"concat_features", [&] { ops::concat_features(enc, f({3, 10}), a, wrong); }},
+      {"concat_features", [&] { ops::concat_features(enc, f({4, 9}), f({4, 5}), wrong); }},
+      {"slice_columns", [&] { ops::slice_columns(enc, f({3, 3}), a, 3); }},
+      {"scale", [&] { ops::scale(enc, b, wrong); }},
+      {"axpy", [&] { ops::axpy(enc, b, 1.0f, wrong); }},
+      {"fill", [&] { ops::fill(enc, u32({3}), 1.0f); }},
+      {"advance_counters", [&] { ops::advance_counters(enc, step, f({4}), step, 3); }},
+      {"image_grid", [&] { ops::image_grid(enc, u32({100}), f({2, 2, 4, 4}), {}, true); }},
+      {"image_grid", [&] { ops::image_grid(enc, u32({100}), f({2, 1, 4, 4}), {}, true); }},
+  };
+  for (const Case& c : cases) {
+    try {
+      c.call();
+      ADD_FAILURE() << c.op << ": bad input accepted";
+    } catch (const vkvae::Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(std::string(c.op) + ": ", 0), 0u) << e.what();
+    }
+    EXPECT_EQ(commands.dispatches(), 0u) << c.op << " recorded work before refusing";
+  }
+  commands.end();
+}
+
+}  // namespace
+}  // namespace vkvae::test
