@@ -5,7 +5,6 @@
 //   VKVAE_BENCH_DEVICE=N|NAME picks the device (default: the best one). No validation.
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
 #include <memory>
 
 #include "bench_context.hpp"

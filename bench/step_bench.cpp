@@ -14,7 +14,6 @@
 
 #include "bench_context.hpp"
 #include "models/conv_vae.hpp"
-#include "ops/random.hpp"
 #include "train/step.hpp"
 
 namespace {
@@ -54,10 +53,7 @@ void BM_ConvVaeStep(benchmark::State& state) {
   const float weights[2] = {1.0f / static_cast<float>(batch), 1.0f / static_cast<float>(batch)};
   put(model->recon_weight, std::as_bytes(std::span<const float>(weights, 1)));
   put(model->kl_weight, std::as_bytes(std::span<const float>(weights + 1, 1)));
-  const ops::RngState seed = ops::RngState::from(1, 0);
-  put(model->rng, std::as_bytes(std::span<const ops::RngState, 1>(&seed, 1)));
-  const ops::OptimizerHyper hyper;
-  put(step.hyper(), std::as_bytes(std::span<const ops::OptimizerHyper, 1>(&hyper, 1)));
+  step.reset(1, ops::OptimizerHyper{});
 
   if (std::getenv("VKVAE_PROFILE") != nullptr && context.info().timestamps) {
     // One profiled step, printed before the timed runs (timestamps cost time of their own).

@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // dy (N,K,P,Q), x (N,C,H,W) → dw (K,C,R,S) = Σ_{n,p,q} dy[n,k,p,q]·x[n,c,p·st−pad+r,q·st−pad+s]
-// for the positions of split z: out[z] (K,C·R·S). Conv2d's weight gradient (and, with the roles
+// for the output rows (n, p) of split z: out[z] (K,C·R·S). Conv2d's weight gradient (and, with the roles
 // of x and dy swapped, ConvTranspose2d's). A short output and a long reduction, so the
 // reduction is split over workgroups (z) into partial sums that a fixed-order pass adds up;
 // with a single split the kernel writes dw itself (ACCUMULATE adds).

@@ -3,6 +3,7 @@
 #include "graph/autodiff.hpp"
 #include "ops/data.hpp"
 #include "ops/loss.hpp"
+#include "ops/random.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::train {
@@ -33,6 +34,20 @@ TrainStep::TrainStep(vk::Context& context, ops::Kernels& kernels, graph::Graph& 
   zero.barrier(vk::kTransferWrite, vk::kComputeRead | vk::kComputeWrite);
   zero.end();
   context.submit_and_wait(zero);
+}
+
+void TrainStep::reset(uint64_t seed, const ops::OptimizerHyper& hyper) {
+  graph::Program& p = *program_;
+  const auto put = [&](graph::TensorId id, std::span<const std::byte> bytes) {
+    const ops::Tensor t = p.tensor(id);
+    context_.upload(*t.buffer, t.offset, bytes);
+  };
+  const ops::RngState state = ops::RngState::from(seed, 0);
+  put(counters_.rng, std::as_bytes(std::span<const ops::RngState, 1>(&state, 1)));
+  const uint32_t zero = 0;
+  for (graph::TensorId t : {counters_.step, counters_.cursor, nonfinite_}) put(t, std::as_bytes(std::span<const uint32_t, 1>(&zero, 1)));
+  for (graph::TensorId t : metrics_) put(t, std::as_bytes(std::span<const uint32_t, 1>(&zero, 1)));
+  put(hyper_, std::as_bytes(std::span<const ops::OptimizerHyper, 1>(&hyper, 1)));
 }
 
 void TrainStep::record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps) {

@@ -39,6 +39,11 @@ class TrainStep {
   // `timestamps`: profile the program's nodes (see graph::Program::record).
   void record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr);
 
+  // Sets the state a run starts from: the RNG to (seed, step 0), the step count, the batch
+  // cursor, the non-finite flag and the metric sums to zero, and the optimizer's
+  // hyperparameters. Parameters and data are the caller's.
+  void reset(uint64_t seed, const ops::OptimizerHyper& hyper);
+
   graph::Program& program() { return *program_; }
   // (8) f32 hyperparameters (ops::OptimizerHyper), (1) u32 non-finite flag, and one (1) f32
   // running sum per loss term, in StepConfig::losses order.

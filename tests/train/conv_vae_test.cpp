@@ -10,7 +10,6 @@
 #include <set>
 
 #include "models/conv_vae.hpp"
-#include "ops/random.hpp"
 #include "support/vulkan_test.hpp"
 #include "train/step.hpp"
 #include "util/error.hpp"
@@ -63,13 +62,7 @@ class ConvVae : public test::VulkanTest {
     const float weight = 1.0f / 3.0f;
     put(p, model.recon_weight, std::as_bytes(std::span<const float, 1>(&weight, 1)));
     put(p, model.kl_weight, std::as_bytes(std::span<const float, 1>(&weight, 1)));
-    const ops::RngState seed = ops::RngState::from(9, 0);
-    put(p, model.rng, std::as_bytes(std::span<const ops::RngState, 1>(&seed, 1)));
-    const uint32_t zero = 0;
-    for (TensorId t : {model.step, model.cursor, step->nonfinite()}) put(p, t, std::as_bytes(std::span<const uint32_t, 1>(&zero, 1)));
-    for (TensorId t : step->metrics()) put(p, t, std::as_bytes(std::span<const uint32_t, 1>(&zero, 1)));
-    const ops::OptimizerHyper hyper;
-    put(p, step->hyper(), std::as_bytes(std::span<const ops::OptimizerHyper, 1>(&hyper, 1)));
+    step->reset(9, ops::OptimizerHyper{});
     return step;
   }
 

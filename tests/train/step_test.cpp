@@ -7,7 +7,6 @@
 #include <random>
 
 #include "nn/layers.hpp"
-#include "ops/random.hpp"
 #include "support/vulkan_test.hpp"
 #include "train/metrics.hpp"
 #include "train/step.hpp"
@@ -74,19 +73,12 @@ class StepReplay : public test::VulkanTest {
     put(p.tensor(run->model.images), std::as_bytes(std::span<const uint8_t>(pixels)));
     const uint32_t order[kImages] = {3, 7, 1, 9, 0, 2, 8, 5, 4, 6};
     put(p.tensor(run->model.order), std::as_bytes(std::span<const uint32_t>(order)));
-    const ops::RngState seed = ops::RngState::from(42, 0);
-    put(p.tensor(run->model.counters.rng), std::as_bytes(std::span<const ops::RngState, 1>(&seed, 1)));
-    const uint32_t zero = 0;
-    for (TensorId t : {run->model.counters.step, run->model.counters.cursor, run->step->nonfinite()}) {
-      put(p.tensor(t), std::as_bytes(std::span<const uint32_t, 1>(&zero, 1)));
-    }
-    for (TensorId t : run->step->metrics()) put(p.tensor(t), std::as_bytes(std::span<const uint32_t, 1>(&zero, 1)));
     const float w = 1.0f / kBatch;
     put(p.tensor(run->model.weight), std::as_bytes(std::span<const float, 1>(&w, 1)));
     ops::OptimizerHyper hyper;
     hyper.lr = 0.01f;
     hyper.max_grad_norm = 5.0f;
-    put(p.tensor(run->step->hyper()), std::as_bytes(std::span<const ops::OptimizerHyper, 1>(&hyper, 1)));
+    run->step->reset(42, hyper);
     return run;
   }
 
