@@ -102,9 +102,7 @@ class LinearInputGrad final : public Op {
   }
   bool can_accumulate() const override { return true; }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    const ops::Tensor& dz = b.inputs[0];
-    ops::Tensor x_shape_only = b.outputs[0];  // linear_backward reads only x's shape for dx
-    ops::linear_backward(enc, {&b.outputs[0], nullptr, nullptr, b.accumulate, false}, dz, x_shape_only, b.inputs[1]);
+    ops::linear_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.accumulate);
   }
 };
 
@@ -118,8 +116,7 @@ class LinearWeightGrad final : public Op {
   }
   bool can_accumulate() const override { return true; }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    ops::Tensor w_shape_only = b.outputs[0];  // linear_backward reads only w's shape for dw
-    ops::linear_backward(enc, {nullptr, &b.outputs[0], nullptr, false, b.accumulate}, b.inputs[0], b.inputs[1], w_shape_only);
+    ops::linear_backward_weight(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.accumulate);
   }
 };
 
@@ -169,10 +166,8 @@ class ConvInputGrad final : public Op {
   }
   bool can_accumulate() const override { return true; }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    const ops::Tensor& x = b.outputs[0];  // only its shape is read
-    const ops::LayerGrads grads{&b.outputs[0], nullptr, nullptr, b.accumulate, false};
-    if (transposed_) ops::conv_transpose2d_backward(enc, grads, b.inputs[0], x, b.inputs[1], p_, nullptr);
-    else ops::conv2d_backward(enc, grads, b.inputs[0], x, b.inputs[1], p_, nullptr);
+    if (transposed_) ops::conv_transpose2d_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.accumulate);
+    else ops::conv2d_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.accumulate);
   }
 
  private:
@@ -195,10 +190,8 @@ class ConvWeightGrad final : public Op {
     return ops::conv_workspace_elements(geometry(name(), transposed_, in[1]->shape, w_, p_));
   }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    const ops::Tensor& w = b.outputs[0];  // only its shape is read
-    const ops::LayerGrads grads{nullptr, &b.outputs[0], nullptr, false, b.accumulate};
-    if (transposed_) ops::conv_transpose2d_backward(enc, grads, b.inputs[0], b.inputs[1], w, p_, b.workspace);
-    else ops::conv2d_backward(enc, grads, b.inputs[0], b.inputs[1], w, p_, b.workspace);
+    if (transposed_) ops::conv_transpose2d_backward_weight(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.workspace, b.accumulate);
+    else ops::conv2d_backward_weight(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.workspace, b.accumulate);
   }
 
  private:

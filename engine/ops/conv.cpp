@@ -181,11 +181,27 @@ void conv2d_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, co
   const std::string op = "conv2d_backward";
   const ConvGeometry g = conv2d_geometry(op, x.shape, w.shape, params);
   check_backward(op, grads, dz, x, w, {g.N, g.K, g.P, g.Q});
-  if (grads.dx != nullptr) dispatch_backward_data(enc, g, *grads.dx, dz, w, nullptr, {}, grads.accumulate_input);
-  if (grads.dw != nullptr) dispatch_backward_weight(enc, op, g, *grads.dw, dz, x, workspace, grads.accumulate_params);
+  if (grads.dx != nullptr) conv2d_backward_input(enc, *grads.dx, dz, w, params, grads.accumulate_input);
+  if (grads.dw != nullptr) conv2d_backward_weight(enc, *grads.dw, dz, x, params, workspace, grads.accumulate_params);
   if (grads.db != nullptr) {
     sum_outer_inner(enc, *grads.db, dz, g.N, g.K, g.P * g.Q, grads.accumulate_params);
   }
+}
+
+void conv2d_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w,
+                           const ConvParams& params, bool accumulate) {
+  const std::string op = "conv2d_backward_input";
+  const ConvGeometry g = conv2d_geometry(op, dx.shape, w.shape, params);  // dx has x's shape
+  check_backward(op, {&dx}, dz, dx, w, {g.N, g.K, g.P, g.Q});
+  dispatch_backward_data(enc, g, dx, dz, w, nullptr, {}, accumulate);
+}
+
+void conv2d_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x,
+                            const ConvParams& params, const Tensor* workspace, bool accumulate) {
+  const std::string op = "conv2d_backward_weight";
+  const ConvGeometry g = conv2d_geometry(op, x.shape, dw.shape, params);  // dw has w's shape
+  check_backward(op, {nullptr, &dw}, dz, x, dw, {g.N, g.K, g.P, g.Q});
+  dispatch_backward_weight(enc, op, g, dw, dz, x, workspace, accumulate);
 }
 
 void conv_transpose2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w, const Tensor* b,
@@ -201,11 +217,27 @@ void conv_transpose2d_backward(Encoder& enc, const LayerGrads& grads, const Tens
   const std::string op = "conv_transpose2d_backward";
   const ConvGeometry g = conv_transpose2d_geometry(op, x.shape, w.shape, params);
   check_backward(op, grads, dz, x, w, {g.N, g.C, g.H, g.W});
-  if (grads.dx != nullptr) dispatch_forward(enc, g, *grads.dx, dz, w, nullptr, {}, grads.accumulate_input);
-  if (grads.dw != nullptr) dispatch_backward_weight(enc, op, g, *grads.dw, x, dz, workspace, grads.accumulate_params);
+  if (grads.dx != nullptr) conv_transpose2d_backward_input(enc, *grads.dx, dz, w, params, grads.accumulate_input);
+  if (grads.dw != nullptr) conv_transpose2d_backward_weight(enc, *grads.dw, dz, x, params, workspace, grads.accumulate_params);
   if (grads.db != nullptr) {
     sum_outer_inner(enc, *grads.db, dz, g.N, g.C, g.H * g.W, grads.accumulate_params);
   }
+}
+
+void conv_transpose2d_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w,
+                                     const ConvParams& params, bool accumulate) {
+  const std::string op = "conv_transpose2d_backward_input";
+  const ConvGeometry g = conv_transpose2d_geometry(op, dx.shape, w.shape, params);  // dx has x's shape
+  check_backward(op, {&dx}, dz, dx, w, {g.N, g.C, g.H, g.W});
+  dispatch_forward(enc, g, dx, dz, w, nullptr, {}, accumulate);
+}
+
+void conv_transpose2d_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x,
+                                      const ConvParams& params, const Tensor* workspace, bool accumulate) {
+  const std::string op = "conv_transpose2d_backward_weight";
+  const ConvGeometry g = conv_transpose2d_geometry(op, x.shape, dw.shape, params);  // dw has w's shape
+  check_backward(op, {nullptr, &dw}, dz, x, dw, {g.N, g.C, g.H, g.W});
+  dispatch_backward_weight(enc, op, g, dw, x, dz, workspace, accumulate);
 }
 
 }  // namespace vkvae::ops

@@ -36,9 +36,20 @@ void conv2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor
 void conv2d_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x, const Tensor& w,
                      const ConvParams& params, const Tensor* workspace);
 
+// Each gradient of Conv2d on its own (conv2d_backward is these plus the bias sum): dx has x's
+// shape, dw has w's; the weight gradient needs the workspace.
+void conv2d_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w,
+                           const ConvParams& params, bool accumulate = false);
+void conv2d_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x,
+                            const ConvParams& params, const Tensor* workspace, bool accumulate = false);
+
 void conv_transpose2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w, const Tensor* b,
                               const ConvParams& params, ActivationSpec act = {});
 void conv_transpose2d_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x,
                                const Tensor& w, const ConvParams& params, const Tensor* workspace);
+void conv_transpose2d_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w,
+                                     const ConvParams& params, bool accumulate = false);
+void conv_transpose2d_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x,
+                                      const ConvParams& params, const Tensor* workspace, bool accumulate = false);
 
 }  // namespace vkvae::ops

@@ -46,30 +46,40 @@ void linear_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, co
   const std::string op = "linear_backward";
   const LinearDims d = linear_dims(op, x, w);
   expect_shape(op, "dz", dz, {d.batch, d.out});
-  if (grads.dx != nullptr) {
-    expect_shape(op, "dx", *grads.dx, x.shape);
-    GemmArgs g;
-    g.M = d.batch, g.N = d.in, g.K = d.out;
-    g.a = dz, g.sam = d.out, g.sak = 1;  // A = dz
-    g.b = w, g.sbk = d.in, g.sbn = 1;    // B = w
-    g.c = *grads.dx, g.scm = d.in;
-    g.accumulate = grads.accumulate_input;
-    gemm(enc, g, op + " (input)");
-  }
-  if (grads.dw != nullptr) {
-    expect_shape(op, "dw", *grads.dw, w.shape);
-    GemmArgs g;
-    g.M = d.out, g.N = d.in, g.K = d.batch;
-    g.a = dz, g.sam = 1, g.sak = d.out;  // A(m,k) = dz[k][m]
-    g.b = x, g.sbk = d.in, g.sbn = 1;    // B = x
-    g.c = *grads.dw, g.scm = d.in;
-    g.accumulate = grads.accumulate_params;
-    gemm(enc, g, op + " (weight)");
-  }
+  if (grads.dx != nullptr) linear_backward_input(enc, *grads.dx, dz, w, grads.accumulate_input);
+  if (grads.dw != nullptr) linear_backward_weight(enc, *grads.dw, dz, x, grads.accumulate_params);
   if (grads.db != nullptr) {
     expect_shape(op, "db", *grads.db, {d.out});
     sum_outer_inner(enc, *grads.db, dz, d.batch, d.out, 1, grads.accumulate_params);
   }
+}
+
+void linear_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w, bool accumulate) {
+  const std::string op = "linear_backward_input";
+  const LinearDims d = linear_dims(op, dx, w);  // dx has x's shape
+  expect_shape(op, "dz", dz, {d.batch, d.out});
+  expect_shape(op, "dx", dx, dx.shape);
+  GemmArgs g;
+  g.M = d.batch, g.N = d.in, g.K = d.out;
+  g.a = dz, g.sam = d.out, g.sak = 1;  // A = dz
+  g.b = w, g.sbk = d.in, g.sbn = 1;    // B = w
+  g.c = dx, g.scm = d.in;
+  g.accumulate = accumulate;
+  gemm(enc, g, op);
+}
+
+void linear_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x, bool accumulate) {
+  const std::string op = "linear_backward_weight";
+  const LinearDims d = linear_dims(op, x, dw);  // dw has w's shape
+  expect_shape(op, "dz", dz, {d.batch, d.out});
+  expect_shape(op, "dw", dw, dw.shape);
+  GemmArgs g;
+  g.M = d.out, g.N = d.in, g.K = d.batch;
+  g.a = dz, g.sam = 1, g.sak = d.out;  // A(m,k) = dz[k][m]
+  g.b = x, g.sbk = d.in, g.sbn = 1;    // B = x
+  g.c = dw, g.scm = d.in;
+  g.accumulate = accumulate;
+  gemm(enc, g, op);
 }
 
 void sum_outer_inner(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t A, uint32_t B,

@@ -3,8 +3,10 @@
 #include <functional>
 
 #include "ops/activation.hpp"
+#include "ops/conv.hpp"
 #include "ops/data.hpp"
 #include "ops/image.hpp"
+#include "ops/linear.hpp"
 #include "ops/loss.hpp"
 #include "ops/op_harness.hpp"
 #include "ops/optimizer.hpp"
@@ -58,6 +60,11 @@ TEST_F(OpErrors, EveryFamilyRefusesBadInputWithAMessageNamingTheOp) {
       {"axpy", [&] { ops::axpy(enc, b, 1.0f, wrong); }},
       {"fill", [&] { ops::fill(enc, u32({3}), 1.0f); }},
       {"advance_counters", [&] { ops::advance_counters(enc, step, f({4}), step, 3); }},
+      {"linear_backward_input", [&] { ops::linear_backward_input(enc, a, f({3, 6}), f({7, 5})); }},
+      {"linear_backward_weight", [&] { ops::linear_backward_weight(enc, f({7, 5}), f({3, 7}), wrong); }},
+      // 67 images of 28×28 split the weight gradient, which then needs a workspace.
+      {"conv2d_backward_weight", [&] { ops::conv2d_backward_weight(enc, f({8, 1, 3, 3}), f({67, 8, 14, 14}), f({67, 1, 28, 28}), {2, 1, 0}, nullptr); }},
+      {"conv_transpose2d_backward_input", [&] { ops::conv_transpose2d_backward_input(enc, f({3, 4, 7, 7}), f({3, 2, 13, 13}), f({4, 2, 3, 3}), {2, 1, 1}); }},
       {"image_grid", [&] { ops::image_grid(enc, u32({100}), f({2, 2, 4, 4}), {}, true); }},
       {"image_grid", [&] { ops::image_grid(enc, u32({100}), f({2, 1, 4, 4}), {}, true); }},
   };
