@@ -18,11 +18,8 @@ namespace vkvae::ops {
 class Kernels {
  public:
   explicit Kernels(vk::Context& context) : context_(context) {}
-  vk::Context& context() { return context_; }
-  const vk::DeviceInfo& device() const { return context_.info(); }
   // The pipeline for `desc`, created on first use.
   const vk::ComputePipeline& pipeline(const vk::PipelineDesc& desc);
-  std::size_t size() const { return pipelines_.size(); }
 
  private:
   vk::Context& context_;
@@ -32,9 +29,6 @@ class Kernels {
 class Encoder {
  public:
   Encoder(Kernels& kernels, vk::CommandBuffer& commands) : kernels_(kernels), commands_(commands) {}
-
-  Kernels& kernels() { return kernels_; }
-  vk::CommandBuffer& commands() { return commands_; }
 
   template <typename Push>
     requires std::is_standard_layout_v<Push>
