@@ -13,7 +13,7 @@
 #include <random>
 
 #include "bench_context.hpp"
-#include "models/conv_vae.hpp"
+#include "models/vae.hpp"
 #include "train/step.hpp"
 
 namespace {
@@ -25,10 +25,10 @@ void BM_ConvVaeStep(benchmark::State& state) {
   constexpr int kStepsPerSubmit = 10;
   vk::Context context(bench::context_options());
   ops::Kernels kernels(context);
-  models::ConvVaeConfig config;
+  models::VaeConfig config;
   config.batch = batch;
   config.dataset_size = 4096;
-  auto model = models::build_conv_vae(config);
+  auto model = models::build_vae(config);
   train::StepConfig step_config;
   step_config.batch = static_cast<uint32_t>(batch);
   step_config.losses = {model->recon, model->kl};

@@ -407,6 +407,27 @@ class GatherImagesOp final : public Op {
   bool binarize_;
 };
 
+class GatherOneHotOp final : public Op {
+ public:
+  GatherOneHotOp(int64_t batch, int64_t classes) : batch_(batch), classes_(classes) {}
+  std::string name() const override { return "gather_one_hot"; }
+  std::vector<TensorInfo> infer(const Infos& in) const override {
+    if (in.size() != 3 || in[0]->dtype != ops::DType::u8 || in[0]->shape.rank() != 1) {
+      throw Error(name() + ": takes labels (N) u8, order and cursor");
+    }
+    if (batch_ < 1 || batch_ > in[0]->shape[0] || classes_ < 1) {
+      throw Error(name() + ": batch " + std::to_string(batch_) + " must be between 1 and the dataset's " + std::to_string(in[0]->shape[0]));
+    }
+    return {f32({batch_, classes_})};
+  }
+  void record(ops::Encoder& enc, const Bound& b) const override {
+    ops::gather_one_hot(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.inputs[2]);
+  }
+
+ private:
+  int64_t batch_, classes_;
+};
+
 class ImageGridOp final : public Op {
  public:
   ImageGridOp(ops::GridLayout layout, bool sigmoid) : layout_(layout), sigmoid_(sigmoid) {}
@@ -439,6 +460,11 @@ TensorId image_grid(Graph& g, TensorId images, const ops::GridLayout& layout, bo
 TensorId gather_images(Graph& g, TensorId images, TensorId order, TensorId cursor, TensorId rng, int64_t batch,
                        bool binarize, const std::string& name) {
   return g.apply1(std::make_shared<GatherImagesOp>(batch, binarize), {images, order, cursor, rng}, name);
+}
+
+TensorId gather_one_hot(Graph& g, TensorId labels, TensorId order, TensorId cursor, int64_t batch, int64_t classes,
+                        const std::string& name) {
+  return g.apply1(std::make_shared<GatherOneHotOp>(batch, classes), {labels, order, cursor}, name);
 }
 
 TensorId kl_divergence(Graph& g, TensorId mu, TensorId logvar, TensorId weight, const std::string& name) {

@@ -41,6 +41,11 @@ TensorId reparameterize(Graph& g, TensorId mu, TensorId logvar, TensorId rng, co
 TensorId gather_images(Graph& g, TensorId images, TensorId order, TensorId cursor, TensorId rng, int64_t batch,
                        bool binarize, const std::string& name = "");
 
+// One-hot labels (B, classes) gathered on the device in the same order as gather_images:
+// labels (N) u8, order (N) u32, cursor (1) u32. No gradient flows through it.
+TensorId gather_one_hot(Graph& g, TensorId labels, TensorId order, TensorId cursor, int64_t batch, int64_t classes,
+                        const std::string& name = "");
+
 // Images (B, C, H, W) → an RGBA8 grid (height·width) u32 in torchvision's layout; `sigmoid`
 // when the images are logits. No gradient flows through it.
 TensorId image_grid(Graph& g, TensorId images, const ops::GridLayout& layout, bool sigmoid, const std::string& name = "");

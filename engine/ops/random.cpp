@@ -95,10 +95,14 @@ float standard_normal(const RngState& state, RngStream stream, uint32_t element)
   return z[element & 1u];
 }
 
-float standard_uniform(const RngState& state, RngStream stream, uint32_t element) {
+uint32_t random_bits(const RngState& state, RngStream stream, uint32_t element) {
   const auto w = philox4x32_10({element >> 2, state.step_lo, state.step_hi, static_cast<uint32_t>(stream)},
                                {state.seed_lo, state.seed_hi});
-  return uniform_from_bits(w[element & 3u]);
+  return w[element & 3u];
+}
+
+float standard_uniform(const RngState& state, RngStream stream, uint32_t element) {
+  return uniform_from_bits(random_bits(state, stream, element));
 }
 
 }  // namespace vkvae::ops

@@ -50,6 +50,9 @@ class TrainStep {
   graph::TensorId hyper() const { return hyper_; }
   graph::TensorId nonfinite() const { return nonfinite_; }
   const std::vector<graph::TensorId>& metrics() const { return metrics_; }
+  // The optimizer's state in the gradient arena's layout: Adam's first (0) and second (1)
+  // moments; SGD keeps its momentum in the first.
+  vk::Buffer& moment(int which) { return which == 0 ? *m_ : *v_; }
 
  private:
   vk::Context& context_;

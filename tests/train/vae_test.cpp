@@ -9,7 +9,7 @@
 #include <random>
 #include <set>
 
-#include "models/conv_vae.hpp"
+#include "models/vae.hpp"
 #include "support/vulkan_test.hpp"
 #include "train/step.hpp"
 #include "util/error.hpp"
@@ -23,8 +23,8 @@ using graph::TensorId;
 
 class ConvVae : public test::VulkanTest {
  protected:
-  static ConvVaeConfig small() {
-    ConvVaeConfig config;
+  static VaeConfig small() {
+    VaeConfig config;
     config.batch = 3;
     config.dataset_size = 7;
     config.binarize = true;
@@ -76,7 +76,7 @@ class ConvVae : public test::VulkanTest {
 };
 
 TEST_F(ConvVae, TrainsAFewStepsCleanly) {
-  auto model = build_conv_vae(small());
+  auto model = build_vae(small());
   EXPECT_EQ(model->parameters.size(), 18u);
   ops::Kernels kernels(context());
   auto step = trained_step(kernels, *model);
@@ -95,12 +95,12 @@ TEST_F(ConvVae, TrainsAFewStepsCleanly) {
 }
 
 TEST_F(ConvVae, EvaluationProgramSharesTheTrainingStateAndReproducesItsLosses) {
-  auto model = build_conv_vae(small());
+  auto model = build_vae(small());
   ops::Kernels kernels(context());
   auto step = trained_step(kernels, *model);
   Program& train = step->program();
 
-  auto eval_model = build_conv_vae(small());
+  auto eval_model = build_vae(small());
   const auto bindings = graph::bind_by_name(eval_model->graph, train, model->graph, {Role::parameter, Role::input, Role::state});
   EXPECT_EQ(bindings.size(), 18u + 2 + 5);  // parameters, dataset and order, weights and counters
   Program eval(context(), kernels, eval_model->graph, {eval_model->recon, eval_model->kl}, bindings);
@@ -118,10 +118,10 @@ TEST_F(ConvVae, EvaluationProgramSharesTheTrainingStateAndReproducesItsLosses) {
 }
 
 TEST_F(ConvVae, DecodeProgramDrawsAGridFromTheTrainingParameters) {
-  auto model = build_conv_vae(small());
+  auto model = build_vae(small());
   ops::Kernels kernels(context());
   auto step = trained_step(kernels, *model);
-  auto decode = build_conv_vae_decoder(small(), 10);
+  auto decode = build_decoder(small(), 10);
   Program program(context(), kernels, decode->graph, {decode->grid},
                   graph::bind_by_name(decode->graph, step->program(), model->graph, {Role::parameter}));
   std::vector<float> z(10 * 16);
@@ -153,7 +153,7 @@ TEST_F(ConvVae, DecodeProgramDrawsAGridFromTheTrainingParameters) {
   EXPECT_THROW(Program(context(), kernels, decode->graph, {}, {{decode->logits, step->program().tensor(model->recon_weight)}}),
                Error);
   // A training step needs a loss.
-  auto no_loss = build_conv_vae(small());
+  auto no_loss = build_vae(small());
   EXPECT_THROW(train::TrainStep(context(), kernels, no_loss->graph, {no_loss->step, no_loss->rng, no_loss->cursor}, {}), Error);
 }
 

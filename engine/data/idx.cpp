@@ -1,0 +1,115 @@
+#include "data/idx.hpp"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "util/error.hpp"
+
+namespace vkvae::data {
+namespace {
+
+constexpr const char* kRefetch = "re-fetch it (scripts/fetch-mnist.sh) or check --data";
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
+  throw Error(path.string() + ": " + what + "; " + kRefetch, 2);
+}
+
+std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path, const std::vector<uint8_t>& packed) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) fail(path, "zlib could not start inflating");  // 16: gzip wrapper
+  std::vector<uint8_t> out;
+  stream.next_in = const_cast<Bytef*>(packed.data());
+  stream.avail_in = static_cast<uInt>(packed.size());
+  int status = Z_OK;
+  while (status == Z_OK) {
+    const std::size_t done = out.size();
+    out.resize(done + (std::size_t{1} << 20));
+    stream.next_out = out.data() + done;
+    stream.avail_out = 1u << 20;
+    status = inflate(&stream, Z_NO_FLUSH);
+    out.resize(done + (std::size_t{1} << 20) - stream.avail_out);
+    if (status == Z_BUF_ERROR && stream.avail_in == 0) break;  // input ended mid-stream
+  }
+  const std::string message = stream.msg ? stream.msg : "";
+  inflateEnd(&stream);
+  if (status == Z_DATA_ERROR) fail(path, "corrupt gzip data (" + message + ")");
+  if (status != Z_STREAM_END) fail(path, "truncated gzip data");
+  if (stream.avail_in != 0) fail(path, "unexpected bytes after the gzip data");
+  return out;
+}
+
+uint32_t big_endian(const std::vector<uint8_t>& bytes, std::size_t at) {
+  return uint32_t{bytes[at]} << 24 | uint32_t{bytes[at + 1]} << 16 | uint32_t{bytes[at + 2]} << 8 | uint32_t{bytes[at + 3]};
+}
+
+// Checks the header and returns the dimensions; the data starts right after them.
+std::vector<int64_t> parse_header(const std::filesystem::path& path, const std::vector<uint8_t>& bytes, uint8_t rank,
+                                  const char* what) {
+  if (bytes.size() < 4u + 4u * rank) fail(path, "too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)");
+  if (bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08) fail(path, "not an IDX file of unsigned bytes (bad magic)");
+  if (bytes[3] != rank) {
+    fail(path, "has " + std::to_string(bytes[3]) + " dimensions; " + what + " have " + std::to_string(rank));
+  }
+  std::vector<int64_t> dims;
+  uint64_t expected = 4u + 4u * rank;
+  uint64_t elements = 1;
+  for (uint8_t d = 0; d < rank; ++d) {
+    dims.push_back(big_endian(bytes, 4u + 4u * d));
+    elements *= static_cast<uint64_t>(dims.back());  // each < 2³², at most 3 of them: a product of 28×28 images fits
+  }
+  expected += elements;
+  if (bytes.size() < expected) {
+    fail(path, "truncated: the header promises " + std::to_string(expected) + " bytes, the file has " + std::to_string(bytes.size()));
+  }
+  if (bytes.size() > expected) {
+    fail(path, "has " + std::to_string(bytes.size() - expected) + " bytes after the data its header describes");
+  }
+  return dims;
+}
+
+}  // namespace
+
+std::vector<uint8_t> read_maybe_gzip(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot open it; check that it exists and is readable", 2);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error(path.string() + ": read error", 2);
+  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return inflate_gzip(path, bytes);
+  return bytes;
+}
+
+Images read_idx_images(const std::filesystem::path& path) {
+  std::vector<uint8_t> bytes = read_maybe_gzip(path);
+  const std::vector<int64_t> dims = parse_header(path, bytes, 3, "image files");
+  Images images{dims[0], dims[1], dims[2], {}};
+  images.pixels.assign(bytes.begin() + 16, bytes.end());
+  return images;
+}
+
+std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path) {
+  std::vector<uint8_t> bytes = read_maybe_gzip(path);
+  parse_header(path, bytes, 1, "label files");
+  return {bytes.begin() + 8, bytes.end()};
+}
+
+Dataset load_dataset(const std::filesystem::path& images_path, const std::filesystem::path& labels_path) {
+  Dataset d{read_idx_images(images_path), read_idx_labels(labels_path)};
+  if (d.images.count == 0) fail(images_path, "holds no images");
+  if (d.images.rows != 28 || d.images.cols != 28) {
+    fail(images_path, "holds " + std::to_string(d.images.rows) + "×" + std::to_string(d.images.cols) + " images; vkvae's models take 28×28");
+  }
+  if (static_cast<int64_t>(d.labels.size()) != d.images.count) {
+    throw Error(images_path.string() + " holds " + std::to_string(d.images.count) + " images but " + labels_path.string() + " holds " +
+                    std::to_string(d.labels.size()) + " labels; use files of the same split",
+                2);
+  }
+  for (std::size_t i = 0; i < d.labels.size(); ++i) {
+    if (d.labels[i] > 9) fail(labels_path, "label " + std::to_string(i) + " is " + std::to_string(d.labels[i]) + ", not a digit 0–9");
+  }
+  return d;
+}
+
+}  // namespace vkvae::data

@@ -1,0 +1,35 @@
+// IDX files (the MNIST format): a big-endian header — two zero bytes, a type code (0x08 for
+// unsigned bytes), the number of dimensions — then each dimension as a big-endian u32, then the
+// data, row-major. Files may be gzip-compressed. Every malformed case is a vkvae::Error naming
+// the file and what is wrong with it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace vkvae::data {
+
+// The whole file, inflated when it starts with gzip's magic bytes.
+std::vector<uint8_t> read_maybe_gzip(const std::filesystem::path& path);
+
+struct Images {
+  int64_t count = 0, rows = 0, cols = 0;
+  std::vector<uint8_t> pixels;  // count × rows × cols
+};
+
+// A u8 IDX file of 3 dimensions (count, rows, cols).
+Images read_idx_images(const std::filesystem::path& path);
+// A u8 IDX file of 1 dimension (count).
+std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path);
+
+// Images and their labels, checked to agree in count, to be non-empty and 28 × 28, and the
+// labels to be digits (0–9).
+struct Dataset {
+  Images images;
+  std::vector<uint8_t> labels;
+  int64_t size() const { return images.count; }
+};
+Dataset load_dataset(const std::filesystem::path& images, const std::filesystem::path& labels);
+
+}  // namespace vkvae::data

@@ -1,0 +1,74 @@
+// The VAE family of vkvae-train as graphs, for 28×28 one-channel images (784 pixels):
+//   mlp / mlp2  784 → hidden ReLU → μ, log σ² (latent); decoder latent → hidden ReLU → 784 logits
+//               (pytorch/examples' VAE; mlp2 is the same shape with the Keras recipe's sizes)
+//   conv        Conv(1→32, k3 s2 p1) ReLU, Conv(32→64, k3 s2 p1) ReLU, flatten,
+//               Linear(3136→hidden) ReLU, μ and log σ² Linear(hidden→latent); decoder
+//               Linear(latent→hidden) ReLU, Linear(hidden→3136) ReLU, reshape (64,7,7),
+//               ConvTranspose(64→32, k3 s2 p1 op1) ReLU, ConvTranspose(32→1, k3 s2 p1 op1)
+//   cmlp, cconv the same with the one-hot label (10) concatenated to the encoder's input (mlp)
+//               or flattened features (conv), and to z.
+// Objective: recon(x̂, x)·w_recon + KL·w_kl (w = 1/batch and β/batch, device-resident), where
+// recon is BCE with logits, or the squared error of sigmoid(logits). Batches are gathered on
+// the device from the dataset and an order. Parameter names and layouts are those of the
+// PyTorch modules in scripts/vkvae_torch.py, so checkpoints load there as they are.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "graph/graph.hpp"
+#include "ops/image.hpp"
+#include "ops/loss.hpp"
+
+namespace vkvae::models {
+
+enum class ModelKind { mlp, conv, cmlp, cconv, mlp2 };
+
+std::string_view model_name(ModelKind kind);
+std::optional<ModelKind> parse_model(std::string_view name);
+bool is_conditional(ModelKind kind);
+bool is_convolutional(ModelKind kind);
+
+inline constexpr int64_t kPixels = 784;  // 28 × 28, one channel
+inline constexpr int64_t kClasses = 10;  // digits, for the conditional models
+
+struct VaeConfig {
+  ModelKind kind = ModelKind::conv;
+  int64_t batch = 128;
+  int64_t latent = 16;
+  int64_t hidden = 256;
+  int64_t dataset_size = 60000;  // images in the device-resident dataset
+  bool binarize = false;         // dynamic binarization of the inputs
+  ops::ReconLoss loss = ops::ReconLoss::bce_with_logits;
+};
+
+struct VaeGraph {
+  graph::Graph graph;
+  // Inputs and state the host fills: the dataset (N, 784) u8 and its labels (N) u8 (conditional
+  // models only; invalid otherwise), the epoch's order (N) u32, the loss weights (1/batch and
+  // β/batch), and the counters a step advances.
+  graph::TensorId images, labels, order, recon_weight, kl_weight;
+  graph::TensorId step, rng, cursor;
+  std::vector<graph::TensorId> parameters;  // weight then bias, layer by layer
+  graph::TensorId x, logits, mu, logvar, z;
+  graph::TensorId recon, kl;  // per-example loss terms (batch)
+};
+
+std::unique_ptr<VaeGraph> build_vae(const VaeConfig& config);
+
+// z (count, latent) [+ one-hot labels (count, 10)] → decoder → logits (count, 1, 28, 28) → an
+// RGBA8 grid.
+struct DecodeGraph {
+  graph::Graph graph;
+  graph::TensorId z, labels;                // labels: conditional models only
+  std::vector<graph::TensorId> parameters;  // the decoder's, named as in build_vae
+  graph::TensorId logits, grid;
+  ops::GridSize grid_size;
+};
+
+std::unique_ptr<DecodeGraph> build_decoder(const VaeConfig& config, int64_t count, const ops::GridLayout& layout = {});
+
+}  // namespace vkvae::models

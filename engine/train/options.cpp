@@ -1,0 +1,225 @@
+#include "train/options.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "util/error.hpp"
+
+namespace vkvae::train {
+namespace {
+
+using nlohmann::json;
+
+// Every option a config file may set, with its field in each of `o` (GivenOptions): one list
+// serves reading and merging.
+template <typename F, typename... O>
+void for_each_option(F&& f, O&... o) {
+  f("model", o.model...);
+  f("latent", o.latent...);
+  f("hidden", o.hidden...);
+  f("beta", o.beta...);
+  f("loss", o.loss...);
+  f("kl-warmup", o.kl_warmup...);
+  f("recon-only-epochs", o.recon_only_epochs...);
+  f("optimizer", o.optimizer...);
+  f("lr", o.lr...);
+  f("weight-decay", o.weight_decay...);
+  f("batch", o.batch...);
+  f("epochs", o.epochs...);
+  f("seed", o.seed...);
+  f("data", o.data...);
+  f("binarize", o.binarize...);
+  f("max-steps", o.max_steps...);
+  f("checkpoint-every", o.checkpoint_every...);
+  f("init", o.init...);
+}
+
+GivenOptions given_from_json(const json& j, const std::string& source) {
+  if (!j.is_object()) throw UsageError(source + ": expected a JSON object of option names and values");
+  GivenOptions given;
+  std::vector<std::string> known;
+  for_each_option([&](const char* key, auto& field) {
+    known.emplace_back(key);
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return;
+    using T = typename std::remove_reference_t<decltype(field)>::value_type;
+    try {
+      if constexpr (std::is_integral_v<T>) {
+        if (!it->is_number_integer()) throw json::type_error::create(302, "not an integer", nullptr);
+      }
+      field = it->get<T>();
+    } catch (const json::exception&) {
+      throw UsageError(source + ": \"" + key + "\" has the wrong type (" + it->dump() + "); see vkvae-train --help");
+    }
+  }, given);
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      throw UsageError(source + ": unknown option \"" + key + "\"; see vkvae-train --help for the names");
+    }
+  }
+  return given;
+}
+
+[[noreturn]] void bad(const std::string& flag, const std::string& value, const std::string& what) {
+  throw UsageError(flag + " " + value + ": " + what);
+}
+
+void at_least(const char* flag, int64_t value, int64_t min) {
+  if (value < min) bad(flag, std::to_string(value), "must be at least " + std::to_string(min));
+}
+
+template <typename T>
+std::string number(T value) {
+  json j = value;
+  return j.dump();
+}
+
+}  // namespace
+
+void GivenOptions::merge(const GivenOptions& over) {
+  for_each_option([](const char*, auto& field, const auto& other) {
+    if (other) field = other;
+  }, *this, over);
+}
+
+GivenOptions read_config_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError("--config " + path.string() + ": cannot read it; check the path");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::exception& e) {
+    throw UsageError("--config " + path.string() + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  return given_from_json(j, "--config " + path.string());
+}
+
+std::string_view loss_name(ops::ReconLoss loss) { return loss == ops::ReconLoss::bce_with_logits ? "bce" : "mse"; }
+
+std::string_view optimizer_name(ops::OptimizerKind kind) {
+  switch (kind) {
+    case ops::OptimizerKind::adam: return "adam";
+    case ops::OptimizerKind::adamw: return "adamw";
+    case ops::OptimizerKind::sgd: return "sgd";
+  }
+  return "?";
+}
+
+double TrainOptions::kl_weight(int64_t epoch) const {
+  if (epoch < recon_only_epochs) return 0.0;
+  const int64_t since = epoch - recon_only_epochs;
+  if (kl_warmup > 0 && since < kl_warmup) return beta * static_cast<double>(since) / static_cast<double>(kl_warmup);
+  return beta;
+}
+
+models::VaeConfig TrainOptions::model_config(int64_t dataset_size) const {
+  models::VaeConfig c;
+  c.kind = model;
+  c.batch = batch;
+  c.latent = latent;
+  c.hidden = hidden;
+  c.dataset_size = dataset_size;
+  c.binarize = binarize;
+  c.loss = loss;
+  return c;
+}
+
+TrainOptions resolve(const GivenOptions& given) {
+  TrainOptions o;
+  if (given.model) {
+    const auto kind = models::parse_model(*given.model);
+    if (!kind) bad("--model", *given.model, "unknown model; use mlp, conv, cmlp, cconv or mlp2");
+    o.model = *kind;
+  }
+  // The recipes (issue text and DESIGN: pytorch/examples' VAE, the seed conv VAE, the
+  // conditional VAE, the Keras VAE).
+  switch (o.model) {
+    case models::ModelKind::mlp: o.latent = 20, o.hidden = 400; break;
+    case models::ModelKind::cmlp: o.latent = 20, o.hidden = 400, o.batch = 64; break;
+    case models::ModelKind::conv:
+    case models::ModelKind::cconv: o.latent = 16, o.hidden = 256; break;
+    case models::ModelKind::mlp2:
+      o.latent = 2, o.hidden = 512, o.batch = 32, o.lr = 1e-4, o.loss = ops::ReconLoss::squared_error;
+      break;
+  }
+  if (given.loss) {
+    if (*given.loss == "bce") o.loss = ops::ReconLoss::bce_with_logits;
+    else if (*given.loss == "mse") o.loss = ops::ReconLoss::squared_error;
+    else bad("--loss", *given.loss, "unknown loss; use bce or mse");
+  }
+  if (given.optimizer) {
+    if (*given.optimizer == "adam") o.optimizer = ops::OptimizerKind::adam;
+    else if (*given.optimizer == "adamw") o.optimizer = ops::OptimizerKind::adamw, o.weight_decay = 0.01;  // PyTorch's AdamW default
+    else if (*given.optimizer == "sgd") o.optimizer = ops::OptimizerKind::sgd;
+    else bad("--optimizer", *given.optimizer, "unknown optimizer; use adam, adamw or sgd");
+  }
+  if (given.binarize) {
+    if (*given.binarize == "none") o.binarize = false;
+    else if (*given.binarize == "dynamic") o.binarize = true;
+    else bad("--binarize", *given.binarize, "use none or dynamic");
+  }
+  o.latent = given.latent.value_or(o.latent);
+  o.hidden = given.hidden.value_or(o.hidden);
+  o.batch = given.batch.value_or(o.batch);
+  o.epochs = given.epochs.value_or(o.epochs);
+  o.kl_warmup = given.kl_warmup.value_or(o.kl_warmup);
+  o.recon_only_epochs = given.recon_only_epochs.value_or(o.recon_only_epochs);
+  o.max_steps = given.max_steps.value_or(o.max_steps);
+  o.checkpoint_every = given.checkpoint_every.value_or(o.checkpoint_every);
+  o.beta = given.beta.value_or(o.beta);
+  o.lr = given.lr.value_or(o.lr);
+  o.weight_decay = given.weight_decay.value_or(o.weight_decay);
+  o.seed = given.seed.value_or(o.seed);
+  if (given.data) o.data = *given.data;
+  if (given.init) o.init = *given.init;
+
+  at_least("--latent", o.latent, 1);
+  at_least("--hidden", o.hidden, 1);
+  at_least("--batch", o.batch, 1);
+  at_least("--epochs", o.epochs, 1);
+  at_least("--kl-warmup", o.kl_warmup, 0);
+  at_least("--recon-only-epochs", o.recon_only_epochs, 0);
+  at_least("--max-steps", o.max_steps, 0);
+  at_least("--checkpoint-every", o.checkpoint_every, 0);
+  // Sizes beyond these would not fit a storage buffer or a u32 index; nobody means them.
+  if (o.latent > 4096) bad("--latent", std::to_string(o.latent), "must be at most 4096");
+  if (o.hidden > 16384) bad("--hidden", std::to_string(o.hidden), "must be at most 16384");
+  if (o.batch > 65536) bad("--batch", std::to_string(o.batch), "must be at most 65536");
+  if (!(o.beta >= 0.0) || !std::isfinite(o.beta)) bad("--beta", number(o.beta), "must be a finite number ≥ 0");
+  if (!(o.lr > 0.0) || !std::isfinite(o.lr)) bad("--lr", number(o.lr), "must be a finite number > 0");
+  if (!(o.weight_decay >= 0.0) || !std::isfinite(o.weight_decay)) bad("--weight-decay", number(o.weight_decay), "must be a finite number ≥ 0");
+  return o;
+}
+
+json to_json(const TrainOptions& o) {
+  return {
+      {"model", models::model_name(o.model)},
+      {"latent", o.latent},
+      {"hidden", o.hidden},
+      {"beta", o.beta},
+      {"loss", loss_name(o.loss)},
+      {"kl-warmup", o.kl_warmup},
+      {"recon-only-epochs", o.recon_only_epochs},
+      {"optimizer", optimizer_name(o.optimizer)},
+      {"lr", o.lr},
+      {"weight-decay", o.weight_decay},
+      {"batch", o.batch},
+      {"epochs", o.epochs},
+      {"seed", o.seed},
+      {"data", o.data.string()},
+      {"binarize", o.binarize ? "dynamic" : "none"},
+      {"max-steps", o.max_steps},
+      {"checkpoint-every", o.checkpoint_every},
+      {"init", o.init.string()},
+  };
+}
+
+TrainOptions options_from_json(const json& j, const std::string& source) {
+  GivenOptions given = given_from_json(j, source);
+  if (given.init && given.init->empty()) given.init.reset();
+  return resolve(given);
+}
+
+}  // namespace vkvae::train

@@ -1,0 +1,67 @@
+// What a training run is told: options as given (command line, --config file) and resolved
+// against the model's recipe. The resolved options are the run's config.json and travel inside
+// every checkpoint, so a resumed run trains exactly as the original would have.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+
+#include "models/vae.hpp"
+#include "ops/optimizer.hpp"
+
+namespace vkvae::train {
+
+// Options as a person gave them; unset ones come from the recipe. Keys of --config files and of
+// config.json are the flag names without "--" (e.g. "kl-warmup").
+struct GivenOptions {
+  std::optional<std::string> model, loss, optimizer, binarize;
+  std::optional<int64_t> latent, hidden, batch, epochs, kl_warmup, recon_only_epochs, max_steps, checkpoint_every;
+  std::optional<double> beta, lr, weight_decay;
+  std::optional<uint64_t> seed;
+  std::optional<std::string> data, init;
+
+  // Fields set in `over` replace this one's.
+  void merge(const GivenOptions& over);
+};
+
+// Reads a --config file: a JSON object of option names. Throws UsageError naming the file and
+// the key that is unknown or of the wrong type.
+GivenOptions read_config_file(const std::filesystem::path& path);
+
+struct TrainOptions {
+  models::ModelKind model = models::ModelKind::conv;
+  int64_t latent = 16, hidden = 256, batch = 128, epochs = 10;
+  double beta = 1.0;
+  ops::ReconLoss loss = ops::ReconLoss::bce_with_logits;
+  int64_t kl_warmup = 0;          // epochs over which the KL weight ramps from 0 to β
+  int64_t recon_only_epochs = 0;  // epochs trained on reconstruction alone, before the KL term
+  ops::OptimizerKind optimizer = ops::OptimizerKind::adam;
+  double lr = 1e-3, weight_decay = 0.0;
+  uint64_t seed = 0;
+  bool binarize = false;
+  int64_t max_steps = 0;          // 0: no limit
+  int64_t checkpoint_every = 0;   // steps; 0: at the end of each epoch only
+  std::filesystem::path data = "data/mnist";
+  std::filesystem::path init;     // safetensors weights to start from ("" = random init)
+
+  // The KL weight of epoch `epoch` (0-based): 0 in the reconstruction-only epochs, then a ramp
+  // over the warm-up epochs, then β.
+  double kl_weight(int64_t epoch) const;
+  models::VaeConfig model_config(int64_t dataset_size) const;
+};
+
+// The recipe of a model (the defaults of every option), then `given` on top. Throws UsageError
+// naming the flag of the first bad value.
+TrainOptions resolve(const GivenOptions& given);
+
+nlohmann::json to_json(const TrainOptions& options);
+// The options of a config.json (or a checkpoint's config); `source` names it in errors.
+TrainOptions options_from_json(const nlohmann::json& json, const std::string& source);
+
+std::string_view loss_name(ops::ReconLoss loss);
+std::string_view optimizer_name(ops::OptimizerKind kind);
+
+}  // namespace vkvae::train

@@ -1,0 +1,289 @@
+#include "train/run.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "data/mnist_files.hpp"
+#include "io/png.hpp"
+#include "train/checkpoint.hpp"
+#include "train/session.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+#include "vk/device_info.hpp"
+
+namespace vkvae::train {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// A progress report (and the chance to stop) about this often.
+constexpr double kReportSeconds = 0.5;
+
+const char* const kColumns[] = {"epoch", "step", "train_loss", "train_recon", "train_kl", "test_loss", "test_recon", "test_kl",
+                                "samples_per_s", "seconds"};
+
+std::string epoch_file(const char* dir, int64_t epoch) {
+  char name[64];
+  std::snprintf(name, sizeof name, "%s/epoch_%03lld.png", dir, static_cast<long long>(epoch));
+  return name;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
+}
+
+// The whole metrics history as JSON lines and as CSV (rewritten atomically: a few KiB).
+void write_metrics(const fs::path& dir, const std::vector<json>& history, bool objective) {
+  std::vector<std::string> columns(std::begin(kColumns), std::end(kColumns));
+  if (objective) columns.insert(columns.end(), {"kl_weight", "train_objective", "test_objective"});
+  std::string jsonl, csv;
+  for (std::size_t i = 0; i < columns.size(); ++i) csv += (i ? "," : "") + columns[i];
+  csv += "\n";
+  for (const json& record : history) {
+    jsonl += record.dump() + "\n";
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const json& v = record.contains(columns[i]) ? record.at(columns[i]) : json(nullptr);
+      csv += (i ? "," : "") + (v.is_null() ? std::string() : v.dump());
+    }
+    csv += "\n";
+  }
+  write_text(dir / "metrics.jsonl", jsonl);
+  write_text(dir / "metrics.csv", csv);
+}
+
+void prepare_new_run_dir(const fs::path& dir) {
+  std::error_code error;
+  if (fs::exists(dir, error)) {
+    if (!fs::is_directory(dir, error)) throw UsageError("--out " + dir.string() + ": exists and is not a directory; choose another path");
+    if (!fs::is_empty(dir, error)) {
+      throw UsageError("--out " + dir.string() + ": not empty; choose a new directory, or continue that run with --resume " + dir.string());
+    }
+  }
+  for (const char* sub : {"checkpoints", "samples", "recon"}) {
+    fs::create_directories(dir / sub, error);
+    if (error) throw UsageError("--out " + dir.string() + ": cannot create it (" + error.message() + "); choose a writable path");
+  }
+}
+
+data::Dataset load_split(const fs::path& images, const fs::path& labels) { return data::load_dataset(images, labels); }
+
+class Run {
+ public:
+  Run(vk::Context& context, const RunRequest& request, Reporter& reporter, const std::atomic<bool>& stop)
+      : context_(context), reporter_(reporter), stop_(stop) {
+    std::optional<io::SafeTensors> resumed;
+    std::string resumed_source;
+    if (!request.resume.empty()) {
+      dir_ = request.resume;
+      const fs::path last = dir_ / "checkpoints" / "last.safetensors";
+      std::error_code error;
+      if (!fs::is_regular_file(last, error)) {
+        throw UsageError("--resume " + dir_.string() + ": no checkpoints/last.safetensors in it; pass a run directory vkvae-train wrote");
+      }
+      resumed_source = last.string();
+      resumed = io::read_safetensors(last);
+      const CheckpointHeader header = read_checkpoint_header(*resumed, resumed_source);
+      options_ = header.options;
+      progress_ = header.progress;
+      if (request.epochs) options_.epochs = *request.epochs;
+      if (request.max_steps) options_.max_steps = *request.max_steps;
+      if (request.checkpoint_every) options_.checkpoint_every = *request.checkpoint_every;
+      if (request.data) options_.data = *request.data;
+    } else {
+      options_ = request.options;
+      dir_ = request.out;
+    }
+
+    const data::MnistFiles files = data::find_mnist_files(options_.data);
+    train_ = load_split(files.train_images, files.train_labels);
+    test_ = load_split(files.test_images, files.test_labels);
+    if (options_.batch > train_.size()) {
+      throw UsageError("--batch " + std::to_string(options_.batch) + " is larger than the training set (" + std::to_string(train_.size()) +
+                       " images in " + files.train_images.string() + "); use a smaller --batch");
+    }
+    if (!resumed) prepare_new_run_dir(dir_);
+    reporter_.note("device: " + vk::describe_device(context.info()));
+    reporter_.note("data: " + std::to_string(train_.size()) + " training and " + std::to_string(test_.size()) + " test images from " +
+                   options_.data.string());
+    session_ = std::make_unique<Session>(context, options_, train_, test_);
+
+    if (resumed) {
+      const CheckpointHeader header = read_checkpoint_header(*resumed, resumed_source);
+      DeviceState state = read_checkpoint_state(*resumed, session_->parameters(), session_->parameter_count(), true, resumed_source);
+      state.step = static_cast<uint32_t>(progress_.step);
+      state.cursor = header.cursor;
+      state.rng = header.rng;
+      session_->start();
+      session_->load(state);
+      if (progress_.steps_in_epoch >= session_->steps_per_epoch() && progress_.steps_in_epoch > 0) {
+        throw Error(resumed_source + ": its epoch position does not fit this data (" + std::to_string(progress_.steps_in_epoch) +
+                        " steps into an epoch of " + std::to_string(session_->steps_per_epoch()) + "); resume with the run's own --data",
+                    2);
+      }
+      reporter_.note("resuming " + dir_.string() + " at step " + std::to_string(progress_.step) + " (epoch " +
+                     std::to_string(progress_.epoch + 1) + ", step " + std::to_string(progress_.steps_in_epoch) + " of it)");
+    } else {
+      session_->start();
+      if (options_.init.empty()) {
+        session_->init_parameters();
+      } else {
+        const io::SafeTensors init = io::read_safetensors(options_.init);
+        const std::string source = "--init " + options_.init.string();
+        for (const io::NamedTensor& t : init.tensors) {
+          bool known = false;
+          for (const ParameterSlot& s : session_->parameters()) known = known || s.name == t.name || t.name.rfind("optimizer.", 0) == 0;
+          if (!known) throw UsageError(source + ": tensor '" + t.name + "' is not a parameter of --model " + std::string(models::model_name(options_.model)));
+        }
+        session_->load_parameters(read_checkpoint_state(init, session_->parameters(), session_->parameter_count(), false, source).parameters);
+      }
+    }
+    write_text(dir_ / "config.json", to_json(options_).dump(2) + "\n");
+    // A resumed run's files show the history its checkpoint knows (a record written after the
+    // checkpoint, or for a part of an epoch, is redone).
+    write_metrics(dir_, progress_.history, reports_objective());
+  }
+
+  RunResult go() {
+    RunResult result{dir_, progress_.epoch, progress_.step, false, std::nullopt};
+    if (progress_.epoch >= options_.epochs) {
+      reporter_.note("nothing to do: the run has trained its " + std::to_string(options_.epochs) + " epochs; pass --epochs to go further");
+      return result;
+    }
+    const int64_t per_epoch = session_->steps_per_epoch();
+    while (progress_.epoch < options_.epochs) {
+      session_->begin_epoch(progress_.epoch, progress_.steps_in_epoch);
+      reporter_.epoch_started(progress_.epoch + 1, options_.epochs, progress_.steps_in_epoch, per_epoch);
+      bool limit = false;
+      int64_t chunk = 1;
+      while (progress_.steps_in_epoch < per_epoch) {
+        if (stop_.load()) {
+          checkpoint(false);
+          result.interrupted = true;
+          result.step = progress_.step;
+          return result;
+        }
+        int64_t n = std::min(chunk, per_epoch - progress_.steps_in_epoch);
+        if (options_.max_steps > 0) n = std::min(n, options_.max_steps - progress_.step);
+        if (options_.checkpoint_every > 0) n = std::min(n, options_.checkpoint_every - progress_.step % options_.checkpoint_every);
+        const auto start = Clock::now();
+        const Session::Sums sums = session_->train(n);
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        if (sums.nonfinite || !std::isfinite(sums.recon) || !std::isfinite(sums.kl)) stop_nonfinite();
+        progress_.step += n;
+        progress_.steps_in_epoch += n;
+        progress_.epoch_recon += sums.recon;
+        progress_.epoch_kl += sums.kl;
+        progress_.epoch_seconds += seconds;
+        // Aim the next chunk at one report per kReportSeconds.
+        chunk = std::clamp<int64_t>(static_cast<int64_t>(kReportSeconds * static_cast<double>(n) / std::max(seconds, 1e-6)), 1, 256);
+        const double examples = static_cast<double>(progress_.steps_in_epoch * options_.batch);
+        reporter_.progress(progress_.steps_in_epoch, (progress_.epoch_recon + progress_.epoch_kl) / examples,
+                           examples / std::max(progress_.epoch_seconds, 1e-9));
+        if (options_.checkpoint_every > 0 && progress_.step % options_.checkpoint_every == 0 && progress_.steps_in_epoch < per_epoch) {
+          checkpoint(false);
+        }
+        if (options_.max_steps > 0 && progress_.step >= options_.max_steps) {
+          limit = true;
+          break;
+        }
+      }
+      result.test_loss = end_epoch(/*complete=*/!limit);
+      result.epochs_done = progress_.epoch;
+      result.step = progress_.step;
+      if (limit) break;
+    }
+    return result;
+  }
+
+ private:
+  bool reports_objective() const { return options_.beta != 1.0 || options_.kl_warmup > 0 || options_.recon_only_epochs > 0; }
+
+  // Evaluates, draws, records and checkpoints. A complete epoch moves the run to the next one;
+  // a partial one (--max-steps) leaves the checkpoint where training stopped.
+  double end_epoch(bool complete) {
+    const Evaluation test = session_->evaluate();
+    const double examples = static_cast<double>(progress_.steps_in_epoch * options_.batch);
+    const double train_recon = progress_.epoch_recon / examples, train_kl = progress_.epoch_kl / examples;
+    const double test_recon = test.mean_recon(), test_kl = test.mean_kl();
+    const int64_t number = progress_.epoch + 1;
+    json record = {{"epoch", number},
+                   {"step", progress_.step},
+                   {"train_loss", train_recon + train_kl},
+                   {"train_recon", train_recon},
+                   {"train_kl", train_kl},
+                   {"test_loss", test_recon + test_kl},
+                   {"test_recon", test_recon},
+                   {"test_kl", test_kl},
+                   {"samples_per_s", examples / std::max(progress_.epoch_seconds, 1e-9)},
+                   {"seconds", progress_.epoch_seconds}};
+    if (reports_objective()) {
+      const double w = options_.kl_weight(progress_.epoch);
+      record["kl_weight"] = w;
+      record["train_objective"] = train_recon + w * train_kl;
+      record["test_objective"] = test_recon + w * test_kl;
+    }
+    const double test_loss = test_recon + test_kl;
+
+    draw(number);
+    std::vector<json> history = progress_.history;
+    history.push_back(record);
+    write_metrics(dir_, history, reports_objective());
+    const bool best = test_loss < progress_.best_test_loss;
+    if (best) progress_.best_test_loss = test_loss;
+    if (complete) {
+      progress_.history = history;
+      progress_.epoch += 1;
+      progress_.steps_in_epoch = 0;
+      progress_.epoch_recon = progress_.epoch_kl = progress_.epoch_seconds = 0.0;
+    }
+    checkpoint(best);
+    reporter_.epoch_ended(record);
+    return test_loss;
+  }
+
+  void draw(int64_t epoch) {
+    const auto save = [&](const char* sub, const Picture& picture) {
+      if (picture.pixels.empty()) return;
+      std::error_code error;
+      fs::create_directories(dir_ / sub, error);
+      io::write_png(dir_ / epoch_file(sub, epoch), picture.width, picture.height, picture.pixels);
+    };
+    save("samples", session_->samples());
+    save("recon", session_->reconstructions());
+    save("manifold", session_->manifold());
+  }
+
+  void checkpoint(bool best) {
+    const Checkpoint c{options_, progress_, session_->save()};
+    const io::SafeTensors file = encode_checkpoint(c, session_->parameters());
+    io::write_safetensors(dir_ / "checkpoints" / "last.safetensors", file);
+    if (best) io::write_safetensors(dir_ / "checkpoints" / "best.safetensors", file);
+  }
+
+  [[noreturn]] void stop_nonfinite() {
+    throw Error("training stopped at step " + std::to_string(progress_.step) + " (epoch " + std::to_string(progress_.epoch + 1) +
+                "): the loss or a gradient became NaN or infinite; the last good checkpoint is kept in " +
+                (dir_ / "checkpoints").string() + "; try a lower --lr");
+  }
+
+  vk::Context& context_;
+  Reporter& reporter_;
+  const std::atomic<bool>& stop_;
+  TrainOptions options_;
+  fs::path dir_;
+  RunProgress progress_;
+  data::Dataset train_, test_;
+  std::unique_ptr<Session> session_;
+};
+
+}  // namespace
+
+RunResult run_training(vk::Context& context, const RunRequest& request, Reporter& reporter, const std::atomic<bool>& stop) {
+  Run run(context, request, reporter, stop);
+  return run.go();
+}
+
+}  // namespace vkvae::train

@@ -1,0 +1,59 @@
+// A training run from start to finish: data loaded and checked, the run directory prepared,
+// epochs of training steps with progress reports, an evaluation, pictures, a metrics record and
+// checkpoints at the end of each epoch, and a resumable checkpoint when asked to stop.
+//
+// RUN_DIR/config.json                   the resolved options
+// RUN_DIR/metrics.jsonl, metrics.csv    one record per epoch (and one at --max-steps)
+// RUN_DIR/checkpoints/last.safetensors  every epoch, every --checkpoint-every steps, on stop
+// RUN_DIR/checkpoints/best.safetensors  the lowest test loss so far
+// RUN_DIR/samples/epoch_NNN.png         8×8 samples from fixed prior noise
+// RUN_DIR/recon/epoch_NNN.png           test images above their reconstructions
+// RUN_DIR/manifold/epoch_NNN.png        a 2-D latent space, decoded (latent 2 only)
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "train/options.hpp"
+#include "vk/context.hpp"
+
+namespace vkvae::train {
+
+// What the person watching is told; the app draws it (a progress bar, or a line per epoch).
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void note(const std::string& line) = 0;
+  // An epoch (1-based) starts with `done` of its `steps` already taken (a resumed run).
+  virtual void epoch_started(int64_t epoch, int64_t epochs, int64_t done, int64_t steps) = 0;
+  // `done` of the epoch's steps are taken; the mean loss per example over them so far.
+  virtual void progress(int64_t done, double loss, double samples_per_s) = 0;
+  virtual void epoch_ended(const nlohmann::json& record) = 0;
+};
+
+struct RunRequest {
+  TrainOptions options;
+  std::filesystem::path out;     // a new run directory (created; must be empty if it exists)
+  std::filesystem::path resume;  // or a run directory to continue
+  // On --resume, these replace the checkpoint's (the rest of the options are the run's own).
+  std::optional<int64_t> epochs, max_steps, checkpoint_every;
+  std::optional<std::filesystem::path> data;
+};
+
+struct RunResult {
+  std::filesystem::path dir;
+  int64_t epochs_done = 0, step = 0;
+  bool interrupted = false;
+  std::optional<double> test_loss;
+};
+
+// Trains as `request` says until the epochs or --max-steps are done, or `stop` becomes true
+// (then a checkpoint is written and the result says interrupted). Throws vkvae::Error for bad
+// input (naming the file or flag) and for a non-finite loss (after keeping the last good
+// checkpoint).
+RunResult run_training(vk::Context& context, const RunRequest& request, Reporter& reporter, const std::atomic<bool>& stop);
+
+}  // namespace vkvae::train

@@ -1,0 +1,355 @@
+#include "train/session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "nn/layers.hpp"
+#include "ops/data.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::train {
+namespace {
+
+using graph::Program;
+using graph::Role;
+using graph::TensorId;
+
+// Steps recorded back to back in one command buffer, so a long run costs few submits.
+constexpr int64_t kStepsPerBuffer = 16;
+// The test set is evaluated in batches of this many (fewer if the test set is smaller).
+constexpr int64_t kEvalBatch = 256;
+// Pictures: 8 × 8 tiles; the reconstruction grid shows 32 test images and their reconstructions.
+constexpr int64_t kSamples = 64, kReconShown = 32;
+constexpr uint32_t kManifoldSide = 20;
+
+double mean(const std::vector<float>& values) {
+  double sum = 0.0;
+  for (float v : values) sum += static_cast<double>(v);
+  return values.empty() ? 0.0 : sum / static_cast<double>(values.size());
+}
+
+}  // namespace
+
+double Evaluation::mean_recon() const { return mean(recon); }
+double Evaluation::mean_kl() const { return mean(kl); }
+
+struct Session::Drawing {
+  graph::Graph graph;
+  TensorId input, labels, grid;
+  ops::GridSize size{};
+  std::unique_ptr<Program> program;
+};
+
+template <typename T>
+void Session::put(const Program& program, TensorId id, std::span<const T> values) {
+  const ops::Tensor t = program.tensor(id);
+  if (values.size_bytes() > t.bytes()) throw Error("internal: " + std::to_string(values.size_bytes()) + " bytes for a smaller tensor");
+  context_.upload(*t.buffer, t.offset, std::as_bytes(values));
+}
+
+Session::Session(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const data::Dataset& test)
+    : context_(context),
+      options_(options),
+      train_size_(train.size()),
+      test_size_(test.size()),
+      steps_per_epoch_(train.size() / options.batch),
+      timeline_(context.device().handle()) {
+  if (options.batch > train_size_) {
+    throw UsageError("--batch " + std::to_string(options.batch) + " is larger than the training set (" + std::to_string(train_size_) +
+                     " images); use a smaller batch or more data");
+  }
+  kernels_ = std::make_unique<ops::Kernels>(context);
+  const bool conditional = models::is_conditional(options.model);
+
+  // Training: the step over the training set.
+  model_ = models::build_vae(options.model_config(train_size_));
+  StepConfig step_config;
+  step_config.optimizer = options.optimizer;
+  step_config.batch = static_cast<uint32_t>(options.batch);
+  step_config.losses = {model_->recon, model_->kl};
+  step_ = std::make_unique<TrainStep>(context, *kernels_, model_->graph, StepCounters{model_->step, model_->rng, model_->cursor}, step_config);
+  Program& p = step_->program();
+  upload_dataset(p, *model_, train);
+  const ops::Tensor arena = p.parameter_arena();
+  for (TensorId id : model_->parameters) {
+    const graph::TensorInfo& info = model_->graph.info(id);
+    slots_.push_back({info.name, info.shape, (p.tensor(id).offset - arena.offset) / sizeof(float)});
+  }
+  metrics_ = std::make_unique<MetricsReadback>(context, std::vector<ops::Tensor>{p.tensor(step_->metrics()[0]), p.tensor(step_->metrics()[1])},
+                                               1, std::vector<ops::Tensor>{p.tensor(step_->nonfinite())});
+  one_step_ = std::make_unique<vk::CommandBuffer>(context.commands());
+  one_step_->begin(vk::CommandBuffer::Use::kReplay);
+  step_->record(*one_step_);
+  one_step_->end();
+  many_steps_ = std::make_unique<vk::CommandBuffer>(context.commands());
+  many_steps_->begin(vk::CommandBuffer::Use::kReplay);
+  for (int64_t s = 0; s < kStepsPerBuffer; ++s) step_->record(*many_steps_);
+  many_steps_->end();
+
+  // Evaluation: the same graph over the test set, forward only, on the step's parameters, with
+  // its own order, cursor and RNG.
+  if (test_size_ > 0) {
+    eval_batch_ = std::min(test_size_, kEvalBatch);
+    models::VaeConfig eval_config = options.model_config(test_size_);
+    eval_config.batch = eval_batch_;
+    eval_model_ = models::build_vae(eval_config);
+    eval_ = std::make_unique<Program>(context, *kernels_, eval_model_->graph,
+                                      std::vector<TensorId>{eval_model_->recon, eval_model_->kl, eval_model_->x, eval_model_->logits},
+                                      graph::bind_by_name(eval_model_->graph, p, model_->graph, {Role::parameter}));
+    upload_dataset(*eval_, *eval_model_, test);
+    std::vector<uint32_t> identity(static_cast<std::size_t>(test_size_));
+    std::iota(identity.begin(), identity.end(), 0u);
+    put(*eval_, eval_model_->order, std::span<const uint32_t>(identity));
+
+    const int64_t batches = (test_size_ + eval_batch_ - 1) / eval_batch_;
+    eval_results_ = std::make_unique<vk::Buffer>(context.buffer(static_cast<VkDeviceSize>(2 * batches * eval_batch_) * sizeof(float),
+                                                                vk::MemoryUse::Readback));
+    const int64_t shown = std::min(kReconShown, eval_batch_);
+    eval_capture_ = std::make_unique<vk::Buffer>(context.buffer(static_cast<VkDeviceSize>(2 * shown * models::kPixels) * sizeof(float),
+                                                                vk::MemoryUse::Readback));
+    eval_commands_ = std::make_unique<vk::CommandBuffer>(context.commands());
+    vk::CommandBuffer& c = *eval_commands_;
+    c.begin(vk::CommandBuffer::Use::kReplay);
+    const ops::Tensor recon = eval_->tensor(eval_model_->recon), kl = eval_->tensor(eval_model_->kl);
+    const VkDeviceSize batch_bytes = static_cast<VkDeviceSize>(eval_batch_) * sizeof(float);
+    const VkDeviceSize kl_base = static_cast<VkDeviceSize>(batches) * batch_bytes;
+    for (int64_t b = 0; b < batches; ++b) {
+      eval_->record(c);  // the last batch wraps around to the first examples; those are not read
+      c.copy(*recon.buffer, recon.offset, *eval_results_, static_cast<VkDeviceSize>(b) * batch_bytes, batch_bytes);
+      c.copy(*kl.buffer, kl.offset, *eval_results_, kl_base + static_cast<VkDeviceSize>(b) * batch_bytes, batch_bytes);
+      if (b == 0) {
+        const ops::Tensor x = eval_->tensor(eval_model_->x), logits = eval_->tensor(eval_model_->logits);
+        const VkDeviceSize bytes = static_cast<VkDeviceSize>(shown * models::kPixels) * sizeof(float);
+        c.copy(*x.buffer, x.offset, *eval_capture_, 0, bytes);
+        c.copy(*logits.buffer, logits.offset, *eval_capture_, bytes, bytes);
+      }
+      c.barrier(vk::kTransferRead, vk::kComputeWrite);
+      ops::Encoder enc(*kernels_, c);
+      ops::advance_counters(enc, eval_->tensor(eval_model_->step), eval_->tensor(eval_model_->rng), eval_->tensor(eval_model_->cursor),
+                            static_cast<uint32_t>(eval_batch_));
+    }
+    c.barrier(vk::kComputeWrite | vk::kTransferWrite, vk::kHostRead | vk::kComputeRead);
+    c.end();
+  }
+
+  // Pictures: decoders on the step's parameters, and a grid of image tiles.
+  const auto decoder = [&](int64_t count, uint32_t nrow) {
+    auto d = std::make_unique<Drawing>();
+    auto decode = models::build_decoder(options.model_config(train_size_), count, {nrow, 2});
+    d->graph = std::move(decode->graph);
+    d->input = decode->z;
+    d->labels = decode->labels;
+    d->grid = decode->grid;
+    d->size = decode->grid_size;
+    d->program = std::make_unique<Program>(context, *kernels_, d->graph, std::vector<TensorId>{d->grid},
+                                           graph::bind_by_name(d->graph, p, model_->graph, {Role::parameter}));
+    return d;
+  };
+  samples_ = decoder(conditional ? models::kClasses * 8 : kSamples, 8);
+  if (options.latent == 2) manifold_ = decoder(int64_t{kManifoldSide} * kManifoldSide, kManifoldSide);
+  tiles_ = std::make_unique<Drawing>();
+  tiles_->input = tiles_->graph.input("tiles", {2 * kReconShown, 1, 28, 28});
+  tiles_->grid = nn::image_grid(tiles_->graph, tiles_->input, {}, /*sigmoid=*/false, "grid");
+  tiles_->size = ops::grid_size(2 * kReconShown, 28, 28, {});
+  tiles_->program = std::make_unique<Program>(context, *kernels_, tiles_->graph, std::vector<TensorId>{tiles_->grid});
+}
+
+Session::~Session() = default;
+
+void Session::upload_dataset(Program& program, const models::VaeGraph& model, const data::Dataset& data) {
+  put(program, model.images, std::span<const uint8_t>(data.images.pixels));
+  if (model.labels.valid()) put(program, model.labels, std::span<const uint8_t>(data.labels));
+}
+
+uint64_t Session::parameter_count() const {
+  return static_cast<uint64_t>(step_->program().parameter_arena().numel());
+}
+
+void Session::submit(std::span<const VkCommandBuffer> commands) {
+  const vk::SemaphoreValue signal{&timeline_, ++submitted_};
+  context_.device().compute_queue().submit({commands, {}, std::span<const vk::SemaphoreValue>(&signal, 1), nullptr});
+  timeline_.wait(submitted_, context_.timeout());
+  context_.check_validation("a training submission");
+}
+
+void Session::init_parameters() {
+  std::vector<float> arena(parameter_count(), 0.0f);
+  const ops::RngState state = ops::RngState::from(options_.seed, 0);
+  float bound = 0.0f;
+  for (const ParameterSlot& slot : slots_) {
+    // Weights come before their biases, and a bias takes its weight's bound (as PyTorch does).
+    if (slot.shape.rank() >= 2) {
+      const int64_t fan_in = slot.shape.numel() / slot.shape[0];  // size(1) × the kernel's taps
+      bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(fan_in)));
+    }
+    for (int64_t i = 0; i < slot.shape.numel(); ++i) {
+      const uint64_t at = slot.offset + static_cast<uint64_t>(i);
+      const float u = ops::standard_uniform(state, ops::RngStream::init, static_cast<uint32_t>(at));
+      arena[at] = (2.0f * u - 1.0f) * bound;
+    }
+  }
+  load_parameters(arena);
+}
+
+void Session::load_parameters(const std::vector<float>& arena) {
+  const ops::Tensor t = step_->program().parameter_arena();
+  if (arena.size() != static_cast<std::size_t>(t.numel())) throw Error("internal: parameter arena size mismatch");
+  context_.upload(*t.buffer, t.offset, std::as_bytes(std::span<const float>(arena)));
+}
+
+void Session::start() {
+  ops::OptimizerHyper hyper;
+  hyper.lr = static_cast<float>(options_.lr);
+  hyper.weight_decay = static_cast<float>(options_.weight_decay);
+  step_->reset(options_.seed, hyper);
+  const float recon_weight = 1.0f / static_cast<float>(options_.batch);
+  put(step_->program(), model_->recon_weight, std::span<const float>(&recon_weight, 1));
+}
+
+void Session::begin_epoch(int64_t epoch, int64_t steps_done) {
+  // Fisher–Yates, keyed by (seed, epoch): a resumed run draws the same order.
+  order_.resize(static_cast<std::size_t>(train_size_));
+  std::iota(order_.begin(), order_.end(), 0u);
+  const ops::RngState state = ops::RngState::from(options_.seed, static_cast<uint64_t>(epoch));
+  for (std::size_t i = order_.size() - 1; i > 0; --i) {
+    const uint32_t bits = ops::random_bits(state, ops::RngStream::shuffle, static_cast<uint32_t>(i));
+    const auto j = static_cast<std::size_t>((uint64_t{bits} * (i + 1)) >> 32);
+    std::swap(order_[i], order_[j]);
+  }
+  const Program& p = step_->program();
+  put(p, model_->order, std::span<const uint32_t>(order_));
+  const uint32_t cursor = static_cast<uint32_t>(steps_done * options_.batch);
+  put(p, model_->cursor, std::span<const uint32_t>(&cursor, 1));
+  const float kl_weight = static_cast<float>(options_.kl_weight(epoch) / static_cast<double>(options_.batch));
+  put(p, model_->kl_weight, std::span<const float>(&kl_weight, 1));
+}
+
+Session::Sums Session::train(int64_t steps) {
+  std::vector<VkCommandBuffer> commands;
+  for (int64_t s = 0; s + kStepsPerBuffer <= steps; s += kStepsPerBuffer) commands.push_back(many_steps_->handle());
+  for (int64_t s = 0; s < steps % kStepsPerBuffer; ++s) commands.push_back(one_step_->handle());
+  commands.push_back(metrics_->snapshot(0).handle());
+  submit(commands);
+  const std::vector<float> sums = metrics_->read(0);
+  return {sums[0], sums[1], metrics_->read_watched(0)[0] != 0};
+}
+
+Evaluation Session::evaluate() {
+  if (!eval_) return {};
+  // The same noise at every evaluation: the RNG restarts from a key of its own.
+  const ops::RngState rng = ops::RngState::from(options_.seed ^ 0x6576616c75617465ull, 0);  // "evaluate"
+  put(*eval_, eval_model_->rng, std::span<const ops::RngState>(&rng, 1));
+  const uint32_t zero = 0;
+  put(*eval_, eval_model_->cursor, std::span<const uint32_t>(&zero, 1));
+  put(*eval_, eval_model_->step, std::span<const uint32_t>(&zero, 1));
+  const VkCommandBuffer c = eval_commands_->handle();
+  submit(std::span<const VkCommandBuffer>(&c, 1));
+
+  const int64_t batches = (test_size_ + eval_batch_ - 1) / eval_batch_;
+  const auto n = static_cast<std::size_t>(test_size_);
+  Evaluation e;
+  e.recon.resize(n);
+  e.kl.resize(n);
+  const std::byte* base = eval_results_->mapped();
+  eval_results_->invalidate(0, VK_WHOLE_SIZE);
+  std::memcpy(e.recon.data(), base, n * sizeof(float));
+  std::memcpy(e.kl.data(), base + static_cast<std::size_t>(batches * eval_batch_) * sizeof(float), n * sizeof(float));
+  return e;
+}
+
+Picture Session::draw(Drawing& d, const std::vector<float>& input, const std::vector<float>& one_hot) {
+  put(*d.program, d.input, std::span<const float>(input));
+  if (d.labels.valid()) put(*d.program, d.labels, std::span<const float>(one_hot));
+  vk::CommandBuffer commands = context_.commands();
+  commands.begin();
+  d.program->record(commands);
+  commands.end();
+  context_.submit_and_wait(commands);
+  Picture picture{d.size.width, d.size.height, {}};
+  const ops::Tensor grid = d.program->tensor(d.grid);
+  picture.pixels = context_.download<uint32_t>(*grid.buffer, std::size_t{d.size.width} * d.size.height, grid.offset);
+  return picture;
+}
+
+Picture Session::samples() {
+  // The same noise every time, so pictures of successive epochs compare; for conditional
+  // models, one noise per column and one digit per row.
+  const bool conditional = models::is_conditional(options_.model);
+  const int64_t count = conditional ? models::kClasses * 8 : kSamples;
+  const int64_t distinct = conditional ? 8 : kSamples;
+  const ops::RngState state = ops::RngState::from(options_.seed, 0);
+  std::vector<float> z(static_cast<std::size_t>(count * options_.latent)), one_hot;
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t j = 0; j < options_.latent; ++j) {
+      z[static_cast<std::size_t>(i * options_.latent + j)] =
+          ops::standard_normal(state, ops::RngStream::prior, static_cast<uint32_t>((i % distinct) * options_.latent + j));
+    }
+  }
+  if (conditional) {
+    one_hot.assign(static_cast<std::size_t>(count * models::kClasses), 0.0f);
+    for (int64_t i = 0; i < count; ++i) one_hot[static_cast<std::size_t>(i * models::kClasses + i / 8)] = 1.0f;
+  }
+  return draw(*samples_, z, one_hot);
+}
+
+Picture Session::manifold() {
+  if (!manifold_) return {};
+  std::vector<float> z;
+  for (uint32_t row = 0; row < kManifoldSide; ++row) {
+    for (uint32_t col = 0; col < kManifoldSide; ++col) {
+      z.push_back(-3.0f + 6.0f * static_cast<float>(col) / (kManifoldSide - 1));
+      z.push_back(3.0f - 6.0f * static_cast<float>(row) / (kManifoldSide - 1));  // up is +z₂
+    }
+  }
+  return draw(*manifold_, z);
+}
+
+Picture Session::reconstructions() {
+  if (!eval_) return {};
+  const int64_t shown = std::min(kReconShown, eval_batch_);
+  const auto pixels = static_cast<std::size_t>(models::kPixels);
+  std::vector<float> captured(static_cast<std::size_t>(2 * shown) * pixels);
+  eval_capture_->invalidate(0, VK_WHOLE_SIZE);
+  std::memcpy(captured.data(), eval_capture_->mapped(), captured.size() * sizeof(float));
+  // Rows of 8 originals, each followed by the row of their reconstructions (σ(logits)).
+  std::vector<float> tiles(static_cast<std::size_t>(2 * kReconShown) * pixels, 0.0f);
+  for (int64_t i = 0; i < shown; ++i) {
+    const auto original = static_cast<std::size_t>((i / 8) * 16 + i % 8), recon = original + 8;
+    std::copy_n(captured.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(i) * pixels), pixels,
+                tiles.begin() + static_cast<std::ptrdiff_t>(original * pixels));
+    for (std::size_t k = 0; k < pixels; ++k) {
+      const float logit = captured[(static_cast<std::size_t>(shown + i)) * pixels + k];
+      tiles[recon * pixels + k] = 1.0f / (1.0f + std::exp(-logit));
+    }
+  }
+  return draw(*tiles_, tiles);
+}
+
+DeviceState Session::save() {
+  const Program& p = step_->program();
+  const ops::Tensor arena = p.parameter_arena();
+  const auto n = static_cast<std::size_t>(arena.numel());
+  DeviceState s;
+  s.parameters = context_.download<float>(*arena.buffer, n, arena.offset);
+  s.m = context_.download<float>(step_->moment(0), n);
+  s.v = context_.download<float>(step_->moment(1), n);
+  const ops::Tensor step = p.tensor(model_->step), cursor = p.tensor(model_->cursor), rng = p.tensor(model_->rng);
+  s.step = context_.download<uint32_t>(*step.buffer, 1, step.offset)[0];
+  s.cursor = context_.download<uint32_t>(*cursor.buffer, 1, cursor.offset)[0];
+  s.rng = context_.download<ops::RngState>(*rng.buffer, 1, rng.offset)[0];
+  return s;
+}
+
+void Session::load(const DeviceState& s) {
+  const Program& p = step_->program();
+  load_parameters(s.parameters);
+  context_.upload(step_->moment(0), std::span<const float>(s.m));
+  context_.upload(step_->moment(1), std::span<const float>(s.v));
+  put(p, model_->step, std::span<const uint32_t>(&s.step, 1));
+  put(p, model_->cursor, std::span<const uint32_t>(&s.cursor, 1));
+  put(p, model_->rng, std::span<const ops::RngState>(&s.rng, 1));
+}
+
+}  // namespace vkvae::train

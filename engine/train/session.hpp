@@ -1,0 +1,120 @@
+// The device side of a training run: the model's recorded training step over the training set,
+// an evaluation program over the test set, and decode programs for pictures — all reading the
+// one set of parameters the step trains. The host decides when to run what (train/run.hpp);
+// everything numeric happens here, on the device.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/idx.hpp"
+#include "graph/program.hpp"
+#include "models/vae.hpp"
+#include "ops/random.hpp"
+#include "train/metrics.hpp"
+#include "train/options.hpp"
+#include "train/step.hpp"
+
+namespace vkvae::train {
+
+// Per-example losses over a dataset, in dataset order (nats).
+struct Evaluation {
+  std::vector<float> recon, kl;
+  double mean_recon() const;
+  double mean_kl() const;
+};
+
+// An RGBA8 picture, row-major.
+struct Picture {
+  uint32_t width = 0, height = 0;
+  std::vector<uint32_t> pixels;
+};
+
+// Parameters in the flat arena: name, shape and where they start (in elements).
+struct ParameterSlot {
+  std::string name;
+  ops::Shape shape;
+  uint64_t offset = 0;
+};
+
+// Everything on the device that a resumed run needs: the arenas and the counters.
+struct DeviceState {
+  std::vector<float> parameters, m, v;  // flat, in the arena's layout
+  uint32_t step = 0, cursor = 0;
+  ops::RngState rng;
+};
+
+class Session {
+ public:
+  // `test` may be empty (no evaluation). Throws UsageError when the batch is larger than the
+  // training set.
+  Session(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const data::Dataset& test);
+  ~Session();
+
+  int64_t steps_per_epoch() const { return steps_per_epoch_; }
+  const std::vector<ParameterSlot>& parameters() const { return slots_; }
+  uint64_t parameter_count() const;
+
+  // PyTorch's default initialization (uniform ±1/√fan_in for weights and biases, fan_in from
+  // the weight as PyTorch computes it), drawn from the seed's init stream.
+  void init_parameters();
+  // The RNG, counters, optimizer state… as a new run starts them.
+  void start();
+  // Readies epoch `epoch` (0-based): its order (a shuffle keyed by seed and epoch), its KL
+  // weight, and the cursor after `steps_done` of its steps.
+  void begin_epoch(int64_t epoch, int64_t steps_done);
+
+  // Runs `steps` training steps and returns the sums of the per-example losses over them. A
+  // non-finite gradient stops the updates on the device and sets `nonfinite`.
+  struct Sums {
+    double recon = 0.0, kl = 0.0;
+    bool nonfinite = false;
+  };
+  Sums train(int64_t steps);
+
+  // The test set, one noise draw per example (the same draw at every call).
+  Evaluation evaluate();
+  // 8×8 samples from fixed prior noise (conditional models: 10 rows, one digit each).
+  Picture samples();
+  // The first 32 test images, each row of 8 followed by its reconstruction row (as of the
+  // last evaluate()).
+  Picture reconstructions();
+  // For a 2-D latent space: a 20×20 grid of decoded z over [-3, 3]². Empty otherwise.
+  Picture manifold();
+
+  DeviceState save();
+  void load(const DeviceState& state);
+  // Named f32 values (a checkpoint's, or PyTorch's) into the parameter arena.
+  void load_parameters(const std::vector<float>& arena);
+
+ private:
+  struct Drawing;  // a graph that ends in an image grid, with its program
+  void upload_dataset(graph::Program& program, const models::VaeGraph& model, const data::Dataset& data);
+  template <typename T>
+  void put(const graph::Program& program, graph::TensorId id, std::span<const T> values);
+  Picture draw(Drawing& drawing, const std::vector<float>& input, const std::vector<float>& one_hot = {});
+  void submit(std::span<const VkCommandBuffer> commands);
+
+  vk::Context& context_;
+  TrainOptions options_;
+  int64_t train_size_, test_size_, eval_batch_ = 0, steps_per_epoch_;
+  std::unique_ptr<ops::Kernels> kernels_;
+  std::unique_ptr<models::VaeGraph> model_;
+  std::unique_ptr<TrainStep> step_;
+  std::unique_ptr<MetricsReadback> metrics_;
+  std::unique_ptr<vk::CommandBuffer> one_step_, many_steps_;
+  std::vector<ParameterSlot> slots_;
+  std::vector<uint32_t> order_;
+
+  std::unique_ptr<models::VaeGraph> eval_model_;
+  std::unique_ptr<graph::Program> eval_;
+  std::unique_ptr<vk::CommandBuffer> eval_commands_;
+  std::unique_ptr<vk::Buffer> eval_results_, eval_capture_;
+
+  std::unique_ptr<Drawing> samples_, manifold_, tiles_;
+  vk::TimelineSemaphore timeline_;
+  uint64_t submitted_ = 0;
+};
+
+}  // namespace vkvae::train
