@@ -48,11 +48,13 @@ uint32_t big_endian(const std::vector<uint8_t>& bytes, std::size_t at) {
 // Checks the header and returns the dimensions; the data starts right after them.
 std::vector<int64_t> parse_header(const std::filesystem::path& path, const std::vector<uint8_t>& bytes, uint8_t rank,
                                   const char* what) {
-  if (bytes.size() < 4u + 4u * rank) fail(path, "too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)");
+  const auto too_short = [&] { fail(path, "too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)"); };
+  if (bytes.size() < 4) too_short();
   if (bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08) fail(path, "not an IDX file of unsigned bytes (bad magic)");
   if (bytes[3] != rank) {
     fail(path, "has " + std::to_string(bytes[3]) + " dimensions; " + what + " have " + std::to_string(rank));
   }
+  if (bytes.size() < 4u + 4u * rank) too_short();
   std::vector<int64_t> dims;
   uint64_t expected = 4u + 4u * rank;
   uint64_t elements = 1;

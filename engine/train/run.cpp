@@ -169,16 +169,19 @@ class Run {
         if (options_.max_steps > 0) n = std::min(n, options_.max_steps - progress_.step);
         if (options_.checkpoint_every > 0) n = std::min(n, options_.checkpoint_every - progress_.step % options_.checkpoint_every);
         const auto start = Clock::now();
-        const Session::Sums sums = session_->train(n);
+        Session::Sums sums{progress_.epoch_recon, progress_.epoch_kl, false};
+        session_->train(n, sums);
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         if (sums.nonfinite || !std::isfinite(sums.recon) || !std::isfinite(sums.kl)) stop_nonfinite();
         progress_.step += n;
         progress_.steps_in_epoch += n;
-        progress_.epoch_recon += sums.recon;
-        progress_.epoch_kl += sums.kl;
+        progress_.epoch_recon = sums.recon;
+        progress_.epoch_kl = sums.kl;
         progress_.epoch_seconds += seconds;
-        // Aim the next chunk at one report per kReportSeconds.
-        chunk = std::clamp<int64_t>(static_cast<int64_t>(kReportSeconds * static_cast<double>(n) / std::max(seconds, 1e-6)), 1, 256);
+        // Aim the next chunk at one report per kReportSeconds, growing at most twofold (the
+        // first steps also build pipelines, so their time says little).
+        const auto target = static_cast<int64_t>(kReportSeconds * static_cast<double>(n) / std::max(seconds, 1e-6));
+        chunk = std::clamp<int64_t>(target, 1, std::min<int64_t>(2 * n, 256));
         const double examples = static_cast<double>(progress_.steps_in_epoch * options_.batch);
         reporter_.progress(progress_.steps_in_epoch, (progress_.epoch_recon + progress_.epoch_kl) / examples,
                            examples / std::max(progress_.epoch_seconds, 1e-9));

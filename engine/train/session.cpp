@@ -16,8 +16,10 @@ using graph::Program;
 using graph::Role;
 using graph::TensorId;
 
-// Steps recorded back to back in one command buffer, so a long run costs few submits.
-constexpr int64_t kStepsPerBuffer = 16;
+// The most steps one submit carries: each is followed by a snapshot of its loss sums into a
+// slot of its own, so the host adds them up in step order, in double precision, however the
+// steps were grouped into submits — a resumed run reports the very same numbers.
+constexpr uint32_t kMaxStepsPerSubmit = 256;
 // The test set is evaluated in batches of this many (fewer if the test set is smaller).
 constexpr int64_t kEvalBatch = 256;
 // Pictures: 8 × 8 tiles; the reconstruction grid shows 32 test images and their reconstructions.
@@ -78,15 +80,11 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
     slots_.push_back({info.name, info.shape, (p.tensor(id).offset - arena.offset) / sizeof(float)});
   }
   metrics_ = std::make_unique<MetricsReadback>(context, std::vector<ops::Tensor>{p.tensor(step_->metrics()[0]), p.tensor(step_->metrics()[1])},
-                                               1, std::vector<ops::Tensor>{p.tensor(step_->nonfinite())});
+                                               kMaxStepsPerSubmit, std::vector<ops::Tensor>{p.tensor(step_->nonfinite())});
   one_step_ = std::make_unique<vk::CommandBuffer>(context.commands());
   one_step_->begin(vk::CommandBuffer::Use::kReplay);
   step_->record(*one_step_);
   one_step_->end();
-  many_steps_ = std::make_unique<vk::CommandBuffer>(context.commands());
-  many_steps_->begin(vk::CommandBuffer::Use::kReplay);
-  for (int64_t s = 0; s < kStepsPerBuffer; ++s) step_->record(*many_steps_);
-  many_steps_->end();
 
   // Evaluation: the same graph over the test set, forward only, on the step's parameters, with
   // its own order, cursor and RNG.
@@ -226,14 +224,23 @@ void Session::begin_epoch(int64_t epoch, int64_t steps_done) {
   put(p, model_->kl_weight, std::span<const float>(&kl_weight, 1));
 }
 
-Session::Sums Session::train(int64_t steps) {
-  std::vector<VkCommandBuffer> commands;
-  for (int64_t s = 0; s + kStepsPerBuffer <= steps; s += kStepsPerBuffer) commands.push_back(many_steps_->handle());
-  for (int64_t s = 0; s < steps % kStepsPerBuffer; ++s) commands.push_back(one_step_->handle());
-  commands.push_back(metrics_->snapshot(0).handle());
-  submit(commands);
-  const std::vector<float> sums = metrics_->read(0);
-  return {sums[0], sums[1], metrics_->read_watched(0)[0] != 0};
+void Session::train(int64_t steps, Sums& running) {
+  for (int64_t done = 0; done < steps;) {
+    const auto n = static_cast<uint32_t>(std::min<int64_t>(steps - done, kMaxStepsPerSubmit));
+    std::vector<VkCommandBuffer> commands;
+    for (uint32_t s = 0; s < n; ++s) {
+      commands.push_back(one_step_->handle());
+      commands.push_back(metrics_->snapshot(s).handle());
+    }
+    submit(commands);
+    for (uint32_t s = 0; s < n; ++s) {
+      const std::vector<float> sums = metrics_->read(s);
+      running.recon += static_cast<double>(sums[0]);
+      running.kl += static_cast<double>(sums[1]);
+    }
+    running.nonfinite = running.nonfinite || metrics_->read_watched(n - 1)[0] != 0;
+    done += n;
+  }
 }
 
 Evaluation Session::evaluate() {

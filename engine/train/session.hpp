@@ -65,13 +65,14 @@ class Session {
   // weight, and the cursor after `steps_done` of its steps.
   void begin_epoch(int64_t epoch, int64_t steps_done);
 
-  // Runs `steps` training steps and returns the sums of the per-example losses over them. A
-  // non-finite gradient stops the updates on the device and sets `nonfinite`.
+  // Runs `steps` training steps, adding each step's sums of per-example losses to `running`
+  // in step order (so the totals do not depend on how a run groups its steps). A non-finite
+  // gradient stops the updates on the device and sets `running.nonfinite`.
   struct Sums {
     double recon = 0.0, kl = 0.0;
     bool nonfinite = false;
   };
-  Sums train(int64_t steps);
+  void train(int64_t steps, Sums& running);
 
   // The test set, one noise draw per example (the same draw at every call).
   Evaluation evaluate();
@@ -103,7 +104,7 @@ class Session {
   std::unique_ptr<models::VaeGraph> model_;
   std::unique_ptr<TrainStep> step_;
   std::unique_ptr<MetricsReadback> metrics_;
-  std::unique_ptr<vk::CommandBuffer> one_step_, many_steps_;
+  std::unique_ptr<vk::CommandBuffer> one_step_;
   std::vector<ParameterSlot> slots_;
   std::vector<uint32_t> order_;
 

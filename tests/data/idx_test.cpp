@@ -1,0 +1,112 @@
+// IDX reading: plain and gzipped files load; every malformed case is a one-line error naming
+// the file and what is wrong.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "data/idx.hpp"
+#include "support/idx_writer.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Idx : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("vkvae_idx_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path path(const std::string& name) const { return dir_ / name; }
+  void write_bytes(const fs::path& p, const std::vector<uint8_t>& bytes) const {
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  // The message of the Error `f` throws, which must name `file`.
+  template <typename F>
+  std::string error_of(F&& f, const fs::path& file) {
+    try {
+      f();
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find(file.string()), std::string::npos) << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+      return message;
+    }
+    ADD_FAILURE() << "no error";
+    return "";
+  }
+  fs::path dir_;
+};
+
+TEST_F(Idx, ReadsPlainAndGzippedFilesAlike) {
+  const test::SyntheticSplit s = test::synthetic_digits(5, 3);
+  test::write_idx(path("i"), {5, 28, 28}, s.images, false);
+  test::write_idx(path("i.gz"), {5, 28, 28}, s.images, true);
+  test::write_idx(path("l.gz"), {5}, s.labels, true);
+  const Images plain = read_idx_images(path("i")), packed = read_idx_images(path("i.gz"));
+  EXPECT_EQ(plain.count, 5);
+  EXPECT_EQ(plain.rows, 28);
+  EXPECT_EQ(plain.pixels, s.images);
+  EXPECT_EQ(packed.pixels, s.images);
+  const Dataset d = load_dataset(path("i.gz"), path("l.gz"));
+  EXPECT_EQ(d.size(), 5);
+  EXPECT_EQ(d.labels, s.labels);
+}
+
+TEST_F(Idx, RefusesMalformedFiles) {
+  const test::SyntheticSplit s = test::synthetic_digits(4, 3);
+  test::write_idx(path("ok"), {4, 28, 28}, s.images, false);
+  test::write_idx(path("labels"), {4}, s.labels, false);
+
+  write_bytes(path("magic"), {0x1f, 0x00, 0x08, 0x03, 0, 0, 0, 0});
+  EXPECT_NE(error_of([&] { read_idx_images(path("magic")); }, path("magic")).find("bad magic"), std::string::npos);
+  write_bytes(path("float"), {0, 0, 0x0d, 0x01, 0, 0, 0, 0});
+  EXPECT_NE(error_of([&] { read_idx_labels(path("float")); }, path("float")).find("bad magic"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_idx_images(path("labels")); }, path("labels")).find("has 1 dimensions"), std::string::npos);
+  write_bytes(path("short"), {0, 0, 8});
+  EXPECT_NE(error_of([&] { read_idx_images(path("short")); }, path("short")).find("too short"), std::string::npos);
+
+  std::vector<uint8_t> truncated(s.images.begin(), s.images.end() - 1);
+  test::write_idx(path("truncated"), {4, 28, 28}, truncated, false);
+  EXPECT_NE(error_of([&] { read_idx_images(path("truncated")); }, path("truncated")).find("truncated"), std::string::npos);
+  std::vector<uint8_t> longer = s.images;
+  longer.push_back(7);
+  test::write_idx(path("long"), {4, 28, 28}, longer, false);
+  EXPECT_NE(error_of([&] { read_idx_images(path("long")); }, path("long")).find("1 bytes after the data"), std::string::npos);
+
+  // gzip: damaged in the middle, and cut short.
+  test::write_idx(path("ok.gz"), {4, 28, 28}, s.images, true);
+  std::ifstream in(path("ok.gz"), std::ios::binary);
+  std::vector<uint8_t> gz((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> damaged = gz;
+  for (std::size_t i = 12; i < 40 && i < damaged.size(); ++i) damaged[i] ^= 0x5a;
+  write_bytes(path("damaged.gz"), damaged);
+  EXPECT_NE(error_of([&] { read_idx_images(path("damaged.gz")); }, path("damaged.gz")).find("gzip"), std::string::npos);
+  write_bytes(path("cut.gz"), std::vector<uint8_t>(gz.begin(), gz.begin() + static_cast<std::ptrdiff_t>(gz.size() / 2)));
+  EXPECT_NE(error_of([&] { read_idx_images(path("cut.gz")); }, path("cut.gz")).find("truncated gzip"), std::string::npos);
+
+  EXPECT_NE(error_of([&] { read_idx_images(path("absent")); }, path("absent")).find("cannot open"), std::string::npos);
+}
+
+TEST_F(Idx, RefusesDatasetsThatDoNotFit) {
+  const test::SyntheticSplit s = test::synthetic_digits(4, 3);
+  test::write_idx(path("images"), {4, 28, 28}, s.images, false);
+  test::write_idx(path("three"), {3}, {1, 2, 3}, false);
+  EXPECT_NE(error_of([&] { load_dataset(path("images"), path("three")); }, path("three")).find("4 images but"), std::string::npos);
+  test::write_idx(path("empty"), {0, 28, 28}, {}, false);
+  test::write_idx(path("none"), {0}, {}, false);
+  EXPECT_NE(error_of([&] { load_dataset(path("empty"), path("none")); }, path("empty")).find("no images"), std::string::npos);
+  test::write_idx(path("small"), {1, 14, 14}, std::vector<uint8_t>(196), false);
+  test::write_idx(path("one"), {1}, {0}, false);
+  EXPECT_NE(error_of([&] { load_dataset(path("small"), path("one")); }, path("small")).find("14×14"), std::string::npos);
+  test::write_idx(path("bad_labels"), {4}, {1, 2, 10, 3}, false);
+  EXPECT_NE(error_of([&] { load_dataset(path("images"), path("bad_labels")); }, path("bad_labels")).find("label 2 is 10"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace vkvae::data

@@ -1,0 +1,127 @@
+// Training options: each model's recipe, flags over --config files over recipes, the KL
+// schedule, and a one-line error naming the flag (or file and key) for each bad value.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "train/options.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::train {
+namespace {
+
+TEST(Options, RecipesFollowTheModels) {
+  GivenOptions given;
+  TrainOptions conv = resolve(given);
+  EXPECT_EQ(conv.model, models::ModelKind::conv);
+  EXPECT_EQ(conv.latent, 16);
+  EXPECT_EQ(conv.batch, 128);
+  given.model = "mlp";
+  TrainOptions mlp = resolve(given);
+  EXPECT_EQ(mlp.latent, 20);
+  EXPECT_EQ(mlp.hidden, 400);
+  EXPECT_EQ(mlp.lr, 1e-3);
+  given.model = "cmlp";
+  EXPECT_EQ(resolve(given).batch, 64);
+  given.model = "mlp2";
+  TrainOptions mlp2 = resolve(given);
+  EXPECT_EQ(mlp2.latent, 2);
+  EXPECT_EQ(mlp2.hidden, 512);
+  EXPECT_EQ(mlp2.batch, 32);
+  EXPECT_EQ(mlp2.lr, 1e-4);
+  EXPECT_EQ(mlp2.loss, ops::ReconLoss::squared_error);
+  given.latent = 3;
+  given.optimizer = "adamw";
+  TrainOptions changed = resolve(given);
+  EXPECT_EQ(changed.latent, 3);
+  EXPECT_EQ(changed.weight_decay, 0.01);  // AdamW's default
+}
+
+TEST(Options, KlWeightFollowsTheSchedule) {
+  TrainOptions o;
+  o.beta = 4.0;
+  o.recon_only_epochs = 1;
+  o.kl_warmup = 2;
+  EXPECT_EQ(o.kl_weight(0), 0.0);  // reconstruction only
+  EXPECT_EQ(o.kl_weight(1), 0.0);  // warm-up starts at 0
+  EXPECT_EQ(o.kl_weight(2), 2.0);
+  EXPECT_EQ(o.kl_weight(3), 4.0);
+  EXPECT_EQ(o.kl_weight(9), 4.0);
+}
+
+TEST(Options, JsonRoundTripsAndConfigFilesYieldToFlags) {
+  GivenOptions given;
+  given.model = "cconv";
+  given.beta = 2.5;
+  given.seed = 7;
+  const TrainOptions o = resolve(given);
+  const TrainOptions back = options_from_json(to_json(o), "config.json");
+  EXPECT_EQ(to_json(back), to_json(o));
+
+  const auto path = std::filesystem::temp_directory_path() / "vkvae_options_test.json";
+  std::ofstream(path) << R"({"model": "mlp", "epochs": 3, "lr": 0.01})";
+  GivenOptions merged = read_config_file(path);
+  GivenOptions flags;
+  flags.lr = 0.5;
+  merged.merge(flags);
+  const TrainOptions r = resolve(merged);
+  EXPECT_EQ(r.model, models::ModelKind::mlp);
+  EXPECT_EQ(r.epochs, 3);
+  EXPECT_EQ(r.lr, 0.5);
+  std::filesystem::remove(path);
+}
+
+std::string error_of(const GivenOptions& given) {
+  try {
+    resolve(given);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Options, BadValuesNameTheirFlag) {
+  const auto with = [](auto set) {
+    GivenOptions g;
+    set(g);
+    return error_of(g);
+  };
+  EXPECT_EQ(with([](GivenOptions& g) { g.model = "gan"; }), "--model gan: unknown model; use mlp, conv, cmlp, cconv or mlp2");
+  EXPECT_EQ(with([](GivenOptions& g) { g.batch = 0; }), "--batch 0: must be at least 1");
+  EXPECT_EQ(with([](GivenOptions& g) { g.latent = -2; }), "--latent -2: must be at least 1");
+  EXPECT_EQ(with([](GivenOptions& g) { g.hidden = 0; }), "--hidden 0: must be at least 1");
+  EXPECT_EQ(with([](GivenOptions& g) { g.epochs = 0; }), "--epochs 0: must be at least 1");
+  EXPECT_EQ(with([](GivenOptions& g) { g.beta = -1.0; }), "--beta -1.0: must be a finite number ≥ 0");
+  EXPECT_EQ(with([](GivenOptions& g) { g.lr = 0.0; }), "--lr 0.0: must be a finite number > 0");
+  EXPECT_EQ(with([](GivenOptions& g) { g.weight_decay = -0.5; }), "--weight-decay -0.5: must be a finite number ≥ 0");
+  EXPECT_EQ(with([](GivenOptions& g) { g.loss = "l1"; }), "--loss l1: unknown loss; use bce or mse");
+  EXPECT_EQ(with([](GivenOptions& g) { g.optimizer = "lion"; }), "--optimizer lion: unknown optimizer; use adam, adamw or sgd");
+  EXPECT_EQ(with([](GivenOptions& g) { g.binarize = "static"; }), "--binarize static: use none or dynamic");
+  EXPECT_EQ(with([](GivenOptions& g) { g.max_steps = -1; }), "--max-steps -1: must be at least 0");
+  EXPECT_EQ(with([](GivenOptions& g) { g.kl_warmup = -1; }), "--kl-warmup -1: must be at least 0");
+}
+
+TEST(Options, ConfigFilesNameTheFileAndKey) {
+  const auto path = std::filesystem::temp_directory_path() / "vkvae_options_bad.json";
+  const auto error = [&](const std::string& text) {
+    std::ofstream(path) << text;
+    try {
+      read_config_file(path);
+    } catch (const UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string where = "--config " + path.string() + ": ";
+  EXPECT_EQ(error(R"({"learning-rate": 1})"), where + "unknown option \"learning-rate\"; see vkvae-train --help for the names");
+  EXPECT_EQ(error(R"({"batch": "big"})"), where + "\"batch\" has the wrong type (\"big\"); see vkvae-train --help");
+  EXPECT_EQ(error(R"({"batch": 1.5})"), where + "\"batch\" has the wrong type (1.5); see vkvae-train --help");
+  EXPECT_EQ(error("[1]"), where + "expected a JSON object of option names and values");
+  EXPECT_EQ(error("{").rfind(where + "not valid JSON", 0), 0u);
+  std::filesystem::remove(path);
+  EXPECT_EQ(error_of({}), "no error");
+}
+
+}  // namespace
+}  // namespace vkvae::train

@@ -1,0 +1,261 @@
+// Whole training runs on small synthetic data: every model trains and leaves its run directory;
+// the loss falls; a run stopped by --max-steps or interrupted, then resumed, ends with the same
+// metrics and the same checkpoint bits as one that ran straight through; bad run directories
+// and checkpoints are refused without overwriting anything; a non-finite loss stops training
+// and keeps the last good checkpoint.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "io/safetensors.hpp"
+#include "support/idx_writer.hpp"
+#include "support/vulkan_test.hpp"
+#include "train/run.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::train {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Records what a run reports; can ask the run to stop after some steps.
+class Recorder : public Reporter {
+ public:
+  explicit Recorder(std::atomic<bool>* stop = nullptr, int64_t stop_after = 0) : stop_(stop), stop_after_(stop_after) {}
+  void note(const std::string&) override {}
+  void epoch_started(int64_t, int64_t, int64_t, int64_t) override {}
+  void progress(int64_t done, double, double) override {
+    if (stop_ && done >= stop_after_) stop_->store(true);
+  }
+  void epoch_ended(const json& record) override { records.push_back(record); }
+  std::vector<json> records;
+
+ private:
+  std::atomic<bool>* stop_;
+  int64_t stop_after_;
+};
+
+class Run : public test::VulkanTest {
+ protected:
+  void SetUp() override {
+    VulkanTest::SetUp();
+    root_ = fs::temp_directory_path() / ("vkvae_run_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(root_);
+    test::write_mnist_dir(root_ / "data", 256, 40, /*gzip=*/true);
+  }
+  void TearDown() override {
+    fs::remove_all(root_);
+    VulkanTest::TearDown();
+  }
+
+  // mlp on 256 images, batch 32: 8 steps an epoch.
+  TrainOptions small(const std::string& model = "mlp") const {
+    GivenOptions g;
+    g.model = model;
+    g.batch = 32;
+    g.epochs = 2;
+    g.hidden = 32;
+    g.seed = 11;
+    g.binarize = "dynamic";
+    g.data = (root_ / "data").string();
+    return resolve(g);
+  }
+
+  RunResult train(const RunRequest& request, Reporter* reporter = nullptr) {
+    Recorder quiet;
+    const std::atomic<bool> never{false};
+    return run_training(context(), request, reporter ? *reporter : quiet, never);
+  }
+
+  static RunRequest fresh(const TrainOptions& options, const fs::path& out) {
+    RunRequest r;
+    r.options = options;
+    r.out = out;
+    return r;
+  }
+  static RunRequest resume(const fs::path& dir) {
+    RunRequest r;
+    r.resume = dir;
+    return r;
+  }
+
+  // The losses of each record, without the timings.
+  static std::vector<json> losses(const fs::path& dir) {
+    std::ifstream in(dir / "metrics.jsonl");
+    std::vector<json> out;
+    for (std::string line; std::getline(in, line);) {
+      json record = json::parse(line);
+      record.erase("seconds");
+      record.erase("samples_per_s");
+      out.push_back(record);
+    }
+    return out;
+  }
+  // A checkpoint's tensors, and its metadata without timings.
+  static std::pair<std::vector<io::NamedTensor>, json> checkpoint(const fs::path& dir) {
+    const io::SafeTensors file = io::read_safetensors(dir / "checkpoints" / "last.safetensors");
+    json progress = json::parse(file.metadata.at("progress"));
+    progress.erase("epoch_seconds");
+    for (json& record : progress.at("history")) record.erase("seconds"), record.erase("samples_per_s");
+    return {file.tensors, progress};
+  }
+  static void expect_same_tensors(const std::vector<io::NamedTensor>& a, const std::vector<io::NamedTensor>& b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].name, b[i].name);
+      EXPECT_TRUE(a[i].data == b[i].data) << a[i].name << " differs";
+    }
+  }
+
+  fs::path root_;
+};
+
+TEST_F(Run, EveryModelTrainsAndLeavesItsRunDirectory) {
+  for (const char* model : {"mlp", "conv", "cmlp", "cconv", "mlp2"}) {
+    SCOPED_TRACE(model);
+    TrainOptions o = small(model);
+    o.batch = 8;
+    o.max_steps = 2;
+    const fs::path dir = root_ / model;
+    const RunResult r = train(fresh(o, dir));
+    EXPECT_EQ(r.step, 2);
+    ASSERT_TRUE(r.test_loss.has_value());
+    EXPECT_TRUE(std::isfinite(*r.test_loss));
+    for (const char* file : {"config.json", "metrics.csv", "metrics.jsonl", "checkpoints/last.safetensors",
+                             "checkpoints/best.safetensors", "samples/epoch_001.png", "recon/epoch_001.png"}) {
+      EXPECT_TRUE(fs::is_regular_file(dir / file)) << file;
+    }
+    EXPECT_EQ(fs::exists(dir / "manifold/epoch_001.png"), std::string(model) == "mlp2");  // latent 2 only
+    std::ifstream csv(dir / "metrics.csv");
+    std::string header;
+    std::getline(csv, header);
+    EXPECT_EQ(header, "epoch,step,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,samples_per_s,seconds");
+  }
+}
+
+TEST_F(Run, LossFallsAndTheBestCheckpointFollowsTheTestLoss) {
+  TrainOptions o = small();
+  o.epochs = 3;
+  o.hidden = 64;
+  Recorder recorder;
+  const std::atomic<bool> never{false};
+  run_training(context(), fresh(o, root_ / "run"), recorder, never);
+  ASSERT_EQ(recorder.records.size(), 3u);
+  EXPECT_LT(recorder.records[2]["test_loss"].get<double>(), recorder.records[0]["test_loss"].get<double>());
+  EXPECT_LT(recorder.records[2]["train_loss"].get<double>(), recorder.records[0]["train_loss"].get<double>());
+  EXPECT_EQ(recorder.records[2]["step"], 24);
+  EXPECT_EQ(losses(root_ / "run").size(), 3u);
+}
+
+TEST_F(Run, StoppedAndResumedRunsMatchAnUninterruptedOne) {
+  const TrainOptions o = small();
+  train(fresh(o, root_ / "straight"));
+
+  // Stopped by --max-steps in the middle of epoch 2, then resumed to the end.
+  TrainOptions limited = o;
+  limited.max_steps = 11;
+  const RunResult stopped = train(fresh(limited, root_ / "limited"));
+  EXPECT_EQ(stopped.step, 11);
+  EXPECT_EQ(losses(root_ / "limited").size(), 2u);  // epoch 1, and the part of epoch 2
+  RunRequest more = resume(root_ / "limited");
+  more.max_steps = 0;
+  train(more);
+
+  // Interrupted (as by Ctrl-C) after a few steps of epoch 1, then resumed.
+  std::atomic<bool> stop{false};
+  Recorder interrupter(&stop, 3);
+  const RunResult interrupted = run_training(context(), fresh(o, root_ / "interrupted"), interrupter, stop);
+  EXPECT_TRUE(interrupted.interrupted);
+  EXPECT_LT(interrupted.step, 8);
+  train(resume(root_ / "interrupted"));
+
+  const auto expected = losses(root_ / "straight");
+  ASSERT_EQ(expected.size(), 2u);
+  EXPECT_EQ(losses(root_ / "limited"), expected);
+  EXPECT_EQ(losses(root_ / "interrupted"), expected);
+  const auto [tensors, progress] = checkpoint(root_ / "straight");
+  for (const char* dir : {"limited", "interrupted"}) {
+    SCOPED_TRACE(dir);
+    const auto [other_tensors, other_progress] = checkpoint(root_ / dir);
+    expect_same_tensors(tensors, other_tensors);
+    EXPECT_EQ(other_progress, progress);
+  }
+  // A finished run has nothing left to do.
+  EXPECT_EQ(train(resume(root_ / "straight")).step, 16);
+}
+
+TEST_F(Run, RefusesRunDirectoriesAndCheckpointsItCannotUse) {
+  const TrainOptions o = small();
+  fs::create_directories(root_ / "busy");
+  std::ofstream(root_ / "busy" / "notes.txt") << "keep me";
+  try {
+    train(fresh(o, root_ / "busy"));
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--out " + (root_ / "busy").string() + ": not empty"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(train(resume(root_ / "busy")), UsageError);  // no checkpoint there
+
+  TrainOptions big = o;
+  big.batch = 1000;
+  try {
+    train(fresh(big, root_ / "big"));
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--batch 1000 is larger than the training set (256 images"), std::string::npos) << e.what();
+  }
+
+  TrainOptions one = o;
+  one.epochs = 1;
+  train(fresh(one, root_ / "run"));
+  const fs::path last = root_ / "run" / "checkpoints" / "last.safetensors";
+  const std::vector<std::byte> good = read_file(last);
+
+  // Damaged: cut short. The error names the file; the file stays as it was.
+  const std::vector<std::byte> cut(good.begin(), good.end() - 100);
+  write_file_atomically(last, cut);
+  try {
+    train(resume(root_ / "run"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(last.string() + ": not a valid safetensors file"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(read_file(last) == cut);
+
+  // Mismatched: a tensor of another shape.
+  io::SafeTensors file = io::decode_safetensors(good, "good");
+  file.tensors[0].shape = {static_cast<int64_t>(file.tensors[0].data.size() / 4)};
+  io::write_safetensors(last, file);
+  try {
+    train(resume(root_ / "run"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("tensor 'fc1.weight' is F32"), std::string::npos) << e.what();
+  }
+  // Not a training checkpoint at all.
+  file.metadata.clear();
+  io::write_safetensors(last, file);
+  EXPECT_THROW(train(resume(root_ / "run")), Error);
+}
+
+TEST_F(Run, NonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
+  TrainOptions o = small();
+  o.lr = 1e30;  // the first update throws the weights far enough to overflow
+  o.checkpoint_every = 1;
+  try {
+    train(fresh(o, root_ / "run"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("became NaN or infinite"), std::string::npos) << e.what();
+  }
+  const io::SafeTensors last = io::read_safetensors(root_ / "run" / "checkpoints" / "last.safetensors");
+  for (const io::NamedTensor& t : last.tensors) {
+    const auto* values = reinterpret_cast<const float*>(t.data.data());
+    for (std::size_t i = 0; i < t.data.size() / 4; ++i) ASSERT_TRUE(std::isfinite(values[i])) << t.name;
+  }
+}
+
+}  // namespace
+}  // namespace vkvae::train
