@@ -170,6 +170,8 @@ void add_training_options(CLI::App& app, Options& o) {
 int main(int argc, char** argv) {
   CLI::App app{"vkvae-train: train variational autoencoders on any Vulkan GPU (lavapipe on CPU)."};
   app.get_formatter()->column_width(36);
+  // A flag given twice takes its last value, as a later flag overrides an earlier one.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   Options options;
   app.add_flag("--list-devices", options.list_devices,
                "Print every Vulkan device, one per line (index, name, type, vendor, Vulkan "
