@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""vkvae's models as PyTorch modules, with the names and layouts of vkvae checkpoints.
+
+    import vkvae_torch
+    model, options = vkvae_torch.load_checkpoint("runs/conv/checkpoints/best.safetensors")
+
+Commands (Debian's python3-torch is enough; the `safetensors` package is used when present):
+    vkvae_torch.py check CHECKPOINT [--data DIR]   evaluate a checkpoint in PyTorch on the
+                                                   test set and compare with its metrics
+    vkvae_torch.py init MODEL OUT [--seed N]       PyTorch-initialized weights for --init
+"""
+import argparse
+import gzip
+import json
+import math
+import os
+import struct
+import sys
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+PIXELS, CLASSES = 784, 10
+
+
+class MlpVAE(nn.Module):
+    """mlp, cmlp and mlp2: pytorch/examples' VAE (mlp2: the Keras VAE's sizes)."""
+
+    def __init__(self, latent=20, hidden=400, conditional=False):
+        super().__init__()
+        extra = CLASSES if conditional else 0
+        self.conditional = conditional
+        self.fc1 = nn.Linear(PIXELS + extra, hidden)
+        self.fc21 = nn.Linear(hidden, latent)
+        self.fc22 = nn.Linear(hidden, latent)
+        self.fc3 = nn.Linear(latent + extra, hidden)
+        self.fc4 = nn.Linear(hidden, PIXELS)
+
+    def encode(self, x, y=None):
+        x = x.view(-1, PIXELS)
+        if self.conditional:
+            x = torch.cat([x, y], 1)
+        h = F.relu(self.fc1(x))
+        return self.fc21(h), self.fc22(h)
+
+    def decode(self, z, y=None):
+        if self.conditional:
+            z = torch.cat([z, y], 1)
+        return self.fc4(F.relu(self.fc3(z)))  # logits (B, 784)
+
+
+class ConvVAE(nn.Module):
+    """conv and cconv."""
+
+    def __init__(self, latent=16, hidden=256, conditional=False):
+        super().__init__()
+        extra = CLASSES if conditional else 0
+        self.conditional = conditional
+        self.enc_conv1 = nn.Conv2d(1, 32, 3, stride=2, padding=1)
+        self.enc_conv2 = nn.Conv2d(32, 64, 3, stride=2, padding=1)
+        self.enc_fc = nn.Linear(3136 + extra, hidden)
+        self.fc_mu = nn.Linear(hidden, latent)
+        self.fc_logvar = nn.Linear(hidden, latent)
+        self.dec_fc1 = nn.Linear(latent + extra, hidden)
+        self.dec_fc2 = nn.Linear(hidden, 3136)
+        self.dec_deconv1 = nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1)
+        self.dec_deconv2 = nn.ConvTranspose2d(32, 1, 3, stride=2, padding=1, output_padding=1)
+
+    def encode(self, x, y=None):
+        h = F.relu(self.enc_conv2(F.relu(self.enc_conv1(x.view(-1, 1, 28, 28))))).flatten(1)
+        if self.conditional:
+            h = torch.cat([h, y], 1)
+        h = F.relu(self.enc_fc(h))
+        return self.fc_mu(h), self.fc_logvar(h)
+
+    def decode(self, z, y=None):
+        if self.conditional:
+            z = torch.cat([z, y], 1)
+        h = F.relu(self.dec_fc2(F.relu(self.dec_fc1(z)))).view(-1, 64, 7, 7)
+        return self.dec_deconv2(F.relu(self.dec_deconv1(h))).flatten(1)  # logits (B, 784)
+
+
+def make_model(options):
+    """The module for a vkvae config (a dict of option names, as in config.json)."""
+    kind = options["model"]
+    cls = ConvVAE if kind in ("conv", "cconv") else MlpVAE
+    return cls(options["latent"], options["hidden"], conditional=kind in ("cmlp", "cconv"))
+
+
+def losses(model, x, y, eps, loss="bce"):
+    """Per-example reconstruction and KL terms (nats) with the given noise, as vkvae computes them."""
+    mu, logvar = model.encode(x, y)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    logits = model.decode(z, y)
+    if loss == "bce":
+        recon = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1)
+    else:
+        recon = ((torch.sigmoid(logits) - x) ** 2).sum(1)
+    kl = -0.5 * (1 + logvar - mu * mu - logvar.exp()).sum(1)
+    return recon, kl
+
+
+def read_safetensors(path):
+    """(tensors, metadata). Uses the safetensors package when installed; the format is small."""
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+        data = f.read()
+    metadata = header.pop("__metadata__", {})
+    try:
+        from safetensors.torch import load_file
+        return load_file(path), metadata
+    except ImportError:
+        pass
+    dtypes = {"F32": torch.float32, "U8": torch.uint8, "I64": torch.int64, "F64": torch.float64}
+    tensors = {}
+    for name, entry in header.items():
+        begin, end = entry["data_offsets"]
+        t = torch.frombuffer(bytearray(data[begin:end]), dtype=dtypes[entry["dtype"]])
+        tensors[name] = t.reshape(entry["shape"])
+    return tensors, metadata
+
+
+def write_safetensors(path, tensors, metadata=None):
+    header, offset, blobs = {}, 0, []
+    for name, t in tensors.items():
+        blob = t.detach().contiguous().to(torch.float32).numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
+        offset += len(blob)
+        blobs.append(blob)
+    if metadata:
+        header["__metadata__"] = metadata
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def load_checkpoint(path):
+    """A vkvae checkpoint as (module with its weights, options dict)."""
+    tensors, metadata = read_safetensors(path)
+    options = json.loads(metadata["config"])
+    model = make_model(options)
+    weights = {k: v for k, v in tensors.items() if not k.startswith("optimizer.")}
+    model.load_state_dict(weights)  # strict: every name and shape must match
+    return model, options
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    rank = data[3]
+    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
+    return torch.frombuffer(bytearray(data[4 + 4 * rank:]), dtype=torch.uint8).reshape(dims)
+
+
+def find_idx(directory, name):
+    for candidate in (name, name + ".gz"):
+        path = os.path.join(directory, candidate)
+        if os.path.exists(path):
+            return path
+    sys.exit(f"vkvae_torch.py: error: no {name} in {directory}")
+
+
+def test_set(directory):
+    images = read_idx(find_idx(directory, "t10k-images-idx3-ubyte")).reshape(-1, PIXELS).float() / 255.0
+    labels = read_idx(find_idx(directory, "t10k-labels-idx1-ubyte")).long()
+    return images, F.one_hot(labels, CLASSES).float()
+
+
+def check(args):
+    model, options = load_checkpoint(args.checkpoint)
+    images, one_hot = test_set(args.data or options["data"])
+    torch.manual_seed(0)
+    recon_sum = kl_sum = 0.0
+    with torch.no_grad():
+        for start in range(0, len(images), 500):
+            x, y = images[start:start + 500], one_hot[start:start + 500]
+            if options["binarize"] == "dynamic":
+                x = torch.bernoulli(x)
+            eps = torch.randn(len(x), options["latent"])
+            recon, kl = losses(model, x, y, eps, options["loss"])
+            recon_sum += recon.double().sum().item()
+            kl_sum += kl.double().sum().item()
+    n = len(images)
+    loss = (recon_sum + kl_sum) / n
+    run_dir = os.path.dirname(os.path.dirname(os.path.abspath(args.checkpoint)))
+    history = json.loads(read_safetensors(args.checkpoint)[1]["progress"])["history"]
+    print(f"PyTorch: test loss {loss:.3f} (recon {recon_sum / n:.3f}, kl {kl_sum / n:.3f}) nats per example")
+    if not history:
+        print("the checkpoint records no finished epoch to compare with")
+        return 0
+    theirs = history[-1]["test_loss"]
+    print(f"vkvae ({run_dir}): test loss {theirs:.3f} at epoch {history[-1]['epoch']}")
+    # Both are one-sample estimates with different noise: they agree to Monte Carlo error.
+    ok = abs(loss - theirs) <= args.tolerance
+    print(("agree" if ok else "DISAGREE") + f" within {args.tolerance} nats (difference {loss - theirs:+.3f})")
+    return 0 if ok else 1
+
+
+def init(args):
+    torch.manual_seed(args.seed)
+    recipes = {"mlp": (20, 400), "conv": (16, 256), "cmlp": (20, 400), "cconv": (16, 256), "mlp2": (2, 512)}
+    latent, hidden = recipes[args.model]
+    model = make_model({"model": args.model, "latent": args.latent or latent, "hidden": args.hidden or hidden})
+    write_safetensors(args.out, model.state_dict())
+    print(f"wrote {args.out}: {sum(p.numel() for p in model.parameters())} parameters of a PyTorch {args.model}")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="evaluate a vkvae checkpoint in PyTorch and compare")
+    c.add_argument("checkpoint")
+    c.add_argument("--data", help="MNIST-layout IDX directory (default: the run's)")
+    c.add_argument("--tolerance", type=float, default=0.5, help="nats (default 0.5)")
+    i = sub.add_parser("init", help="write PyTorch-initialized weights for vkvae-train --init")
+    i.add_argument("model", choices=["mlp", "conv", "cmlp", "cconv", "mlp2"])
+    i.add_argument("out")
+    i.add_argument("--seed", type=int, default=0)
+    i.add_argument("--latent", type=int)
+    i.add_argument("--hidden", type=int)
+    args = parser.parse_args()
+    return check(args) if args.command == "check" else init(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
