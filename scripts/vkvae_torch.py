@@ -8,6 +8,10 @@ Commands (Debian's python3-torch is enough; the `safetensors` package is used wh
     vkvae_torch.py check CHECKPOINT [--data DIR]   evaluate a checkpoint in PyTorch on the
                                                    test set and compare with its metrics
     vkvae_torch.py init MODEL OUT [--seed N]       PyTorch-initialized weights for --init
+    vkvae_torch.py train MODEL [--epochs N] [--data DIR] [--out FILE]
+                                                   the same recipe trained by PyTorch: a JSON
+                                                   line per epoch (the quality benchmark's
+                                                   reference, bench/quality.sh)
 """
 import argparse
 import gzip
@@ -200,10 +204,72 @@ def check(args):
     return 0 if ok else 1
 
 
+# model: latent, hidden, batch, lr, loss — vkvae-train's recipes (engine/train/options.cpp).
+RECIPES = {
+    "mlp": (20, 400, 128, 1e-3, "bce"),
+    "conv": (16, 256, 128, 1e-3, "bce"),
+    "cmlp": (20, 400, 64, 1e-3, "bce"),
+    "cconv": (16, 256, 128, 1e-3, "bce"),
+    "mlp2": (2, 512, 32, 1e-4, "mse"),
+}
+
+
+def training_set(directory):
+    images = read_idx(find_idx(directory, "train-images-idx3-ubyte")).reshape(-1, PIXELS).float() / 255.0
+    labels = read_idx(find_idx(directory, "train-labels-idx1-ubyte")).long()
+    return images, F.one_hot(labels, CLASSES).float()
+
+
+def evaluate(model, images, one_hot, latent, loss):
+    recon_sum = kl_sum = 0.0
+    with torch.no_grad():
+        for start in range(0, len(images), 500):
+            x, y = images[start:start + 500], one_hot[start:start + 500]
+            recon, kl = losses(model, x, y, torch.randn(len(x), latent), loss)
+            recon_sum += recon.double().sum().item()
+            kl_sum += kl.double().sum().item()
+    return recon_sum / len(images), kl_sum / len(images)
+
+
+def train(args):
+    """The recipe as vkvae-train runs it: Adam on the batch mean of recon + KL, a fresh shuffle
+    each epoch, ⌊N / batch⌋ steps (the last partial batch dropped), one-sample test loss."""
+    import time
+    torch.manual_seed(args.seed)
+    latent, hidden, batch, lr, loss_kind = RECIPES[args.model]
+    model = make_model({"model": args.model, "latent": latent, "hidden": hidden})
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    images, one_hot = training_set(args.data)
+    test_images, test_one_hot = test_set(args.data)
+    out = open(args.out, "w") if args.out else sys.stdout
+    step = 0
+    for epoch in range(1, args.epochs + 1):
+        start, recon_sum, kl_sum = time.time(), 0.0, 0.0
+        order = torch.randperm(len(images))
+        steps = len(images) // batch
+        for s in range(steps):
+            rows = order[s * batch:(s + 1) * batch]
+            x, y = images[rows], one_hot[rows]
+            recon, kl = losses(model, x, y, torch.randn(batch, latent), loss_kind)
+            loss = (recon.sum() + kl.sum()) / batch
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            recon_sum += recon.detach().double().sum().item()
+            kl_sum += kl.detach().double().sum().item()
+            step += 1
+        seconds = time.time() - start
+        test_recon, test_kl = evaluate(model, test_images, test_one_hot, latent, loss_kind)
+        n = steps * batch
+        record = {"epoch": epoch, "step": step, "train_loss": (recon_sum + kl_sum) / n, "test_loss": test_recon + test_kl,
+                  "test_recon": test_recon, "test_kl": test_kl, "samples_per_s": n / seconds, "seconds": seconds}
+        print(json.dumps(record), file=out, flush=True)
+    return 0
+
+
 def init(args):
     torch.manual_seed(args.seed)
-    recipes = {"mlp": (20, 400), "conv": (16, 256), "cmlp": (20, 400), "cconv": (16, 256), "mlp2": (2, 512)}
-    latent, hidden = recipes[args.model]
+    latent, hidden = RECIPES[args.model][:2]
     model = make_model({"model": args.model, "latent": args.latent or latent, "hidden": args.hidden or hidden})
     write_safetensors(args.out, model.state_dict())
     print(f"wrote {args.out}: {sum(p.numel() for p in model.parameters())} parameters of a PyTorch {args.model}")
@@ -223,8 +289,14 @@ def main():
     i.add_argument("--seed", type=int, default=0)
     i.add_argument("--latent", type=int)
     i.add_argument("--hidden", type=int)
+    t = sub.add_parser("train", help="train a recipe with PyTorch (the quality benchmark's reference)")
+    t.add_argument("model", choices=sorted(RECIPES))
+    t.add_argument("--epochs", type=int, default=10)
+    t.add_argument("--data", default="data/mnist")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--out", help="JSON lines file (default: stdout)")
     args = parser.parse_args()
-    return check(args) if args.command == "check" else init(args)
+    return {"check": check, "init": init, "train": train}[args.command](args)
 
 
 if __name__ == "__main__":

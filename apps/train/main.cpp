@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "commands.hpp"
 #include "progress.hpp"
 #include "train/run.hpp"
 #include "util/error.hpp"
@@ -110,13 +111,16 @@ vkvae::train::RunRequest make_request(Options& options) {
   return request;
 }
 
-int run(Options& options) {
+int run(Options& options, const std::function<int(vkvae::vk::Context&)>& command) {
   if (options.list_devices) return list_devices(options);
-  const vkvae::train::RunRequest request = make_request(options);
-
   vkvae::vk::ContextOptions context_options;
   context_options.device = options.device;
   context_options.cache_dir = resolve_cache_dir(options);
+  if (command) {
+    vkvae::vk::Context context(context_options);
+    return command(context);
+  }
+  const vkvae::train::RunRequest request = make_request(options);
   vkvae::vk::Context context(context_options);
 
   auto reporter = vkvae::app::make_reporter(stderr);
@@ -185,10 +189,14 @@ int main(int argc, char** argv) {
                  "$XDG_CACHE_HOME/vkvae or ~/.cache/vkvae)")
       ->type_name("DIR");
   add_training_options(app, options);
+  vkvae::app::CommandOptions command_options;
+  std::function<int(vkvae::vk::Context&)> command;
+  vkvae::app::add_model_commands(app, command_options, command);
   app.footer(
       "A run leaves RUN_DIR/config.json, metrics.csv and metrics.jsonl (a record per epoch), "
       "checkpoints/last.safetensors and best.safetensors, samples/epoch_NNN.png and recon/epoch_NNN.png. "
       "Ctrl-C writes a checkpoint and stops; --resume continues.\n"
+      "Commands on a trained model: vkvae-train evaluate|sample|interpolate|anomaly CHECKPOINT … (see vkvae-train COMMAND --help).\n"
       "Environment: VKVAE_VALIDATION=1 enables the Khronos validation layer; VK_DRIVER_FILES "
       "picks Vulkan drivers (e.g. /usr/share/vulkan/icd.d/lvp_icd.x86_64.json for lavapipe).");
 
@@ -202,7 +210,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    return run(options);
+    return run(options, command);
   } catch (const vkvae::Error& e) {
     std::fprintf(stderr, "vkvae-train: error: %s\n", e.what());
     return e.exit_code();

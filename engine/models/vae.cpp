@@ -122,7 +122,7 @@ std::unique_ptr<VaeGraph> build_vae(const VaeConfig& c) {
   const Posterior q = encoder(g, m->parameters, c, m->x, one_hot);
   m->mu = q.mu;
   m->logvar = q.logvar;
-  m->z = nn::reparameterize(g, m->mu, m->logvar, m->rng, "z");
+  m->z = nn::reparameterize(g, m->mu, m->logvar, m->rng, "z", &m->eps);
   m->logits = g.view(decoder(g, m->parameters, c, m->z, one_hot, c.batch), {c.batch, kPixels}, "logits");
   const TensorId prediction = c.loss == ops::ReconLoss::squared_error ? nn::activation(g, m->logits, {ops::Activation::sigmoid}, "mean") : m->logits;
   m->recon = nn::recon_loss(g, c.loss, prediction, m->x, m->recon_weight, "recon");

@@ -53,7 +53,7 @@ struct VaeGraph {
   graph::TensorId images, labels, order, recon_weight, kl_weight;
   graph::TensorId step, rng, cursor;
   std::vector<graph::TensorId> parameters;  // weight then bias, layer by layer
-  graph::TensorId x, logits, mu, logvar, z;
+  graph::TensorId x, logits, mu, logvar, z, eps;  // z = μ + σ·ε
   graph::TensorId recon, kl;  // per-example loss terms (batch)
 };
 

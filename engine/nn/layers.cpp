@@ -471,8 +471,10 @@ TensorId kl_divergence(Graph& g, TensorId mu, TensorId logvar, TensorId weight, 
   return g.apply1(std::make_shared<KlOp>(), {mu, logvar, weight}, name);
 }
 
-TensorId reparameterize(Graph& g, TensorId mu, TensorId logvar, TensorId rng, const std::string& name) {
-  return g.apply(std::make_shared<ReparameterizeOp>(), {mu, logvar, rng}, {name, name.empty() ? "" : name + "_eps"})[0];
+TensorId reparameterize(Graph& g, TensorId mu, TensorId logvar, TensorId rng, const std::string& name, TensorId* eps) {
+  const auto outputs = g.apply(std::make_shared<ReparameterizeOp>(), {mu, logvar, rng}, {name, name.empty() ? "" : name + "_eps"});
+  if (eps) *eps = outputs[1];
+  return outputs[0];
 }
 
 TensorId linear(Graph& g, TensorId x, TensorId w, TensorId b, ops::ActivationSpec act, const std::string& name) {

@@ -33,8 +33,9 @@ TensorId recon_loss(Graph& g, ops::ReconLoss kind, TensorId prediction, TensorId
 // values (B).
 TensorId kl_divergence(Graph& g, TensorId mu, TensorId logvar, TensorId weight, const std::string& name = "");
 // z = μ + exp(½ log σ²)·ε with ε ~ N(0, I) drawn on the device from `rng` (a (4) u32 state
-// tensor: seed, step). Returns z; ε is kept for the backward pass.
-TensorId reparameterize(Graph& g, TensorId mu, TensorId logvar, TensorId rng, const std::string& name = "");
+// tensor: seed, step). Returns z; ε is kept for the backward pass (and given in `eps`).
+TensorId reparameterize(Graph& g, TensorId mu, TensorId logvar, TensorId rng, const std::string& name = "",
+                        TensorId* eps = nullptr);
 
 // A batch (B, D) gathered on the device: images (N, D) u8, order (N) u32, cursor (1) u32 and
 // rng (4) u32 (for dynamic binarization). No gradient flows through it.

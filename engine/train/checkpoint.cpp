@@ -91,6 +91,24 @@ CheckpointHeader read_checkpoint_header(const io::SafeTensors& file, const std::
   return h;
 }
 
+std::vector<ParameterSlot> parameter_slots(const graph::Graph& graph, const std::vector<graph::TensorId>& parameters,
+                                           const graph::Program& program) {
+  const ops::Tensor arena = program.parameter_arena();
+  std::vector<ParameterSlot> slots;
+  for (graph::TensorId id : parameters) {
+    slots.push_back({graph.info(id).name, graph.info(id).shape, (program.tensor(id).offset - arena.offset) / sizeof(float)});
+  }
+  return slots;
+}
+
+void load_weights(vk::Context& context, const graph::Program& program, const graph::Graph& graph,
+                  const std::vector<graph::TensorId>& parameters, const io::SafeTensors& file, const std::string& source) {
+  const ops::Tensor arena = program.parameter_arena();
+  const DeviceState state = read_checkpoint_state(file, parameter_slots(graph, parameters, program), static_cast<uint64_t>(arena.numel()),
+                                                  false, source);
+  context.upload(*arena.buffer, arena.offset, std::as_bytes(std::span<const float>(state.parameters)));
+}
+
 DeviceState read_checkpoint_state(const io::SafeTensors& file, const std::vector<ParameterSlot>& slots, uint64_t parameter_count,
                                   bool moments, const std::string& source) {
   DeviceState s;

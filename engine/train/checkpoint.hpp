@@ -46,6 +46,13 @@ struct CheckpointHeader {
 };
 CheckpointHeader read_checkpoint_header(const io::SafeTensors& file, const std::string& source);
 
+// Where each of `parameters` lies in `program`'s parameter arena.
+std::vector<ParameterSlot> parameter_slots(const graph::Graph& graph, const std::vector<graph::TensorId>& parameters,
+                                           const graph::Program& program);
+// The weights of `file` (named as `parameters`) into `program`'s parameter arena.
+void load_weights(vk::Context& context, const graph::Program& program, const graph::Graph& graph,
+                  const std::vector<graph::TensorId>& parameters, const io::SafeTensors& file, const std::string& source);
+
 // The device state for a model with `slots` (and `parameter_count` arena elements); `moments`:
 // the optimizer's too (resume) or zeros (weights only, --init). Throws an Error naming `source`
 // for a missing tensor or a shape that differs.

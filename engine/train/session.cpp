@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "nn/layers.hpp"
+#include "train/checkpoint.hpp"
 #include "ops/data.hpp"
 #include "util/error.hpp"
 
@@ -74,11 +75,7 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
   step_ = std::make_unique<TrainStep>(context, *kernels_, model_->graph, StepCounters{model_->step, model_->rng, model_->cursor}, step_config);
   Program& p = step_->program();
   upload_dataset(p, *model_, train);
-  const ops::Tensor arena = p.parameter_arena();
-  for (TensorId id : model_->parameters) {
-    const graph::TensorInfo& info = model_->graph.info(id);
-    slots_.push_back({info.name, info.shape, (p.tensor(id).offset - arena.offset) / sizeof(float)});
-  }
+  slots_ = parameter_slots(model_->graph, model_->parameters, p);
   metrics_ = std::make_unique<MetricsReadback>(context, std::vector<ops::Tensor>{p.tensor(step_->metrics()[0]), p.tensor(step_->metrics()[1])},
                                                kMaxStepsPerSubmit, std::vector<ops::Tensor>{p.tensor(step_->nonfinite())});
   one_step_ = std::make_unique<vk::CommandBuffer>(context.commands());

@@ -1,0 +1,186 @@
+#include "commands.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "data/mnist_files.hpp"
+#include "io/png.hpp"
+#include "ops/random.hpp"
+#include "train/inference.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::app {
+namespace {
+
+namespace fs = std::filesystem;
+using train::TrainedModel;
+
+// --data, or the data the model was trained on.
+data::Dataset test_split(const TrainedModel& model, const CommandOptions& o) {
+  const data::MnistFiles files = data::find_mnist_files(o.data.empty() ? model.options().data : fs::path(o.data));
+  data::Dataset d = data::load_dataset(files.test_images, files.test_labels);
+  if (o.limit > 0 && o.limit < d.size()) {
+    d.images.count = o.limit;
+    d.images.pixels.resize(static_cast<std::size_t>(o.limit * 784));
+    d.labels.resize(static_cast<std::size_t>(o.limit));
+  }
+  return d;
+}
+
+void check_png_path(const std::string& out) {
+  if (out.empty()) throw UsageError("--out: give the PNG file to write");
+  if (fs::path(out).extension() != ".png") throw UsageError("--out " + out + ": the picture is a PNG; name it *.png");
+}
+
+void write_picture(const std::string& out, const train::Picture& picture) {
+  io::write_png(out, picture.width, picture.height, picture.pixels);
+  std::printf("wrote %s (%u×%u)\n", out.c_str(), picture.width, picture.height);
+}
+
+int evaluate(vk::Context& context, const CommandOptions& o) {
+  TrainedModel model(context, o.checkpoint);
+  const data::Dataset data = test_split(model, o);
+  const auto start = std::chrono::steady_clock::now();
+  const train::Evaluation e = model.evaluate(data, o.seed);
+  const double recon = e.mean_recon(), kl = e.mean_kl();
+  std::printf("checkpoint: %s (%s, step %lld)\nexamples: %lld\n", o.checkpoint.c_str(), std::string(models::model_name(model.options().model)).c_str(),
+              static_cast<long long>(model.step()), static_cast<long long>(data.size()));
+  std::printf("negative ELBO: %.3f nats (recon %.3f, KL %.3f)\n", recon + kl, recon, kl);
+  if (o.k > 0) {
+    const bool tty = isatty(fileno(stderr));
+    const std::vector<double> nll = model.importance_nll(data, o.k, o.seed, [&](int64_t done, int64_t total) {
+      if (tty) std::fprintf(stderr, "\rimportance sampling: %lld/%lld samples", static_cast<long long>(done), static_cast<long long>(total));
+    });
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    double sum = 0.0;
+    for (double v : nll) sum += v;
+    std::printf("importance-weighted NLL (k=%lld): %.3f nats\n", static_cast<long long>(o.k), sum / static_cast<double>(nll.size()));
+  }
+  std::printf("seconds: %.1f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return 0;
+}
+
+int sample(vk::Context& context, const CommandOptions& o) {
+  check_png_path(o.out);
+  TrainedModel model(context, o.checkpoint);
+  const bool conditional = models::is_conditional(model.options().model);
+  if (o.digit >= 10) throw UsageError("--digit " + std::to_string(o.digit) + ": must be 0–9");
+  if (o.digit >= 0 && !conditional) throw UsageError("--digit: this model is not conditional (use a cmlp or cconv checkpoint)");
+  const auto latent = model.options().latent;
+  std::vector<float> z(static_cast<std::size_t>(o.count * latent));
+  const ops::RngState key = ops::RngState::from(o.seed, 0);
+  for (std::size_t i = 0; i < z.size(); ++i) z[i] = ops::standard_normal(key, ops::RngStream::prior, static_cast<uint32_t>(i));
+  // Conditional without --digit: the digits in turn, a row each.
+  std::vector<int> digits;
+  for (int64_t i = 0; i < o.count; ++i) digits.push_back(o.digit >= 0 ? static_cast<int>(o.digit) : static_cast<int>((i / o.nrow) % 10));
+  write_picture(o.out, model.decode(z, digits, static_cast<uint32_t>(o.nrow)));
+  return 0;
+}
+
+int interpolate(vk::Context& context, const CommandOptions& o) {
+  check_png_path(o.out);
+  TrainedModel model(context, o.checkpoint);
+  const data::Dataset data = test_split(model, o);
+  for (const auto& [flag, index] : {std::pair{"--from", o.from}, std::pair{"--to", o.to}}) {
+    if (index < 0 || index >= data.size()) {
+      throw UsageError(std::string(flag) + " " + std::to_string(index) + ": the test set has images 0–" + std::to_string(data.size() - 1));
+    }
+  }
+  const auto latent = static_cast<std::size_t>(model.options().latent);
+  const std::vector<float> mu = model.encode(data, {o.from, o.to});
+  std::vector<float> z;
+  std::vector<int> digits;
+  for (int64_t s = 0; s < o.steps; ++s) {
+    const float t = o.steps == 1 ? 0.0f : static_cast<float>(s) / static_cast<float>(o.steps - 1);
+    for (std::size_t j = 0; j < latent; ++j) z.push_back((1.0f - t) * mu[j] + t * mu[latent + j]);
+    // Conditional models: the label changes halfway.
+    digits.push_back(data.labels[static_cast<std::size_t>(t < 0.5f ? o.from : o.to)]);
+  }
+  write_picture(o.out, model.decode(z, digits, static_cast<uint32_t>(o.steps)));
+  return 0;
+}
+
+int anomaly(vk::Context& context, const CommandOptions& o) {
+  if (o.out.empty()) throw UsageError("--out: give the CSV file to write");
+  TrainedModel model(context, o.checkpoint);
+  data::Dataset data;
+  if (!o.labels.empty()) {
+    data = data::load_dataset(o.images, o.labels);
+  } else {
+    if (models::is_conditional(model.options().model)) throw UsageError("--labels: a conditional model needs the images' labels");
+    data.images = data::read_idx_images(o.images);
+    if (data.images.count == 0) throw UsageError("--images " + o.images + ": holds no images");
+    if (data.images.rows != 28 || data.images.cols != 28) throw UsageError("--images " + o.images + ": vkvae's models take 28×28 images");
+    data.labels.assign(static_cast<std::size_t>(data.images.count), 0);
+  }
+  const train::Evaluation e = model.evaluate(data, o.seed);
+  std::vector<double> nll;
+  if (o.k > 0) nll = model.importance_nll(data, o.k, o.seed);
+  std::string csv = o.labels.empty() ? "index," : "index,label,";
+  csv += "score,recon,kl";
+  csv += nll.empty() ? "\n" : ",iwae_nll\n";
+  char line[160];
+  for (std::size_t i = 0; i < e.recon.size(); ++i) {
+    csv += std::to_string(i) + ",";
+    if (!o.labels.empty()) csv += std::to_string(data.labels[i]) + ",";
+    std::snprintf(line, sizeof line, "%.4f,%.4f,%.4f", static_cast<double>(e.recon[i]) + static_cast<double>(e.kl[i]),
+                  static_cast<double>(e.recon[i]), static_cast<double>(e.kl[i]));
+    csv += line;
+    if (!nll.empty()) {
+      std::snprintf(line, sizeof line, ",%.4f", nll[i]);
+      csv += line;
+    }
+    csv += "\n";
+  }
+  write_file_atomically(o.out, std::as_bytes(std::span<const char>(csv.data(), csv.size())));
+  std::printf("wrote %s: %zu scores (negative ELBO, nats; higher is more anomalous)\n", o.out.c_str(), e.recon.size());
+  return 0;
+}
+
+}  // namespace
+
+void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::Context&)>& run) {
+  const auto checkpoint = [&](CLI::App* c) {
+    c->add_option("checkpoint", o.checkpoint, "A checkpoint vkvae-train wrote (e.g. RUN_DIR/checkpoints/best.safetensors)")
+        ->required()
+        ->check(CLI::ExistingFile);
+  };
+  CLI::App* e = app.add_subcommand("evaluate", "The test set's negative ELBO, reconstruction, KL and an importance-weighted NLL");
+  checkpoint(e);
+  e->add_option("--data", o.data, "MNIST-layout IDX directory (default: the one the model trained on)")->type_name("DIR");
+  e->add_option("--k", o.k, "Importance samples per image (0: skip; 5000 works, batched)")->capture_default_str()->check(CLI::Range(0, 1000000));
+  e->add_option("--limit", o.limit, "Only the first N test images")->check(CLI::PositiveNumber)->type_name("N");
+  e->add_option("--seed", o.seed, "Noise seed")->capture_default_str();
+  e->callback([&] { run = [&](vk::Context& c) { return evaluate(c, o); }; });
+
+  CLI::App* s = app.add_subcommand("sample", "Decode prior samples into a PNG grid");
+  checkpoint(s);
+  s->add_option("--out", o.out, "PNG file to write")->required()->type_name("FILE.png");
+  s->add_option("--count", o.count, "Images")->capture_default_str()->check(CLI::Range(1, 4096));
+  s->add_option("--nrow", o.nrow, "Images per row")->capture_default_str()->check(CLI::Range(1, 256));
+  s->add_option("--digit", o.digit, "Conditional models: the digit to draw (default: a row per digit)")->type_name("D");
+  s->add_option("--seed", o.seed, "Noise seed")->capture_default_str();
+  s->callback([&] { run = [&](vk::Context& c) { return sample(c, o); }; });
+
+  CLI::App* i = app.add_subcommand("interpolate", "Decode a straight line in latent space between two test images");
+  checkpoint(i);
+  i->add_option("--from", o.from, "Index of the first test image")->capture_default_str();
+  i->add_option("--to", o.to, "Index of the last test image")->capture_default_str();
+  i->add_option("--steps", o.steps, "Images along the line")->capture_default_str()->check(CLI::Range(1, 256));
+  i->add_option("--out", o.out, "PNG file to write")->required()->type_name("FILE.png");
+  i->add_option("--data", o.data, "MNIST-layout IDX directory (default: the one the model trained on)")->type_name("DIR");
+  i->callback([&] { run = [&](vk::Context& c) { return interpolate(c, o); }; });
+
+  CLI::App* a = app.add_subcommand("anomaly", "Per-image anomaly scores (negative ELBO) of an IDX file, as CSV");
+  checkpoint(a);
+  a->add_option("--images", o.images, "IDX image file (plain or .gz)")->required()->type_name("FILE");
+  a->add_option("--labels", o.labels, "Its IDX label file (needed by conditional models)")->type_name("FILE");
+  a->add_option("--out", o.out, "CSV file to write")->required()->type_name("FILE.csv");
+  a->add_option("--k", o.k, "Also an importance-weighted NLL with K samples (0: no)")->check(CLI::Range(0, 1000000))->default_val(0);
+  a->add_option("--seed", o.seed, "Noise seed")->capture_default_str();
+  a->callback([&] { run = [&](vk::Context& c) { return anomaly(c, o); }; });
+}
+
+}  // namespace vkvae::app

@@ -1,0 +1,202 @@
+#include "train/inference.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nn/layers.hpp"
+#include "ops/random.hpp"
+#include "train/checkpoint.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::train {
+namespace {
+
+using graph::Program;
+using graph::Role;
+using graph::TensorId;
+
+// Rows a batch of the inference programs holds (fewer when the dataset is smaller).
+constexpr int64_t kBatch = 1024;
+
+template <typename T>
+void put(vk::Context& context, const Program& p, TensorId id, std::span<const T> values) {
+  const ops::Tensor t = p.tensor(id);
+  context.upload(*t.buffer, t.offset, std::as_bytes(values));
+}
+
+std::vector<float> get(vk::Context& context, const Program& p, TensorId id, std::size_t count) {
+  const ops::Tensor t = p.tensor(id);
+  return context.download<float>(*t.buffer, count, t.offset);
+}
+
+}  // namespace
+
+// The model's graph over one dataset, forward only, with the checkpoint's parameters.
+struct TrainedModel::Attached {
+  const data::Dataset* data = nullptr;
+  bool binarized = false;
+  int64_t batch = 0;
+  std::unique_ptr<models::VaeGraph> model;
+  std::unique_ptr<Program> program;
+};
+
+TrainedModel::TrainedModel(vk::Context& context, const std::filesystem::path& checkpoint)
+    : context_(context), source_(checkpoint.string()) {
+  checkpoint_ = io::read_safetensors(checkpoint);
+  const CheckpointHeader header = read_checkpoint_header(checkpoint_, source_);
+  options_ = header.options;
+  step_ = header.progress.step;
+  kernels_ = std::make_unique<ops::Kernels>(context);
+}
+
+TrainedModel::~TrainedModel() = default;
+
+TrainedModel::Attached& TrainedModel::attach(const data::Dataset& data, bool binarized) {
+  if (attached_ && attached_->data == &data && attached_->binarized == binarized) return *attached_;
+  auto a = std::make_unique<Attached>();
+  a->data = &data;
+  a->binarized = binarized;
+  a->batch = std::min<int64_t>(data.size(), kBatch);
+  models::VaeConfig config = options_.model_config(data.size());
+  config.batch = a->batch;
+  // The importance-weighted estimate needs one binarization of each image for all its samples:
+  // the host binarizes the data once (below), and the graph gathers it as it is.
+  config.binarize = options_.binarize && !binarized;
+  a->model = models::build_vae(config);
+  const models::VaeGraph& m = *a->model;
+  a->program = std::make_unique<Program>(context_, *kernels_, m.graph, std::vector<TensorId>{m.recon, m.kl, m.mu, m.logvar, m.z, m.eps});
+  const Program& p = *a->program;
+
+  load_weights(context_, p, m.graph, m.parameters, checkpoint_, source_);
+
+  std::vector<uint8_t> pixels = data.images.pixels;
+  if (binarized && options_.binarize) {
+    // Bernoulli(intensity) with the device's uniform draws, keyed apart from training's.
+    const ops::RngState key = ops::RngState::from(0x62696e617279ull, 0);  // "binary"
+    for (std::size_t i = 0; i < pixels.size(); ++i) {
+      const float u = ops::standard_uniform(key, ops::RngStream::binarize, static_cast<uint32_t>(i));
+      pixels[i] = u < static_cast<float>(pixels[i]) * (1.0f / 255.0f) ? 255 : 0;
+    }
+  }
+  put(context_, p, m.images, std::span<const uint8_t>(pixels));
+  if (m.labels.valid()) put(context_, p, m.labels, std::span<const uint8_t>(data.labels));
+  attached_ = std::move(a);
+  return *attached_;
+}
+
+void TrainedModel::run_rows(Attached& a, const std::vector<uint32_t>& rows, uint64_t seed, uint64_t step) {
+  const Program& p = *a.program;
+  const models::VaeGraph& m = *a.model;
+  std::vector<uint32_t> order(rows);
+  order.resize(static_cast<std::size_t>(a.batch), rows.empty() ? 0u : rows.front());  // a short last batch repeats a row
+  put(context_, p, m.order, std::span<const uint32_t>(order));
+  const uint32_t zero = 0;
+  put(context_, p, m.cursor, std::span<const uint32_t>(&zero, 1));
+  const ops::RngState rng = ops::RngState::from(seed, step);
+  put(context_, p, m.rng, std::span<const ops::RngState>(&rng, 1));
+  vk::CommandBuffer commands = context_.commands();
+  commands.begin();
+  a.program->record(commands);
+  commands.end();
+  context_.submit_and_wait(commands);
+}
+
+Evaluation TrainedModel::evaluate(const data::Dataset& data, uint64_t seed) {
+  Attached& a = attach(data, false);
+  Evaluation e;
+  for (int64_t first = 0, batch = 0; first < data.size(); first += a.batch, ++batch) {
+    const int64_t n = std::min(a.batch, data.size() - first);
+    std::vector<uint32_t> rows(static_cast<std::size_t>(n));
+    for (int64_t i = 0; i < n; ++i) rows[static_cast<std::size_t>(i)] = static_cast<uint32_t>(first + i);
+    run_rows(a, rows, seed, static_cast<uint64_t>(batch));
+    const auto recon = get(context_, *a.program, a.model->recon, static_cast<std::size_t>(n));
+    const auto kl = get(context_, *a.program, a.model->kl, static_cast<std::size_t>(n));
+    e.recon.insert(e.recon.end(), recon.begin(), recon.end());
+    e.kl.insert(e.kl.end(), kl.begin(), kl.end());
+  }
+  return e;
+}
+
+std::vector<double> TrainedModel::importance_nll(const data::Dataset& data, int64_t k, uint64_t seed,
+                                                 const std::function<void(int64_t, int64_t)>& progress) {
+  if (options_.loss != ops::ReconLoss::bce_with_logits) {
+    throw UsageError("the importance-weighted estimate needs a likelihood: this model was trained with --loss mse; use --k 0");
+  }
+  Attached& a = attach(data, true);
+  const auto latent = static_cast<std::size_t>(options_.latent);
+  const int64_t total = data.size() * k;
+  // log w of each (example, sample) row: log p(x|z) + log p(z) − log q(z|x); with z = μ + σε,
+  // log p(z) − log q(z|x) = Σ_j (ε_j² − z_j²)/2 + log σ²_j/2 (the 2π terms cancel).
+  std::vector<double> best(static_cast<std::size_t>(data.size()), -INFINITY), sum(static_cast<std::size_t>(data.size()), 0.0);
+  std::vector<std::vector<double>> pending;
+  for (int64_t first = 0, batch = 0; first < total; first += a.batch, ++batch) {
+    const int64_t n = std::min(a.batch, total - first);
+    std::vector<uint32_t> rows(static_cast<std::size_t>(n));
+    for (int64_t r = 0; r < n; ++r) rows[static_cast<std::size_t>(r)] = static_cast<uint32_t>((first + r) / k);
+    run_rows(a, rows, seed, static_cast<uint64_t>(batch));
+    const auto count = static_cast<std::size_t>(n);
+    const auto recon = get(context_, *a.program, a.model->recon, count);
+    const auto logvar = get(context_, *a.program, a.model->logvar, count * latent);
+    const auto z = get(context_, *a.program, a.model->z, count * latent);
+    const auto eps = get(context_, *a.program, a.model->eps, count * latent);
+    for (std::size_t r = 0; r < count; ++r) {
+      double log_w = -static_cast<double>(recon[r]);
+      for (std::size_t j = 0; j < latent; ++j) {
+        const double e = eps[r * latent + j], zz = z[r * latent + j];
+        log_w += 0.5 * (e * e - zz * zz + static_cast<double>(logvar[r * latent + j]));
+      }
+      // A running log-sum-exp per example: rescale when a larger term arrives.
+      const std::size_t example = rows[r];
+      if (log_w > best[example]) {
+        sum[example] = sum[example] * std::exp(best[example] - log_w) + 1.0;
+        best[example] = log_w;
+      } else {
+        sum[example] += std::exp(log_w - best[example]);
+      }
+    }
+    if (progress) progress(first + n, total);
+  }
+  std::vector<double> nll(best.size());
+  for (std::size_t i = 0; i < nll.size(); ++i) nll[i] = -(best[i] + std::log(sum[i]) - std::log(static_cast<double>(k)));
+  return nll;
+}
+
+std::vector<float> TrainedModel::encode(const data::Dataset& data, const std::vector<int64_t>& indices) {
+  Attached& a = attach(data, false);
+  const auto latent = static_cast<std::size_t>(options_.latent);
+  std::vector<float> mu;
+  for (std::size_t first = 0; first < indices.size(); first += static_cast<std::size_t>(a.batch)) {
+    const std::size_t n = std::min(static_cast<std::size_t>(a.batch), indices.size() - first);
+    std::vector<uint32_t> rows;
+    for (std::size_t i = 0; i < n; ++i) rows.push_back(static_cast<uint32_t>(indices[first + i]));
+    run_rows(a, rows, 0, 0);
+    const auto values = get(context_, *a.program, a.model->mu, n * latent);
+    mu.insert(mu.end(), values.begin(), values.end());
+  }
+  return mu;
+}
+
+Picture TrainedModel::decode(const std::vector<float>& z, const std::vector<int>& digits, uint32_t nrow) {
+  const auto latent = static_cast<std::size_t>(options_.latent);
+  const auto count = static_cast<int64_t>(z.size() / latent);
+  auto decoder = models::build_decoder(options_.model_config(1), count, {nrow, 2});
+  Program p(context_, *kernels_, decoder->graph, {decoder->grid});
+  load_weights(context_, p, decoder->graph, decoder->parameters, checkpoint_, source_);
+  put(context_, p, decoder->z, std::span<const float>(z));
+  if (decoder->labels.valid()) {
+    std::vector<float> one_hot(static_cast<std::size_t>(count * models::kClasses), 0.0f);
+    for (int64_t i = 0; i < count; ++i) one_hot[static_cast<std::size_t>(i * models::kClasses + digits.at(static_cast<std::size_t>(i)))] = 1.0f;
+    put(context_, p, decoder->labels, std::span<const float>(one_hot));
+  }
+  vk::CommandBuffer commands = context_.commands();
+  commands.begin();
+  p.record(commands);
+  commands.end();
+  context_.submit_and_wait(commands);
+  Picture picture{decoder->grid_size.width, decoder->grid_size.height, {}};
+  const ops::Tensor grid = p.tensor(decoder->grid);
+  picture.pixels = context_.download<uint32_t>(*grid.buffer, std::size_t{picture.width} * picture.height, grid.offset);
+  return picture;
+}
+
+}  // namespace vkvae::train

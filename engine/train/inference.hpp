@@ -1,0 +1,58 @@
+// A trained model loaded from a checkpoint, for the commands that use one: evaluate (the ELBO
+// and an importance-weighted estimate of -log p(x)), sample, interpolate, anomaly scores.
+// Everything numeric runs on the device in the model's own graphs; the host only picks rows,
+// noise keys and latent points, and adds up per-example results in double precision.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "data/idx.hpp"
+#include "graph/program.hpp"
+#include "io/safetensors.hpp"
+#include "models/vae.hpp"
+#include "train/options.hpp"
+#include "train/session.hpp"
+
+namespace vkvae::train {
+
+class TrainedModel {
+ public:
+  // Throws an Error naming `checkpoint` when it is not a usable vkvae checkpoint.
+  TrainedModel(vk::Context& context, const std::filesystem::path& checkpoint);
+  ~TrainedModel();
+
+  const TrainOptions& options() const { return options_; }
+  int64_t step() const { return step_; }
+
+  // Per-example ELBO terms with one noise draw each (as the trainer's test loss).
+  Evaluation evaluate(const data::Dataset& data, uint64_t seed);
+  // Per-example importance-weighted estimates of -log p(x) (nats) with k samples from q(z|x):
+  // -log (1/k Σ p(x|z) p(z) / q(z|x)). Needs the BCE likelihood. `progress(done, total)` is
+  // called after each batch.
+  std::vector<double> importance_nll(const data::Dataset& data, int64_t k, uint64_t seed,
+                                     const std::function<void(int64_t, int64_t)>& progress = {});
+  // μ of q(z|x) for rows `indices` of `data` (indices.size() × latent).
+  std::vector<float> encode(const data::Dataset& data, const std::vector<int64_t>& indices);
+  // A grid of decoded z (count × latent, `nrow` per row); `digits` (one per z) for conditional
+  // models.
+  Picture decode(const std::vector<float>& z, const std::vector<int>& digits, uint32_t nrow);
+
+ private:
+  struct Attached;
+  Attached& attach(const data::Dataset& data, bool binarized);
+  // Runs the attached program over rows `rows` of its dataset (≤ its batch), RNG step `step`.
+  void run_rows(Attached& a, const std::vector<uint32_t>& rows, uint64_t seed, uint64_t step);
+
+  vk::Context& context_;
+  TrainOptions options_;
+  int64_t step_ = 0;
+  io::SafeTensors checkpoint_;
+  std::string source_;
+  std::unique_ptr<ops::Kernels> kernels_;
+  std::unique_ptr<Attached> attached_;
+};
+
+}  // namespace vkvae::train

@@ -1,0 +1,105 @@
+// A trained model from its checkpoint: per-example ELBO terms, the importance-weighted NLL
+// (a tighter bound than the ELBO, batched across many batches per image), encoding and
+// decoding; refusals for a checkpoint that is not one.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <numeric>
+
+#include "support/idx_writer.hpp"
+#include "support/vulkan_test.hpp"
+#include "train/inference.hpp"
+#include "train/run.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Quiet : public Reporter {
+ public:
+  void note(const std::string&) override {}
+  void epoch_started(int64_t, int64_t, int64_t, int64_t) override {}
+  void progress(int64_t, double, double) override {}
+  void epoch_ended(const nlohmann::json&) override {}
+};
+
+class Inference : public test::VulkanTest {
+ protected:
+  void SetUp() override {
+    VulkanTest::SetUp();
+    root_ = fs::temp_directory_path() / ("vkvae_inference_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(root_);
+    test::write_mnist_dir(root_ / "data", 256, 24);
+  }
+  void TearDown() override {
+    fs::remove_all(root_);
+    VulkanTest::TearDown();
+  }
+  fs::path trained(const std::string& model) {
+    GivenOptions g;
+    g.model = model;
+    g.batch = 32;
+    g.epochs = 2;
+    g.hidden = 32;
+    g.data = (root_ / "data").string();
+    RunRequest r;
+    r.options = resolve(g);
+    r.out = root_ / model;
+    Quiet quiet;
+    const std::atomic<bool> never{false};
+    run_training(context(), r, quiet, never);
+    return root_ / model / "checkpoints" / "last.safetensors";
+  }
+  data::Dataset test_set() const {
+    return data::load_dataset(root_ / "data" / "t10k-images-idx3-ubyte", root_ / "data" / "t10k-labels-idx1-ubyte");
+  }
+  static double mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
+
+  fs::path root_;
+};
+
+TEST_F(Inference, ImportanceWeightedNllTightensTheElbo) {
+  TrainedModel model(context(), trained("mlp"));
+  EXPECT_EQ(model.step(), 16);
+  const data::Dataset data = test_set();
+  const Evaluation e = model.evaluate(data, 1);
+  ASSERT_EQ(e.recon.size(), 24u);
+  const double elbo = e.mean_recon() + e.mean_kl();
+  EXPECT_TRUE(std::isfinite(elbo));
+  EXPECT_EQ(model.evaluate(data, 1).recon, e.recon);  // the same seed, the same noise
+
+  // k = 1 estimates the ELBO (with a sampled KL); k = 300 spans several batches per image
+  // (24 images make a batch of 24 rows), and bounds −log p(x) more tightly.
+  const std::vector<double> one = model.importance_nll(data, 1, 2);
+  const std::vector<double> many = model.importance_nll(data, 300, 2);
+  ASSERT_EQ(many.size(), 24u);
+  EXPECT_NEAR(mean(one), elbo, 0.05 * elbo);
+  EXPECT_LT(mean(many), elbo);
+  EXPECT_GT(mean(many), 0.0);
+}
+
+TEST_F(Inference, EncodesAndDecodesEveryModel) {
+  for (const char* kind : {"cconv", "mlp2"}) {
+    SCOPED_TRACE(kind);
+    TrainedModel model(context(), trained(kind));
+    const data::Dataset data = test_set();
+    const std::vector<float> mu = model.encode(data, {3, 5, 7});
+    EXPECT_EQ(mu.size(), 3u * static_cast<std::size_t>(model.options().latent));
+    const Picture p = model.decode(mu, {1, 2, 3}, 3);
+    EXPECT_EQ(p.width, 3u * 30 + 2);
+    EXPECT_EQ(p.height, 32u);
+    EXPECT_EQ(p.pixels.size(), std::size_t{p.width} * p.height);
+  }
+}
+
+TEST_F(Inference, MseModelsHaveNoImportanceWeightedNll) {
+  TrainedModel model(context(), trained("mlp2"));
+  EXPECT_THROW(model.importance_nll(test_set(), 10, 0), UsageError);
+  std::ofstream(root_ / "not.safetensors") << "nothing";
+  EXPECT_THROW(TrainedModel(context(), root_ / "not.safetensors"), Error);
+}
+
+}  // namespace
+}  // namespace vkvae::train
