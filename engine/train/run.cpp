@@ -54,7 +54,8 @@ void write_metrics(const fs::path& dir, const std::vector<json>& history, bool o
   write_text(dir / "metrics.csv", csv);
 }
 
-void prepare_new_run_dir(const fs::path& dir) {
+// A new run's directory may exist only if it is empty.
+void check_new_run_dir(const fs::path& dir) {
   std::error_code error;
   if (fs::exists(dir, error)) {
     if (!fs::is_directory(dir, error)) throw UsageError("--out " + dir.string() + ": exists and is not a directory; choose another path");
@@ -62,6 +63,10 @@ void prepare_new_run_dir(const fs::path& dir) {
       throw UsageError("--out " + dir.string() + ": not empty; choose a new directory, or continue that run with --resume " + dir.string());
     }
   }
+}
+
+void create_run_dir(const fs::path& dir) {
+  std::error_code error;
   for (const char* sub : {"checkpoints", "samples", "recon"}) {
     fs::create_directories(dir / sub, error);
     if (error) throw UsageError("--out " + dir.string() + ": cannot create it (" + error.message() + "); choose a writable path");
@@ -104,7 +109,7 @@ class Run {
       throw UsageError("--batch " + std::to_string(options_.batch) + " is larger than the training set (" + std::to_string(train_.size()) +
                        " images in " + files.train_images.string() + "); use a smaller --batch");
     }
-    if (!resumed) prepare_new_run_dir(dir_);
+    if (!resumed) check_new_run_dir(dir_);
     reporter_.note("device: " + vk::describe_device(context.info()));
     reporter_.note("data: " + std::to_string(train_.size()) + " training and " + std::to_string(test_.size()) + " test images from " +
                    options_.data.string());
@@ -140,6 +145,8 @@ class Run {
         session_->load_parameters(read_checkpoint_state(init, session_->parameters(), session_->parameter_count(), false, source).parameters);
       }
     }
+    // Created only now, so that a run refused above leaves nothing behind.
+    if (!resumed) create_run_dir(dir_);
     write_text(dir_ / "config.json", to_json(options_).dump(2) + "\n");
     // A resumed run's files show the history its checkpoint knows (a record written after the
     // checkpoint, or for a part of an epoch, is redone).

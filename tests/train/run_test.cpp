@@ -240,6 +240,46 @@ TEST_F(Run, RefusesRunDirectoriesAndCheckpointsItCannotUse) {
   EXPECT_THROW(train(resume(root_ / "run")), Error);
 }
 
+TEST_F(Run, StartsFromGivenWeightsAndRefusesForeignOnes) {
+  TrainOptions o = small();
+  o.epochs = 1;
+  train(fresh(o, root_ / "a"));
+  // Weights only, as PyTorch's state_dict would have them.
+  io::SafeTensors weights = io::read_safetensors(root_ / "a" / "checkpoints" / "last.safetensors");
+  std::erase_if(weights.tensors, [](const io::NamedTensor& t) { return t.name.rfind("optimizer.", 0) == 0; });
+  weights.metadata.clear();
+  io::write_safetensors(root_ / "weights.safetensors", weights);
+
+  // Two runs from the same weights train alike; a run from random weights does not.
+  TrainOptions from = o;
+  from.init = root_ / "weights.safetensors";
+  from.seed = 5;
+  train(fresh(from, root_ / "b"));
+  train(fresh(from, root_ / "c"));
+  TrainOptions random = o;
+  random.seed = 5;
+  train(fresh(random, root_ / "d"));
+  EXPECT_EQ(losses(root_ / "b"), losses(root_ / "c"));
+  EXPECT_NE(losses(root_ / "b"), losses(root_ / "d"));
+  // Starting from trained weights, the first epoch already beats the first epoch from scratch.
+  EXPECT_LT(losses(root_ / "b")[0]["test_loss"].get<double>(), losses(root_ / "d")[0]["test_loss"].get<double>());
+
+  weights.tensors.push_back({"head.weight", "F32", {1}, std::vector<std::byte>(4)});
+  io::write_safetensors(root_ / "foreign.safetensors", weights);
+  from.init = root_ / "foreign.safetensors";
+  try {
+    train(fresh(from, root_ / "e"));
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("tensor 'head.weight' is not a parameter of --model mlp"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(root_ / "e"));  // a refused run leaves nothing behind
+  TrainOptions other = from;
+  other.init = root_ / "weights.safetensors";
+  other.hidden = 16;  // the weights are of hidden 32
+  EXPECT_THROW(train(fresh(other, root_ / "f")), Error);
+}
+
 TEST_F(Run, NonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
   TrainOptions o = small();
   o.lr = 1e30;  // the first update throws the weights far enough to overflow
