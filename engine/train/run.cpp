@@ -80,6 +80,7 @@ class Run {
   Run(vk::Context& context, const RunRequest& request, Reporter& reporter, const std::atomic<bool>& stop)
       : context_(context), reporter_(reporter), stop_(stop) {
     std::optional<io::SafeTensors> resumed;
+    std::optional<CheckpointHeader> header;
     std::string resumed_source;
     if (!request.resume.empty()) {
       dir_ = request.resume;
@@ -90,9 +91,9 @@ class Run {
       }
       resumed_source = last.string();
       resumed = io::read_safetensors(last);
-      const CheckpointHeader header = read_checkpoint_header(*resumed, resumed_source);
-      options_ = header.options;
-      progress_ = header.progress;
+      header = read_checkpoint_header(*resumed, resumed_source);
+      options_ = header->options;
+      progress_ = header->progress;
       if (request.epochs) options_.epochs = *request.epochs;
       if (request.max_steps) options_.max_steps = *request.max_steps;
       if (request.checkpoint_every) options_.checkpoint_every = *request.checkpoint_every;
@@ -110,17 +111,13 @@ class Run {
                        " images in " + files.train_images.string() + "); use a smaller --batch");
     }
     if (!resumed) check_new_run_dir(dir_);
-    reporter_.note("device: " + vk::describe_device(context.info()));
-    reporter_.note("data: " + std::to_string(train_.size()) + " training and " + std::to_string(test_.size()) + " test images from " +
-                   options_.data.string());
     session_ = std::make_unique<Session>(context, options_, train_, test_);
 
     if (resumed) {
-      const CheckpointHeader header = read_checkpoint_header(*resumed, resumed_source);
       DeviceState state = read_checkpoint_state(*resumed, session_->parameters(), session_->parameter_count(), true, resumed_source);
       state.step = static_cast<uint32_t>(progress_.step);
-      state.cursor = header.cursor;
-      state.rng = header.rng;
+      state.cursor = header->cursor;
+      state.rng = header->rng;
       session_->start();
       session_->load(state);
       if (progress_.steps_in_epoch >= session_->steps_per_epoch() && progress_.steps_in_epoch > 0) {
@@ -128,8 +125,6 @@ class Run {
                         " steps into an epoch of " + std::to_string(session_->steps_per_epoch()) + "); resume with the run's own --data",
                     2);
       }
-      reporter_.note("resuming " + dir_.string() + " at step " + std::to_string(progress_.step) + " (epoch " +
-                     std::to_string(progress_.epoch + 1) + ", step " + std::to_string(progress_.steps_in_epoch) + " of it)");
     } else {
       session_->start();
       if (options_.init.empty()) {
@@ -147,6 +142,13 @@ class Run {
     }
     // Created only now, so that a run refused above leaves nothing behind.
     if (!resumed) create_run_dir(dir_);
+    reporter_.note("device: " + vk::describe_device(context.info()));
+    reporter_.note("data: " + std::to_string(train_.size()) + " training and " + std::to_string(test_.size()) + " test images from " +
+                   options_.data.string());
+    if (resumed) {
+      reporter_.note("resuming " + dir_.string() + " at step " + std::to_string(progress_.step) + " (epoch " +
+                     std::to_string(progress_.epoch + 1) + ", step " + std::to_string(progress_.steps_in_epoch) + " of it)");
+    }
     write_text(dir_ / "config.json", to_json(options_).dump(2) + "\n");
     // A resumed run's files show the history its checkpoint knows (a record written after the
     // checkpoint, or for a part of an epoch, is redone).
