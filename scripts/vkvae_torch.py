@@ -235,6 +235,7 @@ def train(args):
     """The recipe as vkvae-train runs it: Adam on the batch mean of recon + KL, a fresh shuffle
     each epoch, ⌊N / batch⌋ steps (the last partial batch dropped), one-sample test loss."""
     import time
+    torch.set_num_threads(args.threads)  # this build of PyTorch starts with one
     torch.manual_seed(args.seed)
     latent, hidden, batch, lr, loss_kind = RECIPES[args.model]
     model = make_model({"model": args.model, "latent": latent, "hidden": hidden})
@@ -295,6 +296,7 @@ def main():
     t.add_argument("--data", default="data/mnist")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--out", help="JSON lines file (default: stdout)")
+    t.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads (default: all)")
     args = parser.parse_args()
     return {"check": check, "init": init, "train": train}[args.command](args)
 
