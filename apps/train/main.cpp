@@ -28,6 +28,7 @@ struct Options {
   std::string config;
   std::string out, resume;
   std::optional<int64_t> seed;
+  bool profile = false;
   vkvae::train::GivenOptions given;
 };
 
@@ -101,12 +102,14 @@ vkvae::train::RunRequest make_request(Options& options) {
                        "--checkpoint-every, --data, --device and --cache-dir may be given with it");
     }
     request.resume = options.resume;
+    request.profile = options.profile;
     return request;
   }
   vkvae::train::GivenOptions merged;
   if (!options.config.empty()) merged = vkvae::train::read_config_file(options.config);
   merged.merge(given);
   request.options = vkvae::train::resolve(merged);
+  request.profile = options.profile;
   request.out = options.out.empty() ? default_run_dir(std::string(vkvae::models::model_name(request.options.model))) : fs::path(options.out);
   return request;
 }
@@ -165,6 +168,9 @@ void add_training_options(CLI::App& app, Options& o) {
       ->type_name("FILE");
   app.add_option("--out", o.out, "Run directory to create (default: runs/<model>-<date>-<time>)")->type_name("RUN_DIR");
   app.add_option("--resume", o.resume, "Continue the run in RUN_DIR from its last checkpoint, exactly")->type_name("RUN_DIR");
+  app.add_flag("--profile", o.profile,
+               "First print a profile of one training step: GPU time by op, dispatches, barriers, memory, host and wall "
+               "time per step (training is unchanged by it)");
   app.add_option("--config", o.config, "JSON file of options (keys are flag names, as in a run's config.json); flags override it")
       ->type_name("FILE");
 }

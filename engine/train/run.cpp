@@ -102,6 +102,7 @@ class Run {
       options_ = request.options;
       dir_ = request.out;
     }
+    profile_ = request.profile;
 
     const data::MnistFiles files = data::find_mnist_files(options_.data);
     train_ = load_split(files.train_images, files.train_labels);
@@ -164,6 +165,10 @@ class Run {
     const int64_t per_epoch = session_->steps_per_epoch();
     while (progress_.epoch < options_.epochs) {
       session_->begin_epoch(progress_.epoch, progress_.steps_in_epoch);
+      if (profile_) {
+        reporter_.note(session_->profile(8));
+        profile_ = false;
+      }
       reporter_.epoch_started(progress_.epoch + 1, options_.epochs, progress_.steps_in_epoch, per_epoch);
       bool limit = false;
       int64_t chunk = 1;
@@ -285,6 +290,7 @@ class Run {
   Reporter& reporter_;
   const std::atomic<bool>& stop_;
   TrainOptions options_;
+  bool profile_ = false;
   fs::path dir_;
   RunProgress progress_;
   data::Dataset train_, test_;

@@ -41,6 +41,7 @@ struct RunRequest {
   // On --resume, these replace the checkpoint's (the rest of the options are the run's own).
   std::optional<int64_t> epochs, max_steps, checkpoint_every;
   std::optional<std::filesystem::path> data;
+  bool profile = false;  // report a profile of the step before training (the run is unchanged)
 };
 
 struct RunResult {

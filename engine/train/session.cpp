@@ -1,6 +1,7 @@
 #include "train/session.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -329,6 +330,48 @@ Picture Session::reconstructions() {
     }
   }
   return draw(*tiles_, tiles);
+}
+
+std::string Session::profile(int64_t steps) {
+  using Clock = std::chrono::steady_clock;
+  const DeviceState saved = save();
+  std::string text;
+  Program& p = step_->program();
+  if (context_.info().timestamps) {
+    vk::TimestampQueries queries(context_.device(), p.stats().nodes + 1);
+    vk::CommandBuffer profiled = context_.commands();
+    profiled.begin();
+    step_->record(profiled, &queries);
+    profiled.end();
+    context_.submit_and_wait(profiled);
+    text = p.profile(p.node_times(queries));
+  } else {
+    text = "this device has no timestamps: no GPU time by op\n";
+  }
+  // Host time: what recording and submitting a step costs the CPU (a replayed step is only
+  // submitted); wall time: steps back to back in one submit.
+  const auto record_start = Clock::now();
+  vk::CommandBuffer recorded = context_.commands();
+  recorded.begin();
+  step_->record(recorded);
+  recorded.end();
+  const double record_us = std::chrono::duration<double, std::micro>(Clock::now() - record_start).count();
+  std::vector<VkCommandBuffer> commands(static_cast<std::size_t>(steps), one_step_->handle());
+  const auto submit_start = Clock::now();
+  const vk::SemaphoreValue signal{&timeline_, ++submitted_};
+  context_.device().compute_queue().submit({commands, {}, std::span<const vk::SemaphoreValue>(&signal, 1), nullptr});
+  const double submit_us = std::chrono::duration<double, std::micro>(Clock::now() - submit_start).count();
+  timeline_.wait(submitted_, context_.timeout());
+  const double wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - submit_start).count();
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "host: recording a step %.0f µs (once per run); submitting %lld replayed steps %.1f µs a step; "
+                "wall: %.2f ms a step, %.0f samples/s\n",
+                record_us, static_cast<long long>(steps), submit_us / static_cast<double>(steps), wall_ms / static_cast<double>(steps),
+                static_cast<double>(steps * options_.batch) / (wall_ms / 1000.0));
+  start();  // zeroes the loss sums and flags the profiled steps touched
+  load(saved);
+  return text + line;
 }
 
 DeviceState Session::save() {

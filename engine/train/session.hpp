@@ -84,6 +84,11 @@ class Session {
   // For a 2-D latent space: a 20×20 grid of decoded z over [-3, 3]². Empty otherwise.
   Picture manifold();
 
+  // A readable profile of one training step — GPU time by op (timestamps), the step's
+  // dispatches, barriers and memory, and host and wall time per step over `steps` timed steps —
+  // that leaves the run as it was: the state is saved before and restored after.
+  std::string profile(int64_t steps);
+
   DeviceState save();
   void load(const DeviceState& state);
   // Named f32 values (a checkpoint's, or PyTorch's) into the parameter arena.

@@ -24,13 +24,14 @@ using nlohmann::json;
 class Recorder : public Reporter {
  public:
   explicit Recorder(std::atomic<bool>* stop = nullptr, int64_t stop_after = 0) : stop_(stop), stop_after_(stop_after) {}
-  void note(const std::string&) override {}
+  void note(const std::string& line) override { notes += line; }
   void epoch_started(int64_t, int64_t, int64_t, int64_t) override {}
   void progress(int64_t done, double, double) override {
     if (stop_ && done >= stop_after_) stop_->store(true);
   }
   void epoch_ended(const json& record) override { records.push_back(record); }
   std::vector<json> records;
+  std::string notes;
 
  private:
   std::atomic<bool>* stop_;
@@ -162,6 +163,15 @@ TEST_F(Run, StoppedAndResumedRunsMatchAnUninterruptedOne) {
   RunRequest more = resume(root_ / "limited");
   more.max_steps = 0;
   train(more);
+
+  // Profiled first: the profile's steps leave no trace.
+  RunRequest profiled = fresh(o, root_ / "profiled");
+  profiled.profile = true;
+  Recorder profile_notes;
+  train(profiled, &profile_notes);
+  EXPECT_EQ(losses(root_ / "profiled"), losses(root_ / "straight"));
+  EXPECT_NE(profile_notes.notes.find("dispatches"), std::string::npos) << profile_notes.notes;
+  EXPECT_NE(profile_notes.notes.find("µs a step"), std::string::npos) << profile_notes.notes;
 
   // Interrupted (as by Ctrl-C) after a few steps of epoch 1, then resumed.
   std::atomic<bool> stop{false};
