@@ -1,4 +1,4 @@
-# Compiles GLSL compute shaders to SPIR-V at build time and embeds the words in a static
+# Compiles GLSL shaders (compute, and the viewer's vertex/fragment) to SPIR-V at build time and embeds the words in a static
 # library, so no .spv file is ever read at run time (DESIGN §4.7).
 #
 # glslc writes each module as a C initializer list (-mfmt=c); a generated source file includes
@@ -17,6 +17,7 @@ function(vkvae_embed_shaders target)
   set(inc_files "")
   foreach(src IN LISTS ARG_SOURCES)
     get_filename_component(name ${src} NAME_WE)
+    get_filename_component(file ${src} NAME)
     get_filename_component(abs ${src} ABSOLUTE)
     set(inc ${out_dir}/${name}.spv.inc)
     add_custom_command(
@@ -25,7 +26,7 @@ function(vkvae_embed_shaders target)
               -MD -MF ${inc}.d -mfmt=c -o ${inc} ${abs}
       DEPENDS ${abs}
       DEPFILE ${inc}.d
-      COMMENT "glslc ${name}.comp"
+      COMMENT "glslc ${file}"
       VERBATIM)
     list(APPEND inc_files ${inc})
     string(APPEND includes "const std::uint32_t ${name}_spirv[] =\n#include \"spirv/${name}.spv.inc\"\n;\n")

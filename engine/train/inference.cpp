@@ -177,26 +177,15 @@ std::vector<float> TrainedModel::encode(const data::Dataset& data, const std::ve
 }
 
 Picture TrainedModel::decode(const std::vector<float>& z, const std::vector<int>& digits, uint32_t nrow) {
-  const auto latent = static_cast<std::size_t>(options_.latent);
-  const auto count = static_cast<int64_t>(z.size() / latent);
-  auto decoder = models::build_decoder(options_.model_config(1), count, {nrow, 2});
-  Program p(context_, *kernels_, decoder->graph, {decoder->grid});
-  load_weights(context_, p, decoder->graph, decoder->parameters, checkpoint_, source_);
-  put(context_, p, decoder->z, std::span<const float>(z));
-  if (decoder->labels.valid()) {
-    std::vector<float> one_hot(static_cast<std::size_t>(count * models::kClasses), 0.0f);
-    for (int64_t i = 0; i < count; ++i) one_hot[static_cast<std::size_t>(i * models::kClasses + digits.at(static_cast<std::size_t>(i)))] = 1.0f;
-    put(context_, p, decoder->labels, std::span<const float>(one_hot));
-  }
-  vk::CommandBuffer commands = context_.commands();
-  commands.begin();
-  p.record(commands);
-  commands.end();
-  context_.submit_and_wait(commands);
-  Picture picture{decoder->grid_size.width, decoder->grid_size.height, {}};
-  const ops::Tensor grid = p.tensor(decoder->grid);
-  picture.pixels = context_.download<uint32_t>(*grid.buffer, std::size_t{picture.width} * picture.height, grid.offset);
-  return picture;
+  const auto decoder = make_decoder(static_cast<int64_t>(z.size()) / options_.latent, nrow);
+  decoder->decode(z, digits);
+  return decoder->download();
+}
+
+std::unique_ptr<GridDecoder> TrainedModel::make_decoder(int64_t count, uint32_t nrow) {
+  auto decoder = std::make_unique<GridDecoder>(context_, *kernels_, options_, count, nrow);
+  decoder->load(checkpoint_, source_);
+  return decoder;
 }
 
 }  // namespace vkvae::train

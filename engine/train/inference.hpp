@@ -13,6 +13,7 @@
 #include "graph/program.hpp"
 #include "io/safetensors.hpp"
 #include "models/vae.hpp"
+#include "train/grid_decoder.hpp"
 #include "train/options.hpp"
 #include "train/session.hpp"
 
@@ -39,6 +40,8 @@ class TrainedModel {
   // A grid of decoded z (count × latent, `nrow` per row); `digits` (one per z) for conditional
   // models.
   Picture decode(const std::vector<float>& z, const std::vector<int>& digits, uint32_t nrow);
+  // A decoder of `count` z into a grid of `nrow` per row, with the checkpoint's weights.
+  std::unique_ptr<GridDecoder> make_decoder(int64_t count, uint32_t nrow);
 
  private:
   struct Attached;

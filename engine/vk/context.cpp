@@ -13,10 +13,11 @@ Context::Context(const ContextOptions& options) : options_(options) {
   instance_options.validation = options.validation;
   instance_options.synchronization_validation = options.synchronization_validation;
   instance_options.print_validation = options.print_validation;
+  instance_options.extensions = options.instance_extensions;
   instance_ = std::make_unique<Instance>(instance_options);
   devices_ = enumerate_devices(instance_->handle());
   const DeviceInfo& chosen = select_device(devices_, options.device, options.device_flag);
-  device_ = std::make_unique<Device>(chosen);
+  device_ = std::make_unique<Device>(chosen, options.device_extensions);
   memory_ = std::make_unique<MemoryPool>(*device_);
   cache_ = std::make_unique<PipelineCache>(*device_, options.cache_dir);
 }

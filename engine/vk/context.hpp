@@ -37,6 +37,8 @@ struct ContextOptions {
   // staging path (tests use it to exercise staging on lavapipe, whose memory is all mapped).
   bool direct_host_access = true;
   VkDeviceSize staging_chunk = VkDeviceSize{16} << 20;
+  // A window needs surface extensions on the instance and VK_KHR_swapchain on the device.
+  std::vector<const char*> instance_extensions, device_extensions;
 };
 
 class Context {

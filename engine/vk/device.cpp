@@ -7,7 +7,7 @@
 
 namespace vkvae::vk {
 
-Device::Device(const DeviceInfo& info) : info_(info) {
+Device::Device(const DeviceInfo& info, const std::vector<const char*>& extra_extensions) : info_(info) {
   if (!info.usable()) {
     throw Error("device " + info.name + " cannot run vkvae: " + info.unsupported_reason, 2);
   }
@@ -39,14 +39,15 @@ Device::Device(const DeviceInfo& info) : info_(info) {
   features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
   features.pNext = &f12;
 
-  const char* extensions[] = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME};
+  std::vector<const char*> extensions = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME};
+  extensions.insert(extensions.end(), extra_extensions.begin(), extra_extensions.end());
   VkDeviceCreateInfo create{};
   create.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
   create.pNext = &features;
   create.queueCreateInfoCount = static_cast<uint32_t>(queues.size());
   create.pQueueCreateInfos = queues.data();
-  create.enabledExtensionCount = 1;
-  create.ppEnabledExtensionNames = extensions;
+  create.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+  create.ppEnabledExtensionNames = extensions.data();
   VKVAE_CHECK(vkCreateDevice(info.handle, &create, nullptr, &device_));
 
   VkQueue queue = VK_NULL_HANDLE;

@@ -4,6 +4,7 @@
 #include <vulkan/vulkan.h>
 
 #include <memory>
+#include <vector>
 
 #include "vk/device_info.hpp"
 #include "vk/sync.hpp"
@@ -12,7 +13,8 @@ namespace vkvae::vk {
 
 class Device {
  public:
-  explicit Device(const DeviceInfo& info);
+  // `extensions`: enabled besides VK_KHR_push_descriptor (a window's VK_KHR_swapchain).
+  explicit Device(const DeviceInfo& info, const std::vector<const char*>& extensions = {});
   ~Device();
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;

@@ -1,0 +1,50 @@
+#include "train/grid_decoder.hpp"
+
+#include "train/checkpoint.hpp"
+#include "util/error.hpp"
+
+namespace vkvae::train {
+
+GridDecoder::GridDecoder(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, int64_t count, uint32_t nrow)
+    : context_(context), options_(options), count_(count) {
+  graph_ = models::build_decoder(options.model_config(1), count, {nrow, 2});
+  program_ = std::make_unique<graph::Program>(context, kernels, graph_->graph, std::vector<graph::TensorId>{graph_->grid});
+}
+
+GridDecoder::~GridDecoder() = default;
+
+void GridDecoder::load(const io::SafeTensors& file, const std::string& source) {
+  load_weights(context_, *program_, graph_->graph, graph_->parameters, file, source);
+}
+
+void GridDecoder::decode(const std::vector<float>& z, const std::vector<int>& digits) {
+  const auto latent = static_cast<std::size_t>(options_.latent);
+  if (z.size() != static_cast<std::size_t>(count_) * latent) {
+    throw Error("decode: " + std::to_string(z.size()) + " values for " + std::to_string(count_) + " z of " + std::to_string(latent));
+  }
+  const ops::Tensor zt = program_->tensor(graph_->z);
+  context_.upload(*zt.buffer, zt.offset, std::as_bytes(std::span<const float>(z)));
+  if (graph_->labels.valid()) {
+    std::vector<float> one_hot(static_cast<std::size_t>(count_ * models::kClasses), 0.0f);
+    for (int64_t i = 0; i < count_; ++i) {
+      const int digit = digits.at(static_cast<std::size_t>(i));
+      if (digit < 0 || digit >= models::kClasses) throw Error("decode: digit " + std::to_string(digit) + " is not 0–9");
+      one_hot[static_cast<std::size_t>(i * models::kClasses + digit)] = 1.0f;
+    }
+    const ops::Tensor lt = program_->tensor(graph_->labels);
+    context_.upload(*lt.buffer, lt.offset, std::as_bytes(std::span<const float>(one_hot)));
+  }
+  vk::CommandBuffer commands = context_.commands();
+  commands.begin();
+  program_->record(commands);
+  commands.end();
+  context_.submit_and_wait(commands);
+}
+
+Picture GridDecoder::download() const {
+  const ops::GridSize s = size();
+  const ops::Tensor g = grid();
+  return {s.width, s.height, context_.download<uint32_t>(*g.buffer, std::size_t{s.width} * s.height, g.offset)};
+}
+
+}  // namespace vkvae::train

@@ -1,0 +1,41 @@
+// A decoder kept ready to draw: z (and digits, for conditional models) in, an RGBA8 grid out in
+// a device buffer that a renderer can read where it lies (vkvae-view draws it with its own
+// pipeline). It holds its own copy of the weights, so what it draws is never half-updated.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "graph/program.hpp"
+#include "io/safetensors.hpp"
+#include "models/vae.hpp"
+#include "train/options.hpp"
+#include "train/session.hpp"
+
+namespace vkvae::train {
+
+class GridDecoder {
+ public:
+  GridDecoder(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, int64_t count, uint32_t nrow);
+  ~GridDecoder();
+
+  // Weights from a checkpoint (or any safetensors file with the model's names).
+  void load(const io::SafeTensors& file, const std::string& source);
+  // Decodes `z` (count × latent; `digits`, one per z, for conditional models) into the grid and
+  // waits for it.
+  void decode(const std::vector<float>& z, const std::vector<int>& digits);
+
+  int64_t count() const { return count_; }
+  ops::GridSize size() const { return graph_->grid_size; }
+  ops::Tensor grid() const { return program_->tensor(graph_->grid); }
+  Picture download() const;
+
+ private:
+  vk::Context& context_;
+  TrainOptions options_;
+  int64_t count_;
+  std::unique_ptr<models::DecodeGraph> graph_;
+  std::unique_ptr<graph::Program> program_;
+};
+
+}  // namespace vkvae::train
