@@ -3,12 +3,12 @@
 # Usage: scripts/install-deps.sh [build] [test] [data]   (default: build)
 set -euo pipefail
 
-want_build=0 want_data=0
+want_build=0 want_test=0 want_data=0
 [ $# -eq 0 ] && want_build=1
 for group in "$@"; do
   case "$group" in
     build) want_build=1 ;;
-    test) want_build=1 ;;  # the suite needs what the build needs (GoogleTest included)
+    test) want_build=1 want_test=1 ;;  # what the build needs (GoogleTest included), and Xvfb for the viewer
     data) want_data=1 ;;
     *) echo "install-deps: error: unknown group '$group'; use build, test or data" >&2; exit 2 ;;
   esac
@@ -18,8 +18,10 @@ packages=()
 if [ $want_build = 1 ]; then
   packages+=(cmake ninja-build g++ ccache pkg-config
              libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc spirv-tools
-             libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libbenchmark-dev libgtest-dev)
+             libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libbenchmark-dev libgtest-dev
+             libglfw3-dev libimgui-dev)
 fi
+[ $want_test = 1 ] && packages+=(xvfb xauth)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -132,4 +132,14 @@ void Queue::submit(const Submission& submission) {
                             submission.fence ? submission.fence->handle() : VK_NULL_HANDLE));
 }
 
+void Queue::submit(const VkSubmitInfo& info, VkFence fence) {
+  const std::lock_guard lock(mutex_);
+  VKVAE_CHECK(vkQueueSubmit(queue_, 1, &info, fence));
+}
+
+VkResult Queue::present(const VkPresentInfoKHR& info) {
+  const std::lock_guard lock(mutex_);
+  return vkQueuePresentKHR(queue_, &info);  // the caller handles out-of-date and suboptimal
+}
+
 }  // namespace vkvae::vk

@@ -64,6 +64,9 @@ class Queue {
   VkQueue handle() const { return queue_; }
   uint32_t family() const { return family_; }
   void submit(const Submission& submission);
+  // For work Submission does not describe (a window's binary semaphores), under the same lock.
+  void submit(const VkSubmitInfo& info, VkFence fence);
+  VkResult present(const VkPresentInfoKHR& info);
 
  private:
   VkQueue queue_ = VK_NULL_HANDLE;

@@ -1,0 +1,72 @@
+#include "gui.hpp"
+
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_vulkan.h>
+
+#include "vk/check.hpp"
+
+namespace vkvae::view {
+namespace {
+
+void check_imgui(VkResult result) { VKVAE_CHECK(result); }
+
+}  // namespace
+
+Gui::Gui(vk::Context& context, Window& window) : context_(context) {
+  const VkDevice device = context.device().handle();
+  // The backend allocates its font texture's descriptor set here.
+  const VkDescriptorPoolSize sizes[] = {{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 16}};
+  VkDescriptorPoolCreateInfo pool{};
+  pool.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
+  pool.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT;
+  pool.maxSets = 16;
+  pool.poolSizeCount = 1;
+  pool.pPoolSizes = sizes;
+  VKVAE_CHECK(vkCreateDescriptorPool(device, &pool, nullptr, &pool_));
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // no imgui.ini in the working directory
+  ImGui::StyleColorsDark();
+  ImGui_ImplGlfw_InitForVulkan(window.handle(), true);
+  ImGui_ImplVulkan_InitInfo info{};
+  info.Instance = context.instance().handle();
+  info.PhysicalDevice = context.device().physical();
+  info.Device = device;
+  info.QueueFamily = context.device().compute_queue().family();
+  info.Queue = context.device().compute_queue().handle();
+  info.PipelineCache = context.pipeline_cache().handle();
+  info.DescriptorPool = pool_;
+  info.MinImageCount = 2;
+  info.ImageCount = window.image_count();
+  info.MSAASamples = VK_SAMPLE_COUNT_1_BIT;
+  info.CheckVkResultFn = check_imgui;
+  ImGui_ImplVulkan_Init(&info, window.render_pass());
+
+  vk::CommandBuffer upload = context.commands();
+  upload.begin();
+  ImGui_ImplVulkan_CreateFontsTexture(upload.handle());
+  upload.end();
+  context.submit_and_wait(upload);
+  ImGui_ImplVulkan_DestroyFontUploadObjects();
+}
+
+Gui::~Gui() {
+  vkDeviceWaitIdle(context_.device().handle());
+  ImGui_ImplVulkan_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  vkDestroyDescriptorPool(context_.device().handle(), pool_, nullptr);
+}
+
+void Gui::new_frame() {
+  ImGui_ImplVulkan_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+}
+
+void Gui::render(VkCommandBuffer commands) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), commands); }
+
+}  // namespace vkvae::view

@@ -1,0 +1,114 @@
+// vkvae-view: a Dear ImGui window on a trained VAE — samples, the latent space — drawn with
+// Vulkan; --screenshot renders a few frames and writes one to a PNG (for tests and headless use).
+#include <CLI/CLI.hpp>
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+#include <cstdio>
+
+#include "explorer.hpp"
+#include "gui.hpp"
+#include "io/png.hpp"
+#include "pictures.hpp"
+#include "train/inference.hpp"
+#include "util/error.hpp"
+#include "vk/device_info.hpp"
+#include "window.hpp"
+
+namespace {
+
+struct Options {
+  std::string checkpoint, device, screenshot;
+  int frames = 0, width = 1280, height = 720;
+};
+
+int run(const Options& o) {
+  if (!o.screenshot.empty() && std::filesystem::path(o.screenshot).extension() != ".png") {
+    throw vkvae::UsageError("--screenshot " + o.screenshot + ": the screenshot is a PNG; name it *.png");
+  }
+  vkvae::vk::ContextOptions context_options;
+  context_options.device = o.device;
+  context_options.instance_extensions = vkvae::view::start_glfw();
+  context_options.device_extensions = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
+  int status = 0;
+  {
+    vkvae::vk::Context context(context_options);
+    vkvae::train::TrainedModel model(context, o.checkpoint);
+    const std::string device = context.info().name;
+    vkvae::view::Window window(context, o.width, o.height, "vkvae-view: " + o.checkpoint);
+    vkvae::view::Gui gui(context, window);
+    vkvae::view::PictureRenderer pictures(context, window.render_pass());
+    vkvae::view::Explorer explorer(model, o.checkpoint, device);
+    const int frames = o.frames > 0 ? o.frames : (o.screenshot.empty() ? 0 : 5);
+    const float clear[4] = {0.08f, 0.08f, 0.10f, 1.0f};
+    for (int frame = 1; !window.should_close(); ++frame) {
+      glfwPollEvents();
+      const auto f = window.begin_frame();
+      if (!f) {
+        glfwWaitEventsTimeout(0.05);
+        continue;
+      }
+      pictures.begin_frame(f->commands, f->extent);
+      gui.new_frame();
+      explorer.ui(pictures);
+      ImGui::Render();
+      window.begin_render_pass(*f, clear);
+      gui.render(f->commands);
+      const bool last = frames > 0 && frame >= frames;
+      window.end_frame(*f, last && !o.screenshot.empty());
+      if (last) break;
+    }
+    if (!o.screenshot.empty()) {
+      const vkvae::train::Picture& shot = window.captured();
+      if (shot.pixels.empty()) throw vkvae::Error("the swapchain cannot be read back (no TRANSFER_SRC); no screenshot written", 1);
+      vkvae::io::write_png(o.screenshot, shot.width, shot.height, shot.pixels);
+      const float* r = explorer.samples_rect();
+      std::printf("wrote %s (%u×%u); samples at %.0f %.0f %.0f %.0f\n", o.screenshot.c_str(), shot.width, shot.height, static_cast<double>(r[0]),
+                  static_cast<double>(r[1]), static_cast<double>(r[2]), static_cast<double>(r[3]));
+    }
+    const int errors = context.instance().validation().errors();
+    if (errors > 0) {
+      std::fprintf(stderr, "vkvae-view: error: the Vulkan validation layer reported %d errors (see above)\n", errors);
+      status = 3;
+    }
+  }
+  vkvae::view::stop_glfw();
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vkvae-view: a live window on a trained VAE — samples from the prior and the latent space."};
+  app.get_formatter()->column_width(34);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  Options o;
+  app.add_option("--checkpoint", o.checkpoint, "A checkpoint vkvae-train wrote (e.g. RUN_DIR/checkpoints/best.safetensors)")
+      ->required()
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
+  app.add_option("--device", o.device, "Device: an index from vkvae-train --list-devices or part of its name")->type_name("N|NAME");
+  app.add_option("--screenshot", o.screenshot, "Render --frames frames (default 5), write the last to this PNG and exit")->type_name("FILE.png");
+  app.add_option("--frames", o.frames, "Stop after N frames (0: when the window closes)")->check(CLI::NonNegativeNumber)->type_name("N");
+  app.add_option("--width", o.width, "Window width")->capture_default_str()->check(CLI::Range(320, 8192));
+  app.add_option("--height", o.height, "Window height")->capture_default_str()->check(CLI::Range(240, 8192));
+  app.footer("Without a screen: xvfb-run -a -s \"-screen 0 1280x800x24\" vkvae-view --checkpoint FILE --screenshot shot.png. "
+             "VKVAE_VALIDATION=1 enables the Khronos validation layer (an error then fails the run).");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "vkvae-view: error: %s; see vkvae-view --help\n", e.what());
+    return 2;
+  }
+  try {
+    return run(o);
+  } catch (const vkvae::Error& e) {
+    std::fprintf(stderr, "vkvae-view: error: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vkvae-view: internal error: %s; please report it\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# screenshot_test.sh TRAIN VIEW MAKE_DATA PNG_REGION SCRATCH: vkvae-view under Xvfb on lavapipe,
+# with validation on, draws a trained model's sample grid into its screenshot; without a
+# display, and with a bad checkpoint, it says so in one line.
+set -eu
+train=$1 view=$2 make_data=$3 png_region=$4 scratch=$5
+for icd in /usr/share/vulkan/icd.d/lvp_icd.*.json; do [ -f "$icd" ] && export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd; done
+rm -rf "$scratch" && mkdir -p "$scratch"
+"$make_data" "$scratch/data" 256 32
+"$train" --data "$scratch/data" --model mlp --hidden 32 --batch 32 --epochs 2 --out "$scratch/run" 2> "$scratch/train.log"
+ckpt="$scratch/run/checkpoints/best.safetensors"
+
+out=$(xvfb-run -a -s "-screen 0 1280x800x24" env VKVAE_VALIDATION=1 "$view" --checkpoint "$ckpt" \
+      --screenshot "$scratch/shot.png" --frames 4 2> "$scratch/view.err") || { echo "FAIL: vkvae-view exited $?"; cat "$scratch/view.err"; exit 1; }
+echo "$out"
+if grep -qi "validation" "$scratch/view.err"; then echo "FAIL: validation messages"; cat "$scratch/view.err"; exit 1; fi
+read -r x y w h <<< "$(echo "$out" | sed -n 's/.*samples at \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4/p')"
+[ -n "${h:-}" ] || { echo "FAIL: no samples rectangle in: $out"; exit 1; }
+"$png_region" "$scratch/shot.png" "$x" "$y" "$w" "$h" || { echo "FAIL: the samples region shows no digits"; exit 1; }
+
+err=$(env -u DISPLAY -u WAYLAND_DISPLAY "$view" --checkpoint "$ckpt" 2>&1 >/dev/null) && { echo "FAIL: ran without a display"; exit 1; }
+[ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "error: no display .*xvfb-run" || { echo "FAIL: no-display message: $err"; exit 1; }
+err=$(xvfb-run -a -s "-screen 0 1280x800x24" "$view" --checkpoint "$scratch/run/config.json" 2>&1 >/dev/null) && { echo "FAIL: took a bad checkpoint"; exit 1; }
+echo "$err" | grep -q "config.json: not a valid safetensors file" || { echo "FAIL: bad-checkpoint message: $err"; exit 1; }
+rm -rf "$scratch"
+echo ok
