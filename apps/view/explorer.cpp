@@ -13,7 +13,7 @@ Explorer::Explorer(train::TrainedModel& model, std::string source, std::string d
 
 void Explorer::decode_samples() {
   const int64_t count = int64_t{side_} * side_;
-  if (!samples_ || samples_->count() != count) samples_ = model_.make_decoder(count, static_cast<uint32_t>(side_));
+  if (!samples_ || samples_->count() != count) samples_ = model_.make_decoder(count, static_cast<uint32_t>(side_), /*drawn=*/true);
   const auto latent = static_cast<std::size_t>(model_.options().latent);
   std::vector<float> z(static_cast<std::size_t>(count) * latent);
   const ops::RngState key = ops::RngState::from(seed_, 0);
@@ -25,7 +25,7 @@ void Explorer::decode_samples() {
 }
 
 void Explorer::decode_latent() {
-  if (!single_) single_ = model_.make_decoder(1, 1);
+  if (!single_) single_ = model_.make_decoder(1, 1, /*drawn=*/true);
   single_->decode(z_, {latent_digit_});
   latent_dirty_ = false;
 }

@@ -5,13 +5,17 @@
 
 namespace vkvae::train {
 
-GridDecoder::GridDecoder(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, int64_t count, uint32_t nrow)
-    : context_(context), options_(options), count_(count) {
+GridDecoder::GridDecoder(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, int64_t count, uint32_t nrow,
+                         bool drawn)
+    : context_(context), options_(options), count_(count), drawn_(drawn) {
   graph_ = models::build_decoder(options.model_config(1), count, {nrow, 2});
   program_ = std::make_unique<graph::Program>(context, kernels, graph_->graph, std::vector<graph::TensorId>{graph_->grid});
 }
 
-GridDecoder::~GridDecoder() = default;
+GridDecoder::~GridDecoder() {
+  // Frames in flight may still read the grid; its memory must outlive them.
+  if (drawn_) context_.device().wait_idle();
+}
 
 void GridDecoder::load(const io::SafeTensors& file, const std::string& source) {
   load_weights(context_, *program_, graph_->graph, graph_->parameters, file, source);
@@ -36,6 +40,7 @@ void GridDecoder::decode(const std::vector<float>& z, const std::vector<int>& di
   }
   vk::CommandBuffer commands = context_.commands();
   commands.begin();
+  if (drawn_) commands.barrier(vk::kFragmentRead, vk::kComputeWrite);  // frames in flight still read the grid
   program_->record(commands);
   commands.end();
   context_.submit_and_wait(commands);

@@ -16,7 +16,9 @@ namespace vkvae::train {
 
 class GridDecoder {
  public:
-  GridDecoder(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, int64_t count, uint32_t nrow);
+  // `drawn`: a renderer's fragment shaders read the grid, so each decode first waits for the
+  // frames already submitted (needs a graphics-capable queue).
+  GridDecoder(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, int64_t count, uint32_t nrow, bool drawn = false);
   ~GridDecoder();
 
   // Weights from a checkpoint (or any safetensors file with the model's names).
@@ -34,6 +36,7 @@ class GridDecoder {
   vk::Context& context_;
   TrainOptions options_;
   int64_t count_;
+  bool drawn_;
   std::unique_ptr<models::DecodeGraph> graph_;
   std::unique_ptr<graph::Program> program_;
 };

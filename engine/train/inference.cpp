@@ -182,8 +182,8 @@ Picture TrainedModel::decode(const std::vector<float>& z, const std::vector<int>
   return decoder->download();
 }
 
-std::unique_ptr<GridDecoder> TrainedModel::make_decoder(int64_t count, uint32_t nrow) {
-  auto decoder = std::make_unique<GridDecoder>(context_, *kernels_, options_, count, nrow);
+std::unique_ptr<GridDecoder> TrainedModel::make_decoder(int64_t count, uint32_t nrow, bool drawn) {
+  auto decoder = std::make_unique<GridDecoder>(context_, *kernels_, options_, count, nrow, drawn);
   decoder->load(checkpoint_, source_);
   return decoder;
 }

@@ -40,8 +40,9 @@ class TrainedModel {
   // A grid of decoded z (count × latent, `nrow` per row); `digits` (one per z) for conditional
   // models.
   Picture decode(const std::vector<float>& z, const std::vector<int>& digits, uint32_t nrow);
-  // A decoder of `count` z into a grid of `nrow` per row, with the checkpoint's weights.
-  std::unique_ptr<GridDecoder> make_decoder(int64_t count, uint32_t nrow);
+  // A decoder of `count` z into a grid of `nrow` per row, with the checkpoint's weights
+  // (`drawn`: see GridDecoder).
+  std::unique_ptr<GridDecoder> make_decoder(int64_t count, uint32_t nrow, bool drawn = false);
 
  private:
   struct Attached;

@@ -32,6 +32,10 @@ void stages_and_access(uint32_t accesses, VkPipelineStageFlags& stages, VkAccess
     stages |= VK_PIPELINE_STAGE_TRANSFER_BIT;
     access |= VK_ACCESS_TRANSFER_WRITE_BIT;
   }
+  if (accesses & kFragmentRead) {
+    stages |= VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT;
+    access |= VK_ACCESS_SHADER_READ_BIT;
+  }
   if (accesses & kHostRead) {
     stages |= VK_PIPELINE_STAGE_HOST_BIT;
     access |= VK_ACCESS_HOST_READ_BIT;

@@ -34,6 +34,7 @@ enum Access : uint32_t {
   kTransferWrite = 1u << 3,
   kHostRead = 1u << 4,
   kHostWrite = 1u << 5,
+  kFragmentRead = 1u << 6,  // a renderer's fragment shaders (graphics queues only)
 };
 
 struct Groups {
