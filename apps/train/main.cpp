@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "progress.hpp"
+#include "train_flags.hpp"
 #include "train/run.hpp"
 #include "util/error.hpp"
 #include "vk/context.hpp"
@@ -19,18 +20,14 @@
 namespace {
 
 namespace fs = std::filesystem;
-using vkvae::UsageError;
 
 struct Options {
   bool list_devices = false;
   std::string device;
   std::string cache_dir;
-  std::string config;
-  std::string out, resume;
-  std::optional<int64_t> seed;
-  bool profile = false;
-  vkvae::train::GivenOptions given;
+  vkvae::app::TrainFlags train;
 };
+
 
 std::atomic<bool> g_stop{false};
 
@@ -71,49 +68,6 @@ fs::path resolve_cache_dir(const Options& options) {
   return dir;
 }
 
-// runs/<model>-<local date and time>
-fs::path default_run_dir(const std::string& model) {
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
-  return fs::path("runs") / (model + "-" + stamp);
-}
-
-vkvae::train::RunRequest make_request(Options& options) {
-  vkvae::train::RunRequest request;
-  vkvae::train::GivenOptions& given = options.given;
-  if (options.seed) {
-    if (*options.seed < 0) throw UsageError("--seed " + std::to_string(*options.seed) + ": must be at least 0");
-    given.seed = static_cast<uint64_t>(*options.seed);
-  }
-  if (!options.resume.empty()) {
-    // A resumed run trains with its own options; only how long, where the data is and how
-    // often to checkpoint may change.
-    vkvae::train::GivenOptions rest = given;
-    request.epochs = rest.epochs, request.max_steps = rest.max_steps, request.checkpoint_every = rest.checkpoint_every;
-    if (rest.data) request.data = *rest.data;
-    rest.epochs.reset(), rest.max_steps.reset(), rest.checkpoint_every.reset(), rest.data.reset();
-    if (!options.out.empty() || !options.config.empty() || rest.model || rest.loss || rest.optimizer || rest.binarize || rest.latent ||
-        rest.hidden || rest.batch || rest.kl_warmup || rest.recon_only_epochs || rest.beta || rest.lr || rest.weight_decay || rest.seed ||
-        rest.init) {
-      throw UsageError("--resume " + options.resume + ": a resumed run keeps its own options; only --epochs, --max-steps, "
-                       "--checkpoint-every, --data, --device and --cache-dir may be given with it");
-    }
-    request.resume = options.resume;
-    request.profile = options.profile;
-    return request;
-  }
-  vkvae::train::GivenOptions merged;
-  if (!options.config.empty()) merged = vkvae::train::read_config_file(options.config);
-  merged.merge(given);
-  request.options = vkvae::train::resolve(merged);
-  request.profile = options.profile;
-  request.out = options.out.empty() ? default_run_dir(std::string(vkvae::models::model_name(request.options.model))) : fs::path(options.out);
-  return request;
-}
-
 int run(Options& options, const std::function<int(vkvae::vk::Context&)>& command) {
   if (options.list_devices) return list_devices(options);
   vkvae::vk::ContextOptions context_options;
@@ -123,7 +77,7 @@ int run(Options& options, const std::function<int(vkvae::vk::Context&)>& command
     vkvae::vk::Context context(context_options);
     return command(context);
   }
-  const vkvae::train::RunRequest request = make_request(options);
+  const vkvae::train::RunRequest request = vkvae::app::make_request(options.train);
   vkvae::vk::Context context(context_options);
 
   auto reporter = vkvae::app::make_reporter(stderr);
@@ -140,39 +94,6 @@ int run(Options& options, const std::function<int(vkvae::vk::Context&)>& command
   if (result.test_loss) std::fprintf(stderr, ", test loss %.2f nats per example", *result.test_loss);
   std::fprintf(stderr, "\nrun directory: %s (config.json, metrics.csv, metrics.jsonl, checkpoints/, samples/, recon/)\n", dir.c_str());
   return 0;
-}
-
-void add_training_options(CLI::App& app, Options& o) {
-  vkvae::train::GivenOptions& g = o.given;
-  app.add_option("--model", g.model, "mlp, conv, cmlp, cconv or mlp2 (default: conv)")->type_name("NAME");
-  app.add_option("--latent", g.latent, "Latent dimensions (recipe: mlp 20, conv 16, mlp2 2)")->type_name("N");
-  app.add_option("--hidden", g.hidden, "Hidden units (recipe: mlp 400, conv 256, mlp2 512)")->type_name("N");
-  app.add_option("--beta", g.beta, "KL weight β (β-VAE; default 1)")->type_name("B");
-  app.add_option("--loss", g.loss, "Reconstruction loss: bce or mse (recipe: bce; mlp2 mse)")->type_name("bce|mse");
-  app.add_option("--kl-warmup", g.kl_warmup, "Epochs over which the KL weight ramps from 0 to β (0: none)")->type_name("EPOCHS");
-  app.add_option("--recon-only-epochs", g.recon_only_epochs, "First train this many epochs on reconstruction alone")->type_name("N");
-  app.add_option("--optimizer", g.optimizer, "adam, adamw or sgd (default adam)")->type_name("NAME");
-  app.add_option("--lr", g.lr, "Learning rate (recipe: 1e-3; mlp2 1e-4)")->type_name("LR");
-  app.add_option("--weight-decay", g.weight_decay, "Weight decay (default 0; adamw 0.01)")->type_name("WD");
-  app.add_option("--batch", g.batch, "Batch size (recipe: 128; cmlp 64; mlp2 32)")->type_name("N");
-  app.add_option("--epochs", g.epochs, "Epochs (default 10)")->type_name("N");
-  app.add_option("--seed", o.seed, "Seed of initialization, shuffling and noise (default 0)")->type_name("N");
-  app.add_option("--data", g.data, "Directory of MNIST-layout IDX files, plain or .gz (default: data/mnist, as scripts/fetch-mnist.sh leaves it)")
-      ->type_name("DIR");
-  app.add_option("--binarize", g.binarize, "none, or dynamic: inputs drawn as Bernoulli(intensity) each time (default none)")
-      ->type_name("none|dynamic");
-  app.add_option("--max-steps", g.max_steps, "End after N optimizer steps in all, with an evaluation, a metrics record and a checkpoint")
-      ->type_name("N");
-  app.add_option("--checkpoint-every", g.checkpoint_every, "Also write checkpoints/last.safetensors every N steps")->type_name("N");
-  app.add_option("--init", g.init, "Start from these weights (safetensors, e.g. made by PyTorch with scripts/vkvae_torch.py)")
-      ->type_name("FILE");
-  app.add_option("--out", o.out, "Run directory to create (default: runs/<model>-<date>-<time>)")->type_name("RUN_DIR");
-  app.add_option("--resume", o.resume, "Continue the run in RUN_DIR from its last checkpoint, exactly")->type_name("RUN_DIR");
-  app.add_flag("--profile", o.profile,
-               "First print a profile of one training step: GPU time by op, dispatches, barriers, memory, host and wall "
-               "time per step (training is unchanged by it)");
-  app.add_option("--config", o.config, "JSON file of options (keys are flag names, as in a run's config.json); flags override it")
-      ->type_name("FILE");
 }
 
 }  // namespace
@@ -194,7 +115,7 @@ int main(int argc, char** argv) {
                  "Directory for the persistent Vulkan pipeline cache (default: "
                  "$XDG_CACHE_HOME/vkvae or ~/.cache/vkvae)")
       ->type_name("DIR");
-  add_training_options(app, options);
+  vkvae::app::add_training_options(app, options.train);
   vkvae::app::CommandOptions command_options;
   std::function<int(vkvae::vk::Context&)> command;
   vkvae::app::add_model_commands(app, command_options, command);

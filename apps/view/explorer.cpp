@@ -8,25 +8,29 @@
 
 namespace vkvae::view {
 
-Explorer::Explorer(train::TrainedModel& model, std::string source, std::string device)
+Explorer::Explorer(ModelSource& model, std::string source, std::string device)
     : model_(model), source_(std::move(source)), device_(std::move(device)), z_(static_cast<std::size_t>(model.options().latent), 0.0f) {}
 
 void Explorer::decode_samples() {
   const int64_t count = int64_t{side_} * side_;
-  if (!samples_ || samples_->count() != count) samples_ = model_.make_decoder(count, static_cast<uint32_t>(side_), /*drawn=*/true);
+  samples_ = &model_.decoder(count, static_cast<uint32_t>(side_));
   const auto latent = static_cast<std::size_t>(model_.options().latent);
   std::vector<float> z(static_cast<std::size_t>(count) * latent);
   const ops::RngState key = ops::RngState::from(seed_, 0);
   for (std::size_t i = 0; i < z.size(); ++i) z[i] = ops::standard_normal(key, ops::RngStream::prior, static_cast<uint32_t>(i));
   std::vector<int> digits;
   for (int64_t i = 0; i < count; ++i) digits.push_back(digit_ >= 0 ? digit_ : static_cast<int>((i / side_) % 10));
+  const std::lock_guard lock(model_.weights_mutex());
   samples_->decode(z, digits);
+  samples_version_ = model_.weights_version();
   samples_dirty_ = false;
 }
 
 void Explorer::decode_latent() {
-  if (!single_) single_ = model_.make_decoder(1, 1, /*drawn=*/true);
+  single_ = &model_.decoder(1, 1);
+  const std::lock_guard lock(model_.weights_mutex());
   single_->decode(z_, {latent_digit_});
+  latent_version_ = model_.weights_version();
   latent_dirty_ = false;
 }
 
@@ -47,7 +51,7 @@ void Explorer::ui(PictureRenderer& pictures) {
       if (ImGui::Combo("digit", &choice, names, 11)) digit_ = choice - 1, samples_dirty_ = true;
     }
     ImGui::Text("seed %llu: prior noise decoded on %s", static_cast<unsigned long long>(seed_), device_.c_str());
-    if (samples_dirty_) decode_samples();
+    if (samples_dirty_ || samples_version_ != model_.weights_version()) decode_samples();
     const ops::GridSize size = samples_->size();
     const float width = ImGui::GetContentRegionAvail().x;
     const float height = width * static_cast<float>(size.height) / static_cast<float>(size.width);
@@ -72,7 +76,7 @@ void Explorer::ui(PictureRenderer& pictures) {
       ImGui::SetNextItemWidth(100);
       if (ImGui::SliderInt("digit##latent", &latent_digit_, 0, 9)) latent_dirty_ = true;
     }
-    if (latent_dirty_) decode_latent();
+    if (latent_dirty_ || latent_version_ != model_.weights_version()) decode_latent();
     pictures.image(single_->grid(), single_->size(), ImVec2(224, 224));
     for (std::size_t j = 0; j < z_.size(); ++j) {
       char label[32];

@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "model_source.hpp"
 #include "pictures.hpp"
-#include "train/inference.hpp"
 
 namespace vkvae::view {
 
 class Explorer {
  public:
-  Explorer(train::TrainedModel& model, std::string source, std::string device);
+  Explorer(ModelSource& model, std::string source, std::string device);
 
   // Draws the panels (inside an ImGui frame), decoding what changed.
   void ui(PictureRenderer& pictures);
@@ -24,12 +24,14 @@ class Explorer {
   void decode_samples();
   void decode_latent();
 
-  train::TrainedModel& model_;
+  ModelSource& model_;
+  uint64_t samples_version_ = 0, latent_version_ = 0;  // weights the pictures were decoded with
   std::string source_, device_;
   int side_ = 8, digit_ = -1;  // digit −1: a row per digit (conditional models)
   uint64_t seed_ = 0, random_draws_ = 0;
   bool samples_dirty_ = true, latent_dirty_ = true;
-  std::unique_ptr<train::GridDecoder> samples_, single_;
+  train::GridDecoder* samples_ = nullptr;
+  train::GridDecoder* single_ = nullptr;
   std::vector<float> z_;
   int latent_digit_ = 0;
   float samples_rect_[4] = {0, 0, 0, 0};

@@ -1,5 +1,6 @@
-// vkvae-view: a Dear ImGui window on a trained VAE — samples, the latent space — drawn with
-// Vulkan; --screenshot renders a few frames and writes one to a PNG (for tests and headless use).
+// vkvae-view: a Dear ImGui window on a VAE — a checkpoint, or a run training in-process — with
+// samples, the latent space and (live) a training dashboard, drawn with Vulkan; --screenshot
+// renders a few frames and writes one to a PNG (for tests and headless use).
 #include <CLI/CLI.hpp>
 #include <GLFW/glfw3.h>
 #include <imgui.h>
@@ -7,10 +8,12 @@
 #include <cstdio>
 
 #include "explorer.hpp"
+#include "live.hpp"
+#include "train_flags.hpp"
 #include "gui.hpp"
 #include "io/png.hpp"
 #include "pictures.hpp"
-#include "train/inference.hpp"
+#include "model_source.hpp"
 #include "util/error.hpp"
 #include "vk/device_info.hpp"
 #include "window.hpp"
@@ -20,12 +23,17 @@ namespace {
 struct Options {
   std::string checkpoint, device, screenshot;
   int frames = 0, width = 1280, height = 720;
+  bool train = false;
+  vkvae::app::TrainFlags flags;
 };
 
 int run(const Options& o) {
   if (!o.screenshot.empty() && std::filesystem::path(o.screenshot).extension() != ".png") {
     throw vkvae::UsageError("--screenshot " + o.screenshot + ": the screenshot is a PNG; name it *.png");
   }
+  if (o.train == !o.checkpoint.empty()) throw vkvae::UsageError("give either --checkpoint FILE or --train [training options]");
+  std::optional<vkvae::train::RunRequest> request;
+  if (o.train) request = vkvae::app::make_request(o.flags);
   vkvae::vk::ContextOptions context_options;
   context_options.device = o.device;
   context_options.instance_extensions = vkvae::view::start_glfw();
@@ -33,12 +41,21 @@ int run(const Options& o) {
   int status = 0;
   {
     vkvae::vk::Context context(context_options);
-    vkvae::train::TrainedModel model(context, o.checkpoint);
+    std::unique_ptr<vkvae::view::ModelSource> model;
+    vkvae::view::LiveTraining* live = nullptr;
+    if (request) {
+      auto training = std::make_unique<vkvae::view::LiveTraining>(context, *request);
+      live = training.get();
+      model = std::move(training);
+    } else {
+      model = std::make_unique<vkvae::view::CheckpointModel>(context, o.checkpoint);
+    }
     const std::string device = context.info().name;
     vkvae::view::Window window(context, o.width, o.height, "vkvae-view: " + o.checkpoint);
     vkvae::view::Gui gui(context, window);
     vkvae::view::PictureRenderer pictures(context, window.render_pass());
-    vkvae::view::Explorer explorer(model, o.checkpoint, device);
+    vkvae::view::Explorer explorer(*model, request ? "training " + (request->resume.empty() ? request->out : request->resume).string() : o.checkpoint,
+                                   device);
     const int frames = o.frames > 0 ? o.frames : (o.screenshot.empty() ? 0 : 5);
     const float clear[4] = {0.08f, 0.08f, 0.10f, 1.0f};
     for (int frame = 1; !window.should_close(); ++frame) {
@@ -51,10 +68,12 @@ int run(const Options& o) {
       pictures.begin_frame(f->commands, f->extent);
       gui.new_frame();
       explorer.ui(pictures);
+      if (live) live->dashboard_ui(device);
       ImGui::Render();
       window.begin_render_pass(*f, clear);
       gui.render(f->commands);
-      const bool last = frames > 0 && frame >= frames;
+      // A screenshot of a live run waits for the run to end (give it --max-steps).
+      const bool last = frames > 0 && frame >= frames && (!live || o.screenshot.empty() || live->finished());
       window.end_frame(*f, last && !o.screenshot.empty());
       if (last) break;
     }
@@ -65,6 +84,11 @@ int run(const Options& o) {
       const float* r = explorer.samples_rect();
       std::printf("wrote %s (%u×%u); samples at %.0f %.0f %.0f %.0f\n", o.screenshot.c_str(), shot.width, shot.height, static_cast<double>(r[0]),
                   static_cast<double>(r[1]), static_cast<double>(r[2]), static_cast<double>(r[3]));
+    }
+    if (live) {
+      live->stop();  // closing the window stops the run, which writes a checkpoint
+      std::fprintf(stderr, "vkvae-view: training %s\n", live->outcome().c_str());
+      if (live->failed()) status = 1;
     }
     const int errors = context.instance().validation().errors();
     if (errors > 0) {
@@ -83,15 +107,16 @@ int main(int argc, char** argv) {
   app.get_formatter()->column_width(34);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   Options o;
-  app.add_option("--checkpoint", o.checkpoint, "A checkpoint vkvae-train wrote (e.g. RUN_DIR/checkpoints/best.safetensors)")
-      ->required()
+  app.add_option("--checkpoint", o.checkpoint, "Explore a checkpoint vkvae-train wrote (e.g. RUN_DIR/checkpoints/best.safetensors)")
       ->check(CLI::ExistingFile)
       ->type_name("FILE");
+  app.add_flag("--train", o.train, "Train in this process and watch it live; takes vkvae-train's training options (below), --resume included");
   app.add_option("--device", o.device, "Device: an index from vkvae-train --list-devices or part of its name")->type_name("N|NAME");
   app.add_option("--screenshot", o.screenshot, "Render --frames frames (default 5), write the last to this PNG and exit")->type_name("FILE.png");
   app.add_option("--frames", o.frames, "Stop after N frames (0: when the window closes)")->check(CLI::NonNegativeNumber)->type_name("N");
   app.add_option("--width", o.width, "Window width")->capture_default_str()->check(CLI::Range(320, 8192));
   app.add_option("--height", o.height, "Window height")->capture_default_str()->check(CLI::Range(240, 8192));
+  vkvae::app::add_training_options(app, o.flags);
   app.footer("Without a screen: xvfb-run -a -s \"-screen 0 1280x800x24\" vkvae-view --checkpoint FILE --screenshot shot.png. "
              "VKVAE_VALIDATION=1 enables the Khronos validation layer (an error then fails the run).");
   try {

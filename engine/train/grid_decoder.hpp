@@ -23,6 +23,9 @@ class GridDecoder {
 
   // Weights from a checkpoint (or any safetensors file with the model's names).
   void load(const io::SafeTensors& file, const std::string& source);
+  // The weights of the parameters of the same names in `from` (a training program, say):
+  // copied on the device, and waited for.
+  void copy_weights(const graph::Program& from, const graph::Graph& from_graph);
   // Decodes `z` (count × latent; `digits`, one per z, for conditional models) into the grid and
   // waits for it.
   void decode(const std::vector<float>& z, const std::vector<int>& digits);

@@ -19,9 +19,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// A progress report (and the chance to stop) about this often.
-constexpr double kReportSeconds = 0.5;
-
 const char* const kColumns[] = {"epoch", "step", "train_loss", "train_recon", "train_kl", "test_loss", "test_recon", "test_kl",
                                 "samples_per_s", "seconds"};
 
@@ -73,6 +70,23 @@ void create_run_dir(const fs::path& dir) {
   }
 }
 
+fs::path last_checkpoint(const fs::path& dir) {
+  const fs::path last = dir / "checkpoints" / "last.safetensors";
+  std::error_code error;
+  if (!fs::is_regular_file(last, error)) {
+    throw UsageError("--resume " + dir.string() + ": no checkpoints/last.safetensors in it; pass a run directory vkvae-train wrote");
+  }
+  return last;
+}
+
+TrainOptions with_overrides(TrainOptions options, const RunRequest& request) {
+  if (request.epochs) options.epochs = *request.epochs;
+  if (request.max_steps) options.max_steps = *request.max_steps;
+  if (request.checkpoint_every) options.checkpoint_every = *request.checkpoint_every;
+  if (request.data) options.data = *request.data;
+  return options;
+}
+
 data::Dataset load_split(const fs::path& images, const fs::path& labels) { return data::load_dataset(images, labels); }
 
 class Run {
@@ -84,26 +98,18 @@ class Run {
     std::string resumed_source;
     if (!request.resume.empty()) {
       dir_ = request.resume;
-      const fs::path last = dir_ / "checkpoints" / "last.safetensors";
-      std::error_code error;
-      if (!fs::is_regular_file(last, error)) {
-        throw UsageError("--resume " + dir_.string() + ": no checkpoints/last.safetensors in it; pass a run directory vkvae-train wrote");
-      }
-      resumed_source = last.string();
-      resumed = io::read_safetensors(last);
+      resumed_source = last_checkpoint(dir_).string();
+      resumed = io::read_safetensors(resumed_source);
       header = read_checkpoint_header(*resumed, resumed_source);
-      options_ = header->options;
+      options_ = with_overrides(header->options, request);
       progress_ = header->progress;
-      if (request.epochs) options_.epochs = *request.epochs;
-      if (request.max_steps) options_.max_steps = *request.max_steps;
-      if (request.checkpoint_every) options_.checkpoint_every = *request.checkpoint_every;
-      if (request.data) options_.data = *request.data;
     } else {
       options_ = request.options;
       dir_ = request.out;
     }
     profile_ = request.profile;
-
+    report_seconds_ = request.report_seconds;
+    control_ = request.control;
     const data::MnistFiles files = data::find_mnist_files(options_.data);
     train_ = load_split(files.train_images, files.train_labels);
     test_ = load_split(files.test_images, files.test_labels);
@@ -192,13 +198,14 @@ class Run {
         progress_.epoch_recon = sums.recon;
         progress_.epoch_kl = sums.kl;
         progress_.epoch_seconds += seconds;
-        // Aim the next chunk at one report per kReportSeconds, growing at most twofold (the
+        // Aim the next chunk at one report per report_seconds_, growing at most twofold (the
         // first steps also build pipelines, so their time says little).
-        const auto target = static_cast<int64_t>(kReportSeconds * static_cast<double>(n) / std::max(seconds, 1e-6));
+        const auto target = static_cast<int64_t>(report_seconds_ * static_cast<double>(n) / std::max(seconds, 1e-6));
         chunk = std::clamp<int64_t>(target, 1, std::min<int64_t>(2 * n, 256));
         const double examples = static_cast<double>(progress_.steps_in_epoch * options_.batch);
         reporter_.progress(progress_.steps_in_epoch, (progress_.epoch_recon + progress_.epoch_kl) / examples,
                            examples / std::max(progress_.epoch_seconds, 1e-9));
+        if (control_) steer(control_->between_chunks(*session_));
         if (options_.checkpoint_every > 0 && progress_.step % options_.checkpoint_every == 0 && progress_.steps_in_epoch < per_epoch) {
           checkpoint(false);
         }
@@ -216,6 +223,21 @@ class Run {
   }
 
  private:
+  void steer(const Between& b) {
+    if (b.lr) {
+      options_.lr = *b.lr;
+      session_->set_learning_rate(*b.lr);
+    }
+    if (b.beta) {
+      options_.beta = *b.beta;
+      session_->set_kl_weight(options_.kl_weight(progress_.epoch));
+    }
+    if (b.checkpoint) {
+      checkpoint(false);
+      reporter_.note("checkpoint written at step " + std::to_string(progress_.step));
+    }
+  }
+
   bool reports_objective() const { return options_.beta != 1.0 || options_.kl_warmup > 0 || options_.recon_only_epochs > 0; }
 
   // Evaluates, draws, records and checkpoints. A complete epoch moves the run to the next one;
@@ -291,6 +313,8 @@ class Run {
   const std::atomic<bool>& stop_;
   TrainOptions options_;
   bool profile_ = false;
+  double report_seconds_ = 0.5;
+  RunControl* control_ = nullptr;
   fs::path dir_;
   RunProgress progress_;
   data::Dataset train_, test_;
@@ -298,6 +322,12 @@ class Run {
 };
 
 }  // namespace
+
+TrainOptions run_options(const RunRequest& request) {
+  if (request.resume.empty()) return request.options;
+  const fs::path last = last_checkpoint(request.resume);
+  return with_overrides(read_checkpoint_header(io::read_safetensors(last), last.string()).options, request);
+}
 
 RunResult run_training(vk::Context& context, const RunRequest& request, Reporter& reporter, const std::atomic<bool>& stop) {
   Run run(context, request, reporter, stop);

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "train/options.hpp"
+#include "train/session.hpp"
 #include "vk/context.hpp"
 
 namespace vkvae::train {
@@ -34,6 +35,20 @@ class Reporter {
   virtual void epoch_ended(const nlohmann::json& record) = 0;
 };
 
+// What a live front end (vkvae-view) may ask between chunks of steps.
+struct Between {
+  bool checkpoint = false;        // write checkpoints/last.safetensors now
+  std::optional<double> lr, beta;  // from now on (recorded in later checkpoints' options)
+};
+
+// Called on the training thread between chunks of steps, while the device is idle for the run:
+// the place to copy weights for drawing, to pause (by not returning), or to change course.
+class RunControl {
+ public:
+  virtual ~RunControl() = default;
+  virtual Between between_chunks(Session& session) = 0;
+};
+
 struct RunRequest {
   TrainOptions options;
   std::filesystem::path out;     // a new run directory (created; must be empty if it exists)
@@ -42,6 +57,8 @@ struct RunRequest {
   std::optional<int64_t> epochs, max_steps, checkpoint_every;
   std::optional<std::filesystem::path> data;
   bool profile = false;  // report a profile of the step before training (the run is unchanged)
+  double report_seconds = 0.5;    // a progress report (and a chance to stop) about this often
+  RunControl* control = nullptr;  // asked between chunks (see RunControl)
 };
 
 struct RunResult {
@@ -50,6 +67,10 @@ struct RunResult {
   bool interrupted = false;
   std::optional<double> test_loss;
 };
+
+// The options a request trains with: its own, or (resuming) its checkpoint's with the
+// request's overrides. Throws naming the run directory or checkpoint when they are unusable.
+TrainOptions run_options(const RunRequest& request);
 
 // Trains as `request` says until the epochs or --max-steps are done, or `stop` becomes true
 // (then a checkpoint is written and the result says interrupted). Throws vkvae::Error for bad

@@ -199,9 +199,22 @@ void Session::start() {
   ops::OptimizerHyper hyper;
   hyper.lr = static_cast<float>(options_.lr);
   hyper.weight_decay = static_cast<float>(options_.weight_decay);
-  step_->reset(options_.seed, hyper);
+  step_->reset(options_.seed, hyper);  // (set_learning_rate writes the same tensor later)
   const float recon_weight = 1.0f / static_cast<float>(options_.batch);
   put(step_->program(), model_->recon_weight, std::span<const float>(&recon_weight, 1));
+}
+
+void Session::set_learning_rate(double lr) {
+  options_.lr = lr;
+  ops::OptimizerHyper hyper;
+  hyper.lr = static_cast<float>(lr);
+  hyper.weight_decay = static_cast<float>(options_.weight_decay);
+  put(step_->program(), step_->hyper(), std::span<const ops::OptimizerHyper>(&hyper, 1));
+}
+
+void Session::set_kl_weight(double weight) {
+  const float per_batch = static_cast<float>(weight / static_cast<double>(options_.batch));
+  put(step_->program(), model_->kl_weight, std::span<const float>(&per_batch, 1));
 }
 
 void Session::begin_epoch(int64_t epoch, int64_t steps_done) {
@@ -218,8 +231,7 @@ void Session::begin_epoch(int64_t epoch, int64_t steps_done) {
   put(p, model_->order, std::span<const uint32_t>(order_));
   const uint32_t cursor = static_cast<uint32_t>(steps_done * options_.batch);
   put(p, model_->cursor, std::span<const uint32_t>(&cursor, 1));
-  const float kl_weight = static_cast<float>(options_.kl_weight(epoch) / static_cast<double>(options_.batch));
-  put(p, model_->kl_weight, std::span<const float>(&kl_weight, 1));
+  set_kl_weight(options_.kl_weight(epoch));
 }
 
 void Session::train(int64_t steps, Sums& running) {

@@ -65,6 +65,14 @@ class Session {
   // weight, and the cursor after `steps_done` of its steps.
   void begin_epoch(int64_t epoch, int64_t steps_done);
 
+  // Live changes between steps (vkvae-view): the learning rate, and the KL weight (β-scaled,
+  // per example) of the steps that follow.
+  void set_learning_rate(double lr);
+  void set_kl_weight(double weight);
+  // The training program and its graph (parameters by name, for snapshots of the weights).
+  const graph::Program& program() const { return step_->program(); }
+  const graph::Graph& graph() const { return model_->graph; }
+
   // Runs `steps` training steps, adding each step's sums of per-example losses to `running`
   // in step order (so the totals do not depend on how a run groups its steps). A non-finite
   // gradient stops the updates on the device and sets `running.nonfinite`.

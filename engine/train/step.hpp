@@ -45,6 +45,7 @@ class TrainStep {
   void reset(uint64_t seed, const ops::OptimizerHyper& hyper);
 
   graph::Program& program() { return *program_; }
+  const graph::Program& program() const { return *program_; }
   // (8) f32 hyperparameters (ops::OptimizerHyper), (1) u32 non-finite flag, and one (1) f32
   // running sum per loss term, in StepConfig::losses order.
   graph::TensorId hyper() const { return hyper_; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # screenshot_test.sh TRAIN VIEW MAKE_DATA PNG_REGION SCRATCH: vkvae-view under Xvfb on lavapipe,
-# with validation on, draws a trained model's sample grid into its screenshot; without a
-# display, and with a bad checkpoint, it says so in one line.
+# with validation on, draws a trained model's sample grid into its screenshot, and does so while
+# it trains a model itself (--train); without a display, and with a bad checkpoint, it says so
+# in one line.
 set -eu
 train=$1 view=$2 make_data=$3 png_region=$4 scratch=$5
 for icd in /usr/share/vulkan/icd.d/lvp_icd.*.json; do [ -f "$icd" ] && export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd; done
@@ -17,6 +18,17 @@ if grep -qi "validation" "$scratch/view.err"; then echo "FAIL: validation messag
 read -r x y w h <<< "$(echo "$out" | sed -n 's/.*samples at \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4/p')"
 [ -n "${h:-}" ] || { echo "FAIL: no samples rectangle in: $out"; exit 1; }
 "$png_region" "$scratch/shot.png" "$x" "$y" "$w" "$h" || { echo "FAIL: the samples region shows no digits"; exit 1; }
+
+# Live: trains in-process to --max-steps, then the screenshot; the run leaves its checkpoint.
+out=$(xvfb-run -a -s "-screen 0 1280x800x24" env VKVAE_VALIDATION=1 "$view" --train --data "$scratch/data" --model mlp --hidden 32 \
+      --batch 32 --max-steps 24 --out "$scratch/live" --screenshot "$scratch/live.png" --frames 3 2> "$scratch/live.err") \
+  || { echo "FAIL: vkvae-view --train exited $?"; cat "$scratch/live.err"; exit 1; }
+echo "$out"
+if grep -qi "validation" "$scratch/live.err"; then echo "FAIL: validation messages"; cat "$scratch/live.err"; exit 1; fi
+grep -q "training finished at step 24" "$scratch/live.err" || { echo "FAIL: the run did not finish"; cat "$scratch/live.err"; exit 1; }
+[ -s "$scratch/live/checkpoints/last.safetensors" ] || { echo "FAIL: no checkpoint from the live run"; exit 1; }
+read -r x y w h <<< "$(echo "$out" | sed -n 's/.*samples at \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4/p')"
+"$png_region" "$scratch/live.png" "$x" "$y" "$w" "$h" || { echo "FAIL: the live samples region shows no digits"; exit 1; }
 
 err=$(env -u DISPLAY -u WAYLAND_DISPLAY "$view" --checkpoint "$ckpt" 2>&1 >/dev/null) && { echo "FAIL: ran without a display"; exit 1; }
 [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "error: no display .*xvfb-run" || { echo "FAIL: no-display message: $err"; exit 1; }

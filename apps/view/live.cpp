@@ -1,0 +1,167 @@
+#include "live.hpp"
+
+#include <imgui.h>
+
+#include <cfloat>
+#include <chrono>
+
+#include "util/error.hpp"
+
+namespace vkvae::view {
+namespace {
+
+// Weights are copied for drawing at most this often (seconds of the run's clock).
+constexpr double kCopySeconds = 0.15;
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+LiveTraining::LiveTraining(vk::Context& context, train::RunRequest request)
+    : context_(context), request_(std::move(request)), options_(train::run_options(request_)) {
+  kernels_ = std::make_unique<ops::Kernels>(context);
+  lr_input_ = static_cast<float>(options_.lr);
+  beta_input_ = static_cast<float>(options_.beta);
+  request_.report_seconds = 0.1;
+  request_.control = this;
+  worker_ = std::thread([this] {
+    try {
+      const train::RunResult r = train::run_training(context_, request_, *this, stop_);
+      const std::lock_guard lock(status_mutex_);
+      outcome_ = (r.interrupted ? "stopped at step " : "finished at step ") + std::to_string(r.step) + "; run directory " + r.dir.string();
+    } catch (const std::exception& e) {
+      const std::lock_guard lock(status_mutex_);
+      outcome_ = e.what();
+      failed_ = true;
+    }
+    finished_ = true;
+  });
+}
+
+LiveTraining::~LiveTraining() { stop(); }
+
+void LiveTraining::stop() {
+  {
+    const std::lock_guard lock(status_mutex_);
+    stop_ = true;
+    paused_ = false;
+  }
+  resume_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::string LiveTraining::outcome() const {
+  const std::lock_guard lock(status_mutex_);
+  return outcome_;
+}
+
+bool LiveTraining::failed() const {
+  const std::lock_guard lock(status_mutex_);
+  return failed_;
+}
+
+train::GridDecoder& LiveTraining::decoder(int64_t count, uint32_t nrow) {
+  const std::lock_guard lock(weights_mutex_);
+  auto& d = decoders_[{count, nrow}];
+  if (!d) {
+    d = std::make_unique<train::GridDecoder>(context_, *kernels_, options_, count, nrow, /*drawn=*/true);
+    last_copy_ = -1.0;  // its weights come with the next copy
+  }
+  return *d;
+}
+
+void LiveTraining::note(const std::string& line) {
+  const std::lock_guard lock(status_mutex_);
+  notes_.push_back(line);
+}
+
+void LiveTraining::epoch_started(int64_t epoch, int64_t epochs, int64_t done, int64_t steps) {
+  const std::lock_guard lock(status_mutex_);
+  epoch_ = epoch, epochs_ = epochs, epoch_done_ = done, epoch_steps_ = steps;
+}
+
+void LiveTraining::progress(int64_t done, double loss, double samples_per_s) {
+  const std::lock_guard lock(status_mutex_);
+  step_ += done - epoch_done_;
+  epoch_done_ = done;
+  samples_per_s_ = samples_per_s;
+  running_loss_.push_back(static_cast<float>(loss));
+}
+
+void LiveTraining::epoch_ended(const nlohmann::json& record) {
+  const std::lock_guard lock(status_mutex_);
+  step_ = record.at("step").get<int64_t>();
+  train_loss_.push_back(record.at("train_loss").get<float>());
+  test_loss_.push_back(record.at("test_loss").get<float>());
+  test_recon_.push_back(record.at("test_recon").get<float>());
+  test_kl_.push_back(record.at("test_kl").get<float>());
+}
+
+train::Between LiveTraining::between_chunks(train::Session& session) {
+  // A consistent copy of the weights for the decoders: the run is between steps.
+  if (now_seconds() - last_copy_ >= kCopySeconds) {
+    const std::lock_guard lock(weights_mutex_);
+    for (auto& [key, d] : decoders_) d->copy_weights(session.program(), session.graph());
+    ++version_;
+    last_copy_ = now_seconds();
+  }
+  std::unique_lock lock(status_mutex_);
+  resume_.wait(lock, [this] { return !paused_ || stop_.load(); });
+  train::Between b;
+  b.checkpoint = std::exchange(save_now_, false);
+  b.lr = std::exchange(new_lr_, std::nullopt);
+  b.beta = std::exchange(new_beta_, std::nullopt);
+  return b;
+}
+
+void LiveTraining::dashboard_ui(const std::string& device) {
+  ImGui::SetNextWindowPos(ImVec2(930, 170), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(340, 500), ImGuiCond_FirstUseEver);
+  if (!ImGui::Begin("Training")) {
+    ImGui::End();
+    return;
+  }
+  std::unique_lock lock(status_mutex_);
+  ImGui::TextWrapped("device: %s", device.c_str());
+  ImGui::Text("epoch %lld/%lld, step %lld of %lld in it", static_cast<long long>(epoch_), static_cast<long long>(epochs_),
+              static_cast<long long>(epoch_done_), static_cast<long long>(epoch_steps_));
+  ImGui::Text("step %lld in all, %.0f samples/s", static_cast<long long>(step_.load()), samples_per_s_);
+  ImGui::ProgressBar(epoch_steps_ > 0 ? static_cast<float>(epoch_done_) / static_cast<float>(epoch_steps_) : 0.0f);
+  if (!finished_) {
+    if (ImGui::Button(paused_ ? "Resume" : "Pause")) {
+      paused_ = !paused_;
+      resume_.notify_all();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Save checkpoint now")) save_now_ = true;
+    ImGui::SetNextItemWidth(120);
+    ImGui::InputFloat("learning rate", &lr_input_, 0.0f, 0.0f, "%.2e");
+    ImGui::SameLine();
+    if (ImGui::Button("Set##lr") && lr_input_ > 0.0f) new_lr_ = lr_input_;
+    ImGui::SetNextItemWidth(120);
+    ImGui::InputFloat("beta", &beta_input_, 0.0f, 0.0f, "%.3f");
+    ImGui::SameLine();
+    if (ImGui::Button("Set##beta") && beta_input_ >= 0.0f) new_beta_ = beta_input_;
+  } else {
+    ImGui::TextWrapped("%s%s", failed_ ? "failed: " : "", outcome_.c_str());
+  }
+  const ImVec2 plot(ImGui::GetContentRegionAvail().x, 70);
+  if (!running_loss_.empty()) {
+    ImGui::Text("running train loss %.2f", static_cast<double>(running_loss_.back()));
+    ImGui::PlotLines("##running", running_loss_.data(), static_cast<int>(running_loss_.size()), 0, nullptr, FLT_MAX, FLT_MAX, plot);
+  }
+  if (!test_loss_.empty()) {
+    ImGui::PlotLines("##train", train_loss_.data(), static_cast<int>(train_loss_.size()), 0, "train", FLT_MAX, FLT_MAX, plot);
+    ImGui::Text("test loss %.2f (recon %.2f, KL %.2f) by epoch", static_cast<double>(test_loss_.back()), static_cast<double>(test_recon_.back()),
+                static_cast<double>(test_kl_.back()));
+    ImGui::PlotLines("##test", test_loss_.data(), static_cast<int>(test_loss_.size()), 0, nullptr, FLT_MAX, FLT_MAX, plot);
+    ImGui::PlotLines("##recon", test_recon_.data(), static_cast<int>(test_recon_.size()), 0, "recon", FLT_MAX, FLT_MAX, plot);
+    ImGui::PlotLines("##kl", test_kl_.data(), static_cast<int>(test_kl_.size()), 0, "KL", FLT_MAX, FLT_MAX, plot);
+  }
+  for (auto it = notes_.size() > 4 ? notes_.end() - 4 : notes_.begin(); it != notes_.end(); ++it) ImGui::TextWrapped("%s", it->c_str());
+  ImGui::End();
+}
+
+}  // namespace vkvae::view
