@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "ops/random.hpp"
@@ -34,10 +36,141 @@ void Explorer::decode_latent() {
   latent_dirty_ = false;
 }
 
+namespace {
+
+constexpr int64_t kEncoded = 1000;  // test images encoded for interpolation and the scatter
+constexpr uint32_t kManifoldSide = 20;
+
+// Ten distinct colours for the digits of the scatter.
+const ImU32 kDigitColours[10] = {IM_COL32(230, 25, 75, 255),  IM_COL32(60, 180, 75, 255),  IM_COL32(255, 225, 25, 255),
+                                 IM_COL32(0, 130, 200, 255),  IM_COL32(245, 130, 48, 255), IM_COL32(145, 30, 180, 255),
+                                 IM_COL32(70, 240, 240, 255), IM_COL32(240, 50, 230, 255), IM_COL32(210, 245, 60, 255),
+                                 IM_COL32(250, 190, 212, 255)};
+
+}  // namespace
+
+const std::vector<float>& Explorer::encodings() {
+  train::Reconstructor* r = model_.reconstructor(kEncoded, 40);
+  if (r && encoded_version_ != model_.weights_version()) {
+    const std::lock_guard lock(model_.weights_mutex());
+    r->run();
+    encoded_ = r->mu();
+    encoded_version_ = model_.weights_version();
+  }
+  return encoded_;
+}
+
+void Explorer::reconstructions_ui(PictureRenderer& pictures) {
+  ImGui::SetNextWindowPos(ImVec2(8, 486), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(420, 300), ImGuiCond_FirstUseEver);
+  if (ImGui::Begin("Reconstructions")) {
+    train::Reconstructor* r = model_.reconstructor(32, 8);
+    if (!r) {
+      ImGui::TextWrapped("no test images: %s", model_.test_data_problem().c_str());
+    } else {
+      if (recon_version_ != model_.weights_version()) {
+        const std::lock_guard lock(model_.weights_mutex());
+        r->run();
+        recon_version_ = model_.weights_version();
+      }
+      ImGui::Text("the first 32 test images, and (right) what the model makes of them");
+      const float width = (ImGui::GetContentRegionAvail().x - 8.0f) / 2.0f;
+      const ImVec2 size(width, width * static_cast<float>(r->size().height) / static_cast<float>(r->size().width));
+      pictures.image(r->originals(), r->size(), size);
+      ImGui::SameLine();
+      pictures.image(r->reconstructions(), r->size(), size);
+    }
+  }
+  ImGui::End();
+}
+
+void Explorer::interpolation_ui(PictureRenderer& pictures) {
+  ImGui::SetNextWindowPos(ImVec2(436, 486), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(548, 300), ImGuiCond_FirstUseEver);
+  if (ImGui::Begin("Interpolation")) {
+    const std::vector<float>& mu = encodings();
+    if (mu.empty()) {
+      ImGui::TextWrapped("no test images: %s", model_.test_data_problem().c_str());
+    } else {
+      const int last = static_cast<int>(mu.size() / static_cast<std::size_t>(model_.options().latent)) - 1;
+      ImGui::SetNextItemWidth(100);
+      line_dirty_ |= ImGui::InputInt("from test image", &from_);
+      ImGui::SameLine();
+      ImGui::SetNextItemWidth(100);
+      line_dirty_ |= ImGui::InputInt("to", &to_);
+      from_ = std::clamp(from_, 0, last), to_ = std::clamp(to_, 0, last);
+      ImGui::SetNextItemWidth(200);
+      line_dirty_ |= ImGui::SliderFloat("t", &t_, 0.0f, 1.0f);
+      const auto latent = static_cast<std::size_t>(model_.options().latent);
+      const auto lerp = [&](float t, std::vector<float>& z) {
+        for (std::size_t j = 0; j < latent; ++j) {
+          z.push_back((1.0f - t) * mu[static_cast<std::size_t>(from_) * latent + j] + t * mu[static_cast<std::size_t>(to_) * latent + j]);
+        }
+      };
+      train::GridDecoder& line = model_.decoder(steps_, static_cast<uint32_t>(steps_), /*slot=*/1);
+      train::GridDecoder& single = model_.decoder(1, 1, /*slot=*/1);
+      if (line_dirty_ || line_version_ != model_.weights_version()) {
+        const train::Reconstructor* r = model_.reconstructor(kEncoded, 40);
+        const int digit_from = r->labels()[static_cast<std::size_t>(from_)], digit_to = r->labels()[static_cast<std::size_t>(to_)];
+        std::vector<float> z, one;
+        std::vector<int> digits;
+        for (int s = 0; s < steps_; ++s) {
+          const float t = static_cast<float>(s) / static_cast<float>(steps_ - 1);
+          lerp(t, z);
+          digits.push_back(t < 0.5f ? digit_from : digit_to);
+        }
+        lerp(t_, one);
+        const std::lock_guard lock(model_.weights_mutex());
+        line.decode(z, digits);
+        single.decode(one, {t_ < 0.5f ? digit_from : digit_to});
+        line_version_ = model_.weights_version();
+        line_dirty_ = false;
+      }
+      const float width = ImGui::GetContentRegionAvail().x;
+      pictures.image(line.grid(), line.size(), ImVec2(width, width * static_cast<float>(line.size().height) / static_cast<float>(line.size().width)));
+      pictures.image(single.grid(), single.size(), ImVec2(120, 120));
+    }
+  }
+  ImGui::End();
+}
+
+void Explorer::manifold_ui(PictureRenderer& pictures) {
+  ImGui::SetNextWindowPos(ImVec2(992, 8), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(280, 320), ImGuiCond_FirstUseEver);
+  if (ImGui::Begin("Latent plane")) {
+    train::GridDecoder& grid = model_.decoder(int64_t{kManifoldSide} * kManifoldSide, kManifoldSide, /*slot=*/2);
+    if (manifold_version_ != model_.weights_version()) {
+      std::vector<float> z;
+      for (uint32_t row = 0; row < kManifoldSide; ++row) {
+        for (uint32_t col = 0; col < kManifoldSide; ++col) {
+          z.push_back(-3.0f + 6.0f * static_cast<float>(col) / (kManifoldSide - 1));
+          z.push_back(3.0f - 6.0f * static_cast<float>(row) / (kManifoldSide - 1));
+        }
+      }
+      const std::lock_guard lock(model_.weights_mutex());
+      grid.decode(z, std::vector<int>(z.size() / 2, 0));
+      manifold_version_ = model_.weights_version();
+    }
+    ImGui::Text("z over [-3, 3]², decoded; dots: test images' μ by digit");
+    const float side = std::min(ImGui::GetContentRegionAvail().x, ImGui::GetContentRegionAvail().y);
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    pictures.image(grid.grid(), grid.size(), ImVec2(side, side));
+    const std::vector<float>& mu = encodings();
+    const train::Reconstructor* r = mu.empty() ? nullptr : model_.reconstructor(kEncoded, 40);
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    for (std::size_t i = 0; r && i < mu.size() / 2; ++i) {
+      if (std::fabs(mu[2 * i]) > 3.0f || std::fabs(mu[2 * i + 1]) > 3.0f) continue;  // off the plane shown
+      const float x = at.x + (mu[2 * i] + 3.0f) / 6.0f * side, y = at.y + (3.0f - mu[2 * i + 1]) / 6.0f * side;
+      draw->AddCircleFilled(ImVec2(x, y), 2.0f, kDigitColours[r->labels()[i] % 10]);
+    }
+  }
+  ImGui::End();
+}
+
 void Explorer::ui(PictureRenderer& pictures) {
   const bool conditional = models::is_conditional(model_.options().model);
-  ImGui::SetNextWindowPos(ImVec2(10, 10), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(560, 660), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowPos(ImVec2(8, 8), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(420, 470), ImGuiCond_FirstUseEver);
   if (ImGui::Begin("Samples")) {
     if (ImGui::Button("Reseed")) ++seed_, samples_dirty_ = true;
     ImGui::SameLine();
@@ -61,8 +194,8 @@ void Explorer::ui(PictureRenderer& pictures) {
   }
   ImGui::End();
 
-  ImGui::SetNextWindowPos(ImVec2(580, 10), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(340, 660), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowPos(ImVec2(436, 8), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(260, 470), ImGuiCond_FirstUseEver);
   if (ImGui::Begin("Latent")) {
     if (ImGui::Button("Random z")) {
       const ops::RngState key = ops::RngState::from(seed_, ++random_draws_);
@@ -86,8 +219,12 @@ void Explorer::ui(PictureRenderer& pictures) {
   }
   ImGui::End();
 
-  ImGui::SetNextWindowPos(ImVec2(930, 10), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(330, 150), ImGuiCond_FirstUseEver);
+  reconstructions_ui(pictures);
+  interpolation_ui(pictures);
+  if (model_.options().latent == 2) manifold_ui(pictures);
+
+  ImGui::SetNextWindowPos(ImVec2(704, 8), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(280, 120), ImGuiCond_FirstUseEver);
   if (ImGui::Begin("Model")) {
     const train::TrainOptions& o = model_.options();
     ImGui::TextWrapped("%s", source_.c_str());

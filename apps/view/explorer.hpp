@@ -23,6 +23,12 @@ class Explorer {
  private:
   void decode_samples();
   void decode_latent();
+  void reconstructions_ui(PictureRenderer& pictures);
+  void interpolation_ui(PictureRenderer& pictures);
+  void manifold_ui(PictureRenderer& pictures);
+  // μ of the first kEncoded test images, refreshed when the weights change (empty without
+  // test data).
+  const std::vector<float>& encodings();
 
   ModelSource& model_;
   uint64_t samples_version_ = 0, latent_version_ = 0;  // weights the pictures were decoded with
@@ -35,6 +41,11 @@ class Explorer {
   std::vector<float> z_;
   int latent_digit_ = 0;
   float samples_rect_[4] = {0, 0, 0, 0};
+  uint64_t recon_version_ = 0, encoded_version_ = 0, line_version_ = 0, manifold_version_ = 0;
+  std::vector<float> encoded_;
+  int from_ = 0, to_ = 1, steps_ = 10;
+  float t_ = 0.5f;
+  bool line_dirty_ = true;
 };
 
 }  // namespace vkvae::view

@@ -20,10 +20,9 @@ double now_seconds() {
 }  // namespace
 
 LiveTraining::LiveTraining(vk::Context& context, train::RunRequest request)
-    : context_(context), request_(std::move(request)), options_(train::run_options(request_)) {
-  kernels_ = std::make_unique<ops::Kernels>(context);
-  lr_input_ = static_cast<float>(options_.lr);
-  beta_input_ = static_cast<float>(options_.beta);
+    : ModelSource(context, train::run_options(request)), request_(std::move(request)) {
+  lr_input_ = static_cast<float>(options().lr);
+  beta_input_ = static_cast<float>(options().beta);
   request_.report_seconds = 0.1;
   request_.control = this;
   worker_ = std::thread([this] {
@@ -62,16 +61,6 @@ bool LiveTraining::failed() const {
   return failed_;
 }
 
-train::GridDecoder& LiveTraining::decoder(int64_t count, uint32_t nrow) {
-  const std::lock_guard lock(weights_mutex_);
-  auto& d = decoders_[{count, nrow}];
-  if (!d) {
-    d = std::make_unique<train::GridDecoder>(context_, *kernels_, options_, count, nrow, /*drawn=*/true);
-    last_copy_ = -1.0;  // its weights come with the next copy
-  }
-  return *d;
-}
-
 void LiveTraining::note(const std::string& line) {
   const std::lock_guard lock(status_mutex_);
   notes_.push_back(line);
@@ -102,9 +91,7 @@ void LiveTraining::epoch_ended(const nlohmann::json& record) {
 train::Between LiveTraining::between_chunks(train::Session& session) {
   // A consistent copy of the weights for the decoders: the run is between steps.
   if (now_seconds() - last_copy_ >= kCopySeconds) {
-    const std::lock_guard lock(weights_mutex_);
-    for (auto& [key, d] : decoders_) d->copy_weights(session.program(), session.graph());
-    ++version_;
+    copy_all(session.program(), session.graph());
     last_copy_ = now_seconds();
   }
   std::unique_lock lock(status_mutex_);
@@ -117,8 +104,8 @@ train::Between LiveTraining::between_chunks(train::Session& session) {
 }
 
 void LiveTraining::dashboard_ui(const std::string& device) {
-  ImGui::SetNextWindowPos(ImVec2(930, 170), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(340, 500), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowPos(ImVec2(704, 136), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(280, 342), ImGuiCond_FirstUseEver);
   if (!ImGui::Begin("Training")) {
     ImGui::End();
     return;

@@ -26,11 +26,7 @@ class LiveTraining : public ModelSource, private train::Reporter, private train:
   // Stops the run (it writes a checkpoint) and waits for it.
   ~LiveTraining() override;
 
-  const train::TrainOptions& options() const override { return options_; }
   int64_t step() const override { return step_.load(); }
-  train::GridDecoder& decoder(int64_t count, uint32_t nrow) override;
-  uint64_t weights_version() const override { return version_.load(); }
-  std::mutex& weights_mutex() override { return weights_mutex_; }
 
   void dashboard_ui(const std::string& device);
   // Asks the run to stop (a checkpoint is written) and waits for it.
@@ -41,6 +37,9 @@ class LiveTraining : public ModelSource, private train::Reporter, private train:
   bool failed() const;
 
  private:
+  // New decoders and reconstructors get the weights with the next copy.
+  void fill(train::GridDecoder&) override { last_copy_ = -1.0; }
+  void fill(train::Reconstructor&) override { last_copy_ = -1.0; }
   // train::Reporter, on the training thread.
   void note(const std::string& line) override;
   void epoch_started(int64_t epoch, int64_t epochs, int64_t done, int64_t steps) override;
@@ -49,16 +48,9 @@ class LiveTraining : public ModelSource, private train::Reporter, private train:
   // train::RunControl, on the training thread.
   train::Between between_chunks(train::Session& session) override;
 
-  vk::Context& context_;
   train::RunRequest request_;
-  train::TrainOptions options_;
-  std::unique_ptr<ops::Kernels> kernels_;  // the decoders' (the run has its own)
-
-  std::mutex weights_mutex_;
-  std::map<std::pair<int64_t, uint32_t>, std::unique_ptr<train::GridDecoder>> decoders_;  // under weights_mutex_
-  std::atomic<uint64_t> version_{0};
   std::atomic<int64_t> step_{0};
-  double last_copy_ = -1.0;
+  std::atomic<double> last_copy_{-1.0};
 
   // What the dashboard shows and asks, under status_mutex_.
   mutable std::mutex status_mutex_;

@@ -22,7 +22,7 @@ namespace {
 
 struct Options {
   std::string checkpoint, device, screenshot;
-  int frames = 0, width = 1280, height = 720;
+  int frames = 0, width = 1280, height = 800;
   bool train = false;
   vkvae::app::TrainFlags flags;
 };

@@ -109,6 +109,21 @@ void load_weights(vk::Context& context, const graph::Program& program, const gra
   context.upload(*arena.buffer, arena.offset, std::as_bytes(std::span<const float>(state.parameters)));
 }
 
+void copy_weights(vk::Context& context, const graph::Program& to, const graph::Graph& to_graph, const graph::Program& from,
+                  const graph::Graph& from_graph) {
+  vk::CommandBuffer commands = context.commands();
+  commands.begin();
+  // After the training steps that wrote them; before the programs that read the copies.
+  commands.barrier(vk::kComputeWrite | vk::kTransferWrite, vk::kTransferRead | vk::kTransferWrite);
+  for (const graph::Binding& b : graph::bind_by_name(to_graph, from, from_graph, {graph::Role::parameter})) {
+    const ops::Tensor target = to.tensor(b.tensor);
+    commands.copy(*b.device.buffer, b.device.offset, *target.buffer, target.offset, target.bytes());
+  }
+  commands.barrier(vk::kTransferWrite, vk::kComputeRead);
+  commands.end();
+  context.submit_and_wait(commands);
+}
+
 DeviceState read_checkpoint_state(const io::SafeTensors& file, const std::vector<ParameterSlot>& slots, uint64_t parameter_count,
                                   bool moments, const std::string& source) {
   DeviceState s;

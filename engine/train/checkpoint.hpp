@@ -53,6 +53,11 @@ std::vector<ParameterSlot> parameter_slots(const graph::Graph& graph, const std:
 void load_weights(vk::Context& context, const graph::Program& program, const graph::Graph& graph,
                   const std::vector<graph::TensorId>& parameters, const io::SafeTensors& file, const std::string& source);
 
+// Copies, on the device, the parameters of `from` into those of the same names in `to` (a
+// decoder's or a reconstructor's own weights from a training program), and waits.
+void copy_weights(vk::Context& context, const graph::Program& to, const graph::Graph& to_graph, const graph::Program& from,
+                  const graph::Graph& from_graph);
+
 // The device state for a model with `slots` (and `parameter_count` arena elements); `moments`:
 // the optimizer's too (resume) or zeros (weights only, --init). Throws an Error naming `source`
 // for a missing tensor or a shape that differs.

@@ -22,19 +22,7 @@ void GridDecoder::load(const io::SafeTensors& file, const std::string& source) {
 }
 
 void GridDecoder::copy_weights(const graph::Program& from, const graph::Graph& from_graph) {
-  const auto sources = graph::bind_by_name(graph_->graph, from, from_graph, {graph::Role::parameter});
-  vk::CommandBuffer commands = context_.commands();
-  commands.begin();
-  // After the training steps that wrote them (and frames still drawing this decoder's grid do
-  // not read the weights, only the grid).
-  commands.barrier(vk::kComputeWrite | vk::kTransferWrite, vk::kTransferRead | vk::kTransferWrite);
-  for (const graph::Binding& b : sources) {
-    const ops::Tensor to = program_->tensor(b.tensor);
-    commands.copy(*b.device.buffer, b.device.offset, *to.buffer, to.offset, to.bytes());
-  }
-  commands.barrier(vk::kTransferWrite, vk::kComputeRead);
-  commands.end();
-  context_.submit_and_wait(commands);
+  train::copy_weights(context_, *program_, graph_->graph, from, from_graph);
 }
 
 void GridDecoder::decode(const std::vector<float>& z, const std::vector<int>& digits) {

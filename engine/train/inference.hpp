@@ -26,6 +26,8 @@ class TrainedModel {
   ~TrainedModel();
 
   const TrainOptions& options() const { return options_; }
+  const io::SafeTensors& checkpoint() const { return checkpoint_; }
+  const std::string& source() const { return source_; }
   int64_t step() const { return step_; }
 
   // Per-example ELBO terms with one noise draw each (as the trainer's test loss).
