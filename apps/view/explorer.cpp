@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -39,6 +40,15 @@ void Explorer::decode_latent() {
 namespace {
 
 constexpr int64_t kEncoded = 1000;  // test images encoded for interpolation and the scatter
+
+double now_seconds() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+// Whether a panel showing weights `shown` should follow `current`, at most every `period` s.
+bool follow(uint64_t shown, uint64_t current, double& at, double period) {
+  if (shown == current || now_seconds() - at < period) return false;
+  at = now_seconds();
+  return true;
+}
 constexpr uint32_t kManifoldSide = 20;
 
 // Ten distinct colours for the digits of the scatter.
@@ -51,7 +61,7 @@ const ImU32 kDigitColours[10] = {IM_COL32(230, 25, 75, 255),  IM_COL32(60, 180, 
 
 const std::vector<float>& Explorer::encodings() {
   train::Reconstructor* r = model_.reconstructor(kEncoded, 40);
-  if (r && encoded_version_ != model_.weights_version()) {
+  if (r && (encoded_.empty() || follow(encoded_version_, model_.weights_version(), encoded_at_, 2.0))) {
     const std::lock_guard lock(model_.weights_mutex());
     r->run();
     encoded_ = r->mu();
@@ -68,7 +78,7 @@ void Explorer::reconstructions_ui(PictureRenderer& pictures) {
     if (!r) {
       ImGui::TextWrapped("no test images: %s", model_.test_data_problem().c_str());
     } else {
-      if (recon_version_ != model_.weights_version()) {
+      if (recon_version_ == 0 || follow(recon_version_, model_.weights_version(), recon_at_, 1.0)) {
         const std::lock_guard lock(model_.weights_mutex());
         r->run();
         recon_version_ = model_.weights_version();
@@ -109,7 +119,7 @@ void Explorer::interpolation_ui(PictureRenderer& pictures) {
       };
       train::GridDecoder& line = model_.decoder(steps_, static_cast<uint32_t>(steps_), /*slot=*/1);
       train::GridDecoder& single = model_.decoder(1, 1, /*slot=*/1);
-      if (line_dirty_ || line_version_ != model_.weights_version()) {
+      if (line_dirty_ || line_version_ != encoded_version_) {
         const train::Reconstructor* r = model_.reconstructor(kEncoded, 40);
         const int digit_from = r->labels()[static_cast<std::size_t>(from_)], digit_to = r->labels()[static_cast<std::size_t>(to_)];
         std::vector<float> z, one;
@@ -123,7 +133,7 @@ void Explorer::interpolation_ui(PictureRenderer& pictures) {
         const std::lock_guard lock(model_.weights_mutex());
         line.decode(z, digits);
         single.decode(one, {t_ < 0.5f ? digit_from : digit_to});
-        line_version_ = model_.weights_version();
+        line_version_ = encoded_version_;  // the line follows the encodings it starts from
         line_dirty_ = false;
       }
       const float width = ImGui::GetContentRegionAvail().x;
@@ -139,7 +149,7 @@ void Explorer::manifold_ui(PictureRenderer& pictures) {
   ImGui::SetNextWindowSize(ImVec2(280, 320), ImGuiCond_FirstUseEver);
   if (ImGui::Begin("Latent plane")) {
     train::GridDecoder& grid = model_.decoder(int64_t{kManifoldSide} * kManifoldSide, kManifoldSide, /*slot=*/2);
-    if (manifold_version_ != model_.weights_version()) {
+    if (manifold_version_ == 0 || follow(manifold_version_, model_.weights_version(), manifold_at_, 1.0)) {
       std::vector<float> z;
       for (uint32_t row = 0; row < kManifoldSide; ++row) {
         for (uint32_t col = 0; col < kManifoldSide; ++col) {

@@ -46,6 +46,10 @@ class Explorer {
   int from_ = 0, to_ = 1, steps_ = 10;
   float t_ = 0.5f;
   bool line_dirty_ = true;
+  // When the slower panels last followed new weights (seconds): while a model trains, the
+  // encodings of a thousand test images are redone every 2 s, reconstructions and the plane
+  // every second, samples with every copy of the weights.
+  double encoded_at_ = -1e9, recon_at_ = -1e9, manifold_at_ = -1e9;
 };
 
 }  // namespace vkvae::view

@@ -5,6 +5,8 @@
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "explorer.hpp"
@@ -58,6 +60,8 @@ int run(const Options& o) {
                                    device);
     const int frames = o.frames > 0 ? o.frames : (o.screenshot.empty() ? 0 : 5);
     const float clear[4] = {0.08f, 0.08f, 0.10f, 1.0f};
+    const auto start = std::chrono::steady_clock::now();
+    int drawn = 0;
     for (int frame = 1; !window.should_close(); ++frame) {
       glfwPollEvents();
       const auto f = window.begin_frame();
@@ -75,8 +79,11 @@ int run(const Options& o) {
       // A screenshot of a live run waits for the run to end (give it --max-steps).
       const bool last = frames > 0 && frame >= frames && (!live || o.screenshot.empty() || live->finished());
       window.end_frame(*f, last && !o.screenshot.empty());
+      ++drawn;
       if (last) break;
     }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "vkvae-view: %d frames in %.1f s (%.1f frames/s)\n", drawn, seconds, drawn / std::max(seconds, 1e-9));
     if (!o.screenshot.empty()) {
       const vkvae::train::Picture& shot = window.captured();
       if (shot.pixels.empty()) throw vkvae::Error("the swapchain cannot be read back (no TRANSFER_SRC); no screenshot written", 1);

@@ -30,6 +30,8 @@ grep -q "training finished at step 24" "$scratch/live.err" || { echo "FAIL: the 
 read -r x y w h <<< "$(echo "$out" | sed -n 's/.*samples at \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4/p')"
 "$png_region" "$scratch/live.png" "$x" "$y" "$w" "$h" || { echo "FAIL: the live samples region shows no digits"; exit 1; }
 
+err=$(xvfb-run -a -s "-screen 0 1280x800x24" "$view" --train --batch 0 2>&1 >/dev/null) && { echo "FAIL: took --batch 0"; exit 1; }
+[ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "error: --batch 0: must be at least 1" || { echo "FAIL: bad-option message: $err"; exit 1; }
 err=$(env -u DISPLAY -u WAYLAND_DISPLAY "$view" --checkpoint "$ckpt" 2>&1 >/dev/null) && { echo "FAIL: ran without a display"; exit 1; }
 [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "error: no display .*xvfb-run" || { echo "FAIL: no-display message: $err"; exit 1; }
 err=$(xvfb-run -a -s "-screen 0 1280x800x24" "$view" --checkpoint "$scratch/run/config.json" 2>&1 >/dev/null) && { echo "FAIL: took a bad checkpoint"; exit 1; }
