@@ -168,6 +168,11 @@ class Run {
       reporter_.note("nothing to do: the run has trained its " + std::to_string(options_.epochs) + " epochs; pass --epochs to go further");
       return result;
     }
+    if (options_.max_steps > 0 && progress_.step >= options_.max_steps) {
+      reporter_.note("nothing to do: the run has taken its --max-steps " + std::to_string(options_.max_steps) +
+                     " steps; pass a larger --max-steps (or 0) to go further");
+      return result;
+    }
     const int64_t per_epoch = session_->steps_per_epoch();
     while (progress_.epoch < options_.epochs) {
       session_->begin_epoch(progress_.epoch, progress_.steps_in_epoch);
@@ -214,7 +219,8 @@ class Run {
           break;
         }
       }
-      result.test_loss = end_epoch(/*complete=*/!limit);
+      // --max-steps may end the run exactly where an epoch ends: that epoch is complete.
+      result.test_loss = end_epoch(/*complete=*/progress_.steps_in_epoch >= per_epoch);
       result.epochs_done = progress_.epoch;
       result.step = progress_.step;
       if (limit) break;

@@ -164,6 +164,16 @@ TEST_F(Run, StoppedAndResumedRunsMatchAnUninterruptedOne) {
   more.max_steps = 0;
   train(more);
 
+  // Stopped by --max-steps exactly at the end of epoch 1; resuming without raising the limit
+  // has nothing to do; raising it finishes the run.
+  TrainOptions at_epoch_end = o;
+  at_epoch_end.max_steps = 8;
+  train(fresh(at_epoch_end, root_ / "epoch_end"));
+  EXPECT_EQ(train(resume(root_ / "epoch_end")).step, 8);
+  RunRequest finish = resume(root_ / "epoch_end");
+  finish.max_steps = 0;
+  train(finish);
+
   // Profiled first: the profile's steps leave no trace.
   RunRequest profiled = fresh(o, root_ / "profiled");
   profiled.profile = true;
@@ -184,9 +194,10 @@ TEST_F(Run, StoppedAndResumedRunsMatchAnUninterruptedOne) {
   const auto expected = losses(root_ / "straight");
   ASSERT_EQ(expected.size(), 2u);
   EXPECT_EQ(losses(root_ / "limited"), expected);
+  EXPECT_EQ(losses(root_ / "epoch_end"), expected);
   EXPECT_EQ(losses(root_ / "interrupted"), expected);
   const auto [tensors, progress] = checkpoint(root_ / "straight");
-  for (const char* dir : {"limited", "interrupted"}) {
+  for (const char* dir : {"limited", "interrupted", "epoch_end"}) {
     SCOPED_TRACE(dir);
     const auto [other_tensors, other_progress] = checkpoint(root_ / dir);
     expect_same_tensors(tensors, other_tensors);
