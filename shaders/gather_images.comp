@@ -6,6 +6,9 @@
 
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const bool BINARIZE = false;
+// D a multiple of 4: each invocation gathers the 4 pixels of one word (4× fewer of the loads
+// whose addresses differ per lane, and one Philox call for 4 draws).
+layout(constant_id = 2) const bool QUADS = false;
 layout(local_size_x_id = 0) in;
 
 layout(std430, set = 0, binding = 0) readonly buffer I_ { uint images[]; };
@@ -13,12 +16,25 @@ layout(std430, set = 0, binding = 1) readonly buffer O_ { uint order[]; };
 layout(std430, set = 0, binding = 2) readonly buffer C_ { uint cursor; };
 layout(std430, set = 0, binding = 3) readonly buffer R_ { uvec4 rng; };
 layout(std430, set = 0, binding = 4) writeonly buffer X_ { float x[]; };
+// The same buffer seen as vec4s: one contiguous store per invocation in the QUADS path (four
+// strided scalar stores become per-lane scatters on a SIMD-across-invocations CPU driver).
+layout(std430, set = 0, binding = 4) writeonly buffer X4_ { vec4 x4[]; };
 layout(push_constant) uniform Push { uint B, D, N; };
 
 #include "bytes.glsl"
 #include "random.glsl"
 
 void main() {
+  if (QUADS) {
+    const uint q = gl_GlobalInvocationID.x;  // x[4q … 4q+3], one row's word
+    if (q >= B * D / 4u) return;
+    const uint b = (4u * q) / D, d = 4u * q - b * D;
+    const uint word = images[(order[(cursor + b) % N] * D + d) >> 2];
+    const vec4 value = vec4(byte_at(word, 0u), byte_at(word, 1u), byte_at(word, 2u), byte_at(word, 3u)) * (1.0 / 255.0);
+    const vec4 out4 = BINARIZE ? vec4(lessThan(standard_uniform4(rng, 2u, q), value)) : value;
+    x4[q] = out4;
+    return;
+  }
   const uint i = gl_GlobalInvocationID.x;
   if (i >= B * D) return;
   const uint b = i / D, d = i - b * D;

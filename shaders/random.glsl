@@ -94,6 +94,13 @@ float standard_normal(uvec4 state, uint stream, uint element) {
   return (element & 1u) == 0u ? z.x : z.y;
 }
 
+// U[0,1) for elements 4q … 4q+3 of `stream` at the state's step: one Philox call, the same
+// values as standard_uniform of each.
+vec4 standard_uniform4(uvec4 state, uint stream, uint quad) {
+  const uvec4 w = philox4x32_10(uvec4(quad, state.z, state.w, stream), state.xy);
+  return vec4(uniform_from_bits(w.x), uniform_from_bits(w.y), uniform_from_bits(w.z), uniform_from_bits(w.w));
+}
+
 // U[0,1) for `element` of `stream` at the state's step.
 float standard_uniform(uvec4 state, uint stream, uint element) {
   const uvec4 w = philox4x32_10(uvec4(element >> 2, state.z, state.w, stream), state.xy);

@@ -46,8 +46,11 @@ void gather_images(Encoder& enc, const Tensor& x, const Tensor& images, const Te
   expect_shape(op, "x", x, x.shape);
   expect_shape(op, "rng", rng, {4}, DType::u32);
   const GatherPush push{static_cast<uint32_t>(x.shape[0]), static_cast<uint32_t>(x.shape[1]), n};
-  enc.dispatch({"gather_images", 5, sizeof(GatherPush), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, binarize)}},
-               {images, order, cursor, rng, x}, push, {vk::groups_for(uint64_t{push.rows} * push.cols, kLocal)});
+  const bool quads = push.cols % 4 == 0;  // whole words per row: 4 pixels an invocation
+  const uint64_t invocations = uint64_t{push.rows} * push.cols / (quads ? 4 : 1);
+  enc.dispatch({"gather_images", 5, sizeof(GatherPush),
+                {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, binarize), vk::SpecConstant::u32(2, quads)}},
+               {images, order, cursor, rng, x}, push, {vk::groups_for(invocations, kLocal)});
 }
 
 void gather_one_hot(Encoder& enc, const Tensor& y, const Tensor& labels, const Tensor& order,
