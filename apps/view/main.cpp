@@ -110,7 +110,7 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"vkvae-view: a live window on a trained VAE — samples from the prior and the latent space."};
+  CLI::App app{"vkvae-view: a live window on a VAE — a checkpoint, or a run training in this process — with samples, the latent space and a dashboard."};
   app.get_formatter()->column_width(34);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   Options o;
