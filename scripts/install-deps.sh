@@ -8,7 +8,7 @@ want_build=0 want_test=0 want_data=0
 for group in "$@"; do
   case "$group" in
     build) want_build=1 ;;
-    test) want_build=1 want_test=1 ;;  # what the build needs (GoogleTest included), and Xvfb for the viewer
+    test) want_build=1 want_test=1 ;;  # what the build needs (GoogleTest included), Xvfb and xdotool for the viewer
     data) want_data=1 ;;
     *) echo "install-deps: error: unknown group '$group'; use build, test or data" >&2; exit 2 ;;
   esac
@@ -21,7 +21,7 @@ if [ $want_build = 1 ]; then
              libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libbenchmark-dev libgtest-dev
              libglfw3-dev libimgui-dev)
 fi
-[ $want_test = 1 ] && packages+=(xvfb xauth)
+[ $want_test = 1 ] && packages+=(xvfb xauth xdotool)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # screenshot_test.sh TRAIN VIEW MAKE_DATA PNG_REGION SCRATCH: vkvae-view under Xvfb on lavapipe,
 # with validation on, draws a trained model's sample grid into its screenshot, and does so while
-# it trains a model itself (--train); without a display, and with a bad checkpoint, it says so
-# in one line.
+# it trains a model itself (--train); a window resized twice while it runs recreates its
+# swapchain (the screenshot has the new size); without a display, and with a bad checkpoint or
+# bad options, it says so in one line.
 set -eu
 train=$1 view=$2 make_data=$3 png_region=$4 scratch=$5
 for icd in /usr/share/vulkan/icd.d/lvp_icd.*.json; do [ -f "$icd" ] && export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd; done
@@ -29,6 +30,20 @@ grep -q "training finished at step 24" "$scratch/live.err" || { echo "FAIL: the 
 [ -s "$scratch/live/checkpoints/last.safetensors" ] || { echo "FAIL: no checkpoint from the live run"; exit 1; }
 read -r x y w h <<< "$(echo "$out" | sed -n 's/.*samples at \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4/p')"
 "$png_region" "$scratch/live.png" "$x" "$y" "$w" "$h" || { echo "FAIL: the live samples region shows no digits"; exit 1; }
+
+# Resized while running (xdotool, no window manager needed): the last frame has the new size.
+cat > "$scratch/resize.sh" <<SCRIPT
+#!/usr/bin/env bash
+VKVAE_VALIDATION=1 "$view" --checkpoint "$ckpt" --screenshot "$scratch/resized.png" --frames 400 > "$scratch/resize.out" 2> "$scratch/resize.err" &
+pid=\$!
+for i in \$(seq 100); do wid=\$(xdotool search --name vkvae-view 2>/dev/null | head -1); [ -n "\$wid" ] && break; sleep 0.3; done
+xdotool windowsize "\$wid" 900 600; sleep 0.5; xdotool windowsize "\$wid" 1000 700
+wait \$pid
+SCRIPT
+chmod +x "$scratch/resize.sh"
+xvfb-run -a -s "-screen 0 1280x800x24" "$scratch/resize.sh" || { echo "FAIL: resized viewer exited $?"; cat "$scratch/resize.err"; exit 1; }
+grep -q "(1000×700)" "$scratch/resize.out" || { echo "FAIL: not resized: $(cat "$scratch/resize.out")"; exit 1; }
+if grep -qi "validation" "$scratch/resize.err"; then echo "FAIL: validation messages on resize"; cat "$scratch/resize.err"; exit 1; fi
 
 err=$(xvfb-run -a -s "-screen 0 1280x800x24" "$view" --train --batch 0 2>&1 >/dev/null) && { echo "FAIL: took --batch 0"; exit 1; }
 [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "error: --batch 0: must be at least 1" || { echo "FAIL: bad-option message: $err"; exit 1; }
