@@ -7,6 +7,8 @@
 Commands (Debian's python3-torch is enough; the `safetensors` package is used when present):
     vkvae_torch.py check CHECKPOINT [--data DIR]   evaluate a checkpoint in PyTorch on the
                                                    test set and compare with its metrics
+    vkvae_torch.py iwae CHECKPOINT [--k K] [--limit N]
+                                                   the importance-weighted NLL in PyTorch
     vkvae_torch.py init MODEL OUT [--seed N]       PyTorch-initialized weights for --init
     vkvae_torch.py train MODEL [--epochs N] [--data DIR] [--out FILE]
                                                    the same recipe trained by PyTorch: a JSON
@@ -268,6 +270,28 @@ def train(args):
     return 0
 
 
+def importance_nll(args):
+    """-log p(x) estimated with K importance samples per image, as `vkvae-train evaluate --k K`."""
+    model, options = load_checkpoint(args.checkpoint)
+    if options["loss"] != "bce":
+        sys.exit("vkvae_torch.py: error: the importance-weighted estimate needs the BCE likelihood")
+    images, one_hot = test_set(args.data or options["data"])
+    images, one_hot = images[:args.limit], one_hot[:args.limit]
+    torch.manual_seed(0)
+    total = 0.0
+    with torch.no_grad():
+        for x, y in zip(images, one_hot):
+            x, y = x.expand(args.k, -1), y.expand(args.k, -1)
+            mu, logvar = model.encode(x, y)
+            eps = torch.randn_like(mu)
+            z = mu + torch.exp(0.5 * logvar) * eps
+            recon = F.binary_cross_entropy_with_logits(model.decode(z, y), x, reduction="none").sum(1)
+            log_w = -recon + 0.5 * (eps * eps - z * z + logvar).sum(1)  # log p(x|z) + log p(z) − log q(z|x)
+            total += -(torch.logsumexp(log_w.double(), 0) - math.log(args.k)).item()
+    print(f"PyTorch: importance-weighted NLL (k={args.k}) of the first {len(images)} test images: {total / len(images):.3f} nats")
+    return 0
+
+
 def init(args):
     torch.manual_seed(args.seed)
     latent, hidden = RECIPES[args.model][:2]
@@ -284,6 +308,11 @@ def main():
     c.add_argument("checkpoint")
     c.add_argument("--data", help="MNIST-layout IDX directory (default: the run's)")
     c.add_argument("--tolerance", type=float, default=0.5, help="nats (default 0.5)")
+    w = sub.add_parser("iwae", help="importance-weighted NLL of a checkpoint in PyTorch (compare: vkvae-train evaluate --k)")
+    w.add_argument("checkpoint")
+    w.add_argument("--k", type=int, default=100)
+    w.add_argument("--limit", type=int, default=500, help="the first N test images")
+    w.add_argument("--data", help="MNIST-layout IDX directory (default: the run's)")
     i = sub.add_parser("init", help="write PyTorch-initialized weights for vkvae-train --init")
     i.add_argument("model", choices=["mlp", "conv", "cmlp", "cconv", "mlp2"])
     i.add_argument("out")
@@ -298,7 +327,7 @@ def main():
     t.add_argument("--out", help="JSON lines file (default: stdout)")
     t.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads (default: all)")
     args = parser.parse_args()
-    return {"check": check, "init": init, "train": train}[args.command](args)
+    return {"check": check, "iwae": importance_nll, "init": init, "train": train}[args.command](args)
 
 
 if __name__ == "__main__":
