@@ -21,6 +21,7 @@ double now_seconds() {
 
 LiveTraining::LiveTraining(vk::Context& context, train::RunRequest request)
     : ModelSource(context, train::run_options(request)), request_(std::move(request)) {
+  train::check_run_request(request_);  // bad input ends here, before a window opens
   lr_input_ = static_cast<float>(options().lr);
   beta_input_ = static_cast<float>(options().beta);
   request_.report_seconds = 0.1;

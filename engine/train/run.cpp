@@ -335,6 +335,12 @@ TrainOptions run_options(const RunRequest& request) {
   return with_overrides(read_checkpoint_header(io::read_safetensors(last), last.string()).options, request);
 }
 
+void check_run_request(const RunRequest& request) {
+  const TrainOptions options = run_options(request);
+  data::find_mnist_files(options.data);
+  if (request.resume.empty()) check_new_run_dir(request.out);
+}
+
 RunResult run_training(vk::Context& context, const RunRequest& request, Reporter& reporter, const std::atomic<bool>& stop) {
   Run run(context, request, reporter, stop);
   return run.go();

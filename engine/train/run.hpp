@@ -72,6 +72,11 @@ struct RunResult {
 // request's overrides. Throws naming the run directory or checkpoint when they are unusable.
 TrainOptions run_options(const RunRequest& request);
 
+// The checks a run makes before any work, for a front end to make before it opens a window:
+// the data files are there, a new run's --out is empty, a resumed run has its checkpoint.
+// Throws what run_training would.
+void check_run_request(const RunRequest& request);
+
 // Trains as `request` says until the epochs or --max-steps are done, or `stop` becomes true
 // (then a checkpoint is written and the result says interrupted). Throws vkvae::Error for bad
 // input (naming the file or flag) and for a non-finite loss (after keeping the last good

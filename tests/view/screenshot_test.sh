@@ -47,6 +47,8 @@ if grep -qi "validation" "$scratch/resize.err"; then echo "FAIL: validation mess
 
 err=$(xvfb-run -a -s "-screen 0 1280x800x24" "$view" --train --batch 0 2>&1 >/dev/null) && { echo "FAIL: took --batch 0"; exit 1; }
 [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "error: --batch 0: must be at least 1" || { echo "FAIL: bad-option message: $err"; exit 1; }
+err=$(xvfb-run -a -s "-screen 0 1280x800x24" "$view" --train --data "$scratch/nowhere" 2>&1 >/dev/null) && { echo "FAIL: took a missing --data"; exit 1; }
+[ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "error: --data $scratch/nowhere: directory not found" || { echo "FAIL: missing-data message: $err"; exit 1; }
 err=$(env -u DISPLAY -u WAYLAND_DISPLAY "$view" --checkpoint "$ckpt" 2>&1 >/dev/null) && { echo "FAIL: ran without a display"; exit 1; }
 [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "error: no display .*xvfb-run" || { echo "FAIL: no-display message: $err"; exit 1; }
 err=$(xvfb-run -a -s "-screen 0 1280x800x24" "$view" --checkpoint "$scratch/run/config.json" 2>&1 >/dev/null) && { echo "FAIL: took a bad checkpoint"; exit 1; }
