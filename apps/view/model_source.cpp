@@ -39,7 +39,7 @@ train::Reconstructor* ModelSource::reconstructor(int64_t count, uint32_t nrow) {
   const std::lock_guard lock(mutex_);
   auto& r = reconstructors_[{count, nrow}];
   if (!r) {
-    r = std::make_unique<train::Reconstructor>(context_, *kernels_, options_, *data, count, nrow);
+    r = std::make_unique<train::Reconstructor>(context_, *kernels_, options_, *data, count, nrow, /*drawn=*/true);
     fill(*r);
   }
   return r.get();

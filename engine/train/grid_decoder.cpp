@@ -50,10 +50,6 @@ void GridDecoder::decode(const std::vector<float>& z, const std::vector<int>& di
   context_.submit_and_wait(commands);
 }
 
-Picture GridDecoder::download() const {
-  const ops::GridSize s = size();
-  const ops::Tensor g = grid();
-  return {s.width, s.height, context_.download<uint32_t>(*g.buffer, std::size_t{s.width} * s.height, g.offset)};
-}
+Picture GridDecoder::download() const { return download_picture(context_, grid(), size()); }
 
 }  // namespace vkvae::train

@@ -10,8 +10,8 @@
 namespace vkvae::train {
 
 Reconstructor::Reconstructor(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, const data::Dataset& data,
-                             int64_t count, uint32_t nrow)
-    : context_(context), options_(options), count_(std::min(count, data.size())) {
+                             int64_t count, uint32_t nrow, bool drawn)
+    : context_(context), options_(options), count_(std::min(count, data.size())), drawn_(drawn) {
   models::VaeConfig config = options.model_config(count_);
   config.batch = count_;
   config.binarize = false;
@@ -41,7 +41,7 @@ Reconstructor::Reconstructor(vk::Context& context, ops::Kernels& kernels, const 
 }
 
 Reconstructor::~Reconstructor() {
-  context_.device().wait_idle();  // frames in flight may still draw the grids
+  if (drawn_) context_.device().wait_idle();  // frames in flight may still draw the grids
 }
 
 void Reconstructor::load(const io::SafeTensors& file, const std::string& source) {
@@ -55,7 +55,7 @@ void Reconstructor::copy_weights(const graph::Program& from, const graph::Graph&
 void Reconstructor::run() {
   vk::CommandBuffer commands = context_.commands();
   commands.begin();
-  commands.barrier(vk::kFragmentRead, vk::kComputeWrite);  // frames in flight may still read the grids
+  if (drawn_) commands.barrier(vk::kFragmentRead, vk::kComputeWrite);  // frames in flight may still read the grids
   program_->record(commands);
   commands.end();
   context_.submit_and_wait(commands);

@@ -17,9 +17,10 @@ namespace vkvae::train {
 
 class Reconstructor {
  public:
-  // The first `count` images of `data` (all of them if fewer), drawn `nrow` per row.
+  // The first `count` images of `data` (all of them if fewer), drawn `nrow` per row. `drawn`:
+  // a renderer's fragment shaders read the grids (see GridDecoder).
   Reconstructor(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, const data::Dataset& data, int64_t count,
-                uint32_t nrow);
+                uint32_t nrow, bool drawn = false);
   ~Reconstructor();
 
   void load(const io::SafeTensors& file, const std::string& source);
@@ -39,6 +40,7 @@ class Reconstructor {
   vk::Context& context_;
   TrainOptions options_;
   int64_t count_;
+  bool drawn_;
   std::vector<uint8_t> labels_;
   std::unique_ptr<models::VaeGraph> graph_;
   graph::TensorId originals_, reconstructions_;

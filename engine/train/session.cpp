@@ -6,8 +6,9 @@
 #include <cstring>
 #include <numeric>
 
-#include "nn/layers.hpp"
 #include "train/checkpoint.hpp"
+#include "train/grid_decoder.hpp"
+#include "train/reconstructor.hpp"
 #include "ops/data.hpp"
 #include "util/error.hpp"
 
@@ -38,13 +39,6 @@ double mean(const std::vector<float>& values) {
 
 double Evaluation::mean_recon() const { return mean(recon); }
 double Evaluation::mean_kl() const { return mean(kl); }
-
-struct Session::Drawing {
-  graph::Graph graph;
-  TensorId input, labels, grid;
-  ops::GridSize size{};
-  std::unique_ptr<Program> program;
-};
 
 template <typename T>
 void Session::put(const Program& program, TensorId id, std::span<const T> values) {
@@ -92,7 +86,7 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
     eval_config.batch = eval_batch_;
     eval_model_ = models::build_vae(eval_config);
     eval_ = std::make_unique<Program>(context, *kernels_, eval_model_->graph,
-                                      std::vector<TensorId>{eval_model_->recon, eval_model_->kl, eval_model_->x, eval_model_->logits},
+                                      std::vector<TensorId>{eval_model_->recon, eval_model_->kl},
                                       graph::bind_by_name(eval_model_->graph, p, model_->graph, {Role::parameter}));
     upload_dataset(*eval_, *eval_model_, test);
     std::vector<uint32_t> identity(static_cast<std::size_t>(test_size_));
@@ -101,9 +95,6 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
 
     const int64_t batches = (test_size_ + eval_batch_ - 1) / eval_batch_;
     eval_results_ = std::make_unique<vk::Buffer>(context.buffer(static_cast<VkDeviceSize>(2 * batches * eval_batch_) * sizeof(float),
-                                                                vk::MemoryUse::Readback));
-    const int64_t shown = std::min(kReconShown, eval_batch_);
-    eval_capture_ = std::make_unique<vk::Buffer>(context.buffer(static_cast<VkDeviceSize>(2 * shown * models::kPixels) * sizeof(float),
                                                                 vk::MemoryUse::Readback));
     eval_commands_ = std::make_unique<vk::CommandBuffer>(context.commands());
     vk::CommandBuffer& c = *eval_commands_;
@@ -115,12 +106,6 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
       eval_->record(c);  // the last batch wraps around to the first examples; those are not read
       c.copy(*recon.buffer, recon.offset, *eval_results_, static_cast<VkDeviceSize>(b) * batch_bytes, batch_bytes);
       c.copy(*kl.buffer, kl.offset, *eval_results_, kl_base + static_cast<VkDeviceSize>(b) * batch_bytes, batch_bytes);
-      if (b == 0) {
-        const ops::Tensor x = eval_->tensor(eval_model_->x), logits = eval_->tensor(eval_model_->logits);
-        const VkDeviceSize bytes = static_cast<VkDeviceSize>(shown * models::kPixels) * sizeof(float);
-        c.copy(*x.buffer, x.offset, *eval_capture_, 0, bytes);
-        c.copy(*logits.buffer, logits.offset, *eval_capture_, bytes, bytes);
-      }
       c.barrier(vk::kTransferRead, vk::kComputeWrite);
       ops::Encoder enc(*kernels_, c);
       ops::advance_counters(enc, eval_->tensor(eval_model_->step), eval_->tensor(eval_model_->rng), eval_->tensor(eval_model_->cursor),
@@ -130,26 +115,12 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
     c.end();
   }
 
-  // Pictures: decoders on the step's parameters, and a grid of image tiles.
-  const auto decoder = [&](int64_t count, uint32_t nrow) {
-    auto d = std::make_unique<Drawing>();
-    auto decode = models::build_decoder(options.model_config(train_size_), count, {nrow, 2});
-    d->graph = std::move(decode->graph);
-    d->input = decode->z;
-    d->labels = decode->labels;
-    d->grid = decode->grid;
-    d->size = decode->grid_size;
-    d->program = std::make_unique<Program>(context, *kernels_, d->graph, std::vector<TensorId>{d->grid},
-                                           graph::bind_by_name(d->graph, p, model_->graph, {Role::parameter}));
-    return d;
-  };
-  samples_ = decoder(conditional ? models::kClasses * 8 : kSamples, 8);
-  if (options.latent == 2) manifold_ = decoder(int64_t{kManifoldSide} * kManifoldSide, kManifoldSide);
-  tiles_ = std::make_unique<Drawing>();
-  tiles_->input = tiles_->graph.input("tiles", {2 * kReconShown, 1, 28, 28});
-  tiles_->grid = nn::image_grid(tiles_->graph, tiles_->input, {}, /*sigmoid=*/false, "grid");
-  tiles_->size = ops::grid_size(2 * kReconShown, 28, 28, {});
-  tiles_->program = std::make_unique<Program>(context, *kernels_, tiles_->graph, std::vector<TensorId>{tiles_->grid});
+  // Pictures.
+  samples_ = std::make_unique<GridDecoder>(context, *kernels_, options, conditional ? models::kClasses * 8 : kSamples, 8);
+  if (options.latent == 2) {
+    manifold_ = std::make_unique<GridDecoder>(context, *kernels_, options, int64_t{kManifoldSide} * kManifoldSide, kManifoldSide);
+  }
+  if (test_size_ > 0) reconstructor_ = std::make_unique<Reconstructor>(context, *kernels_, options, test, kReconShown, 8);
 }
 
 Session::~Session() = default;
@@ -276,18 +247,8 @@ Evaluation Session::evaluate() {
   return e;
 }
 
-Picture Session::draw(Drawing& d, const std::vector<float>& input, const std::vector<float>& one_hot) {
-  put(*d.program, d.input, std::span<const float>(input));
-  if (d.labels.valid()) put(*d.program, d.labels, std::span<const float>(one_hot));
-  vk::CommandBuffer commands = context_.commands();
-  commands.begin();
-  d.program->record(commands);
-  commands.end();
-  context_.submit_and_wait(commands);
-  Picture picture{d.size.width, d.size.height, {}};
-  const ops::Tensor grid = d.program->tensor(d.grid);
-  picture.pixels = context_.download<uint32_t>(*grid.buffer, std::size_t{d.size.width} * d.size.height, grid.offset);
-  return picture;
+Picture download_picture(vk::Context& context, const ops::Tensor& grid, ops::GridSize size) {
+  return {size.width, size.height, context.download<uint32_t>(*grid.buffer, std::size_t{size.width} * size.height, grid.offset)};
 }
 
 Picture Session::samples() {
@@ -297,18 +258,18 @@ Picture Session::samples() {
   const int64_t count = conditional ? models::kClasses * 8 : kSamples;
   const int64_t distinct = conditional ? 8 : kSamples;
   const ops::RngState state = ops::RngState::from(options_.seed, 0);
-  std::vector<float> z(static_cast<std::size_t>(count * options_.latent)), one_hot;
+  std::vector<float> z(static_cast<std::size_t>(count * options_.latent));
+  std::vector<int> digits;
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t j = 0; j < options_.latent; ++j) {
       z[static_cast<std::size_t>(i * options_.latent + j)] =
           ops::standard_normal(state, ops::RngStream::prior, static_cast<uint32_t>((i % distinct) * options_.latent + j));
     }
+    digits.push_back(static_cast<int>(i / 8));
   }
-  if (conditional) {
-    one_hot.assign(static_cast<std::size_t>(count * models::kClasses), 0.0f);
-    for (int64_t i = 0; i < count; ++i) one_hot[static_cast<std::size_t>(i * models::kClasses + i / 8)] = 1.0f;
-  }
-  return draw(*samples_, z, one_hot);
+  samples_->copy_weights(step_->program(), model_->graph);
+  samples_->decode(z, digits);
+  return samples_->download();
 }
 
 Picture Session::manifold() {
@@ -320,28 +281,23 @@ Picture Session::manifold() {
       z.push_back(3.0f - 6.0f * static_cast<float>(row) / (kManifoldSide - 1));  // up is +z₂
     }
   }
-  return draw(*manifold_, z);
+  manifold_->copy_weights(step_->program(), model_->graph);
+  manifold_->decode(z, std::vector<int>(z.size() / 2, 0));
+  return manifold_->download();
 }
 
 Picture Session::reconstructions() {
-  if (!eval_) return {};
-  const int64_t shown = std::min(kReconShown, eval_batch_);
-  const auto pixels = static_cast<std::size_t>(models::kPixels);
-  std::vector<float> captured(static_cast<std::size_t>(2 * shown) * pixels);
-  eval_capture_->invalidate(0, VK_WHOLE_SIZE);
-  std::memcpy(captured.data(), eval_capture_->mapped(), captured.size() * sizeof(float));
-  // Rows of 8 originals, each followed by the row of their reconstructions (σ(logits)).
-  std::vector<float> tiles(static_cast<std::size_t>(2 * kReconShown) * pixels, 0.0f);
-  for (int64_t i = 0; i < shown; ++i) {
-    const auto original = static_cast<std::size_t>((i / 8) * 16 + i % 8), recon = original + 8;
-    std::copy_n(captured.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(i) * pixels), pixels,
-                tiles.begin() + static_cast<std::ptrdiff_t>(original * pixels));
-    for (std::size_t k = 0; k < pixels; ++k) {
-      const float logit = captured[(static_cast<std::size_t>(shown + i)) * pixels + k];
-      tiles[recon * pixels + k] = 1.0f / (1.0f + std::exp(-logit));
-    }
+  if (!reconstructor_) return {};
+  reconstructor_->copy_weights(step_->program(), model_->graph);
+  reconstructor_->run();
+  const Picture left = download_picture(context_, reconstructor_->originals(), reconstructor_->size());
+  const Picture right = download_picture(context_, reconstructor_->reconstructions(), reconstructor_->size());
+  Picture both{left.width + right.width, left.height, {}};
+  for (uint32_t y = 0; y < both.height; ++y) {
+    both.pixels.insert(both.pixels.end(), left.pixels.begin() + y * left.width, left.pixels.begin() + (y + 1) * left.width);
+    both.pixels.insert(both.pixels.end(), right.pixels.begin() + y * right.width, right.pixels.begin() + (y + 1) * right.width);
   }
-  return draw(*tiles_, tiles);
+  return both;
 }
 
 std::string Session::profile(int64_t steps) {

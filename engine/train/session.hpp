@@ -30,6 +30,11 @@ struct Picture {
   uint32_t width = 0, height = 0;
   std::vector<uint32_t> pixels;
 };
+// An image grid (ops::image_grid's output) read back from the device.
+Picture download_picture(vk::Context& context, const ops::Tensor& grid, ops::GridSize size);
+
+class GridDecoder;
+class Reconstructor;
 
 // Parameters in the flat arena: name, shape and where they start (in elements).
 struct ParameterSlot {
@@ -86,8 +91,7 @@ class Session {
   Evaluation evaluate();
   // 8×8 samples from fixed prior noise (conditional models: 10 rows, one digit each).
   Picture samples();
-  // The first 32 test images, each row of 8 followed by its reconstruction row (as of the
-  // last evaluate()).
+  // The first 32 test images (left) beside their reconstructions (right).
   Picture reconstructions();
   // For a 2-D latent space: a 20×20 grid of decoded z over [-3, 3]². Empty otherwise.
   Picture manifold();
@@ -103,11 +107,9 @@ class Session {
   void load_parameters(const std::vector<float>& arena);
 
  private:
-  struct Drawing;  // a graph that ends in an image grid, with its program
   void upload_dataset(graph::Program& program, const models::VaeGraph& model, const data::Dataset& data);
   template <typename T>
   void put(const graph::Program& program, graph::TensorId id, std::span<const T> values);
-  Picture draw(Drawing& drawing, const std::vector<float>& input, const std::vector<float>& one_hot = {});
   void submit(std::span<const VkCommandBuffer> commands);
 
   vk::Context& context_;
@@ -124,9 +126,11 @@ class Session {
   std::unique_ptr<models::VaeGraph> eval_model_;
   std::unique_ptr<graph::Program> eval_;
   std::unique_ptr<vk::CommandBuffer> eval_commands_;
-  std::unique_ptr<vk::Buffer> eval_results_, eval_capture_;
+  std::unique_ptr<vk::Buffer> eval_results_;
 
-  std::unique_ptr<Drawing> samples_, manifold_, tiles_;
+  // Pictures, each with its own copy of the weights (taken when drawn).
+  std::unique_ptr<GridDecoder> samples_, manifold_;
+  std::unique_ptr<Reconstructor> reconstructor_;
   vk::TimelineSemaphore timeline_;
   uint64_t submitted_ = 0;
 };
