@@ -25,7 +25,7 @@ class LineReporter : public train::Reporter {
   explicit LineReporter(std::FILE* out) : out_(out) {}
   void note(const std::string& line) override { std::fprintf(out_, "%s\n", line.c_str()); }
   void epoch_started(int64_t, int64_t, int64_t, int64_t) override {}
-  void progress(int64_t, double, double) override {}
+  void progress(int64_t, double, double, double) override {}
   void epoch_ended(const nlohmann::json& record) override {
     std::fprintf(out_, "%s\n", epoch_line(record).c_str());
     std::fflush(out_);
@@ -48,7 +48,7 @@ class BarReporter : public train::Reporter {
     start_ = Clock::now();
     draw(done, std::nan(""), 0.0);
   }
-  void progress(int64_t done, double loss, double samples_per_s) override { draw(done, loss, samples_per_s); }
+  void progress(int64_t done, double recon, double kl, double samples_per_s) override { draw(done, recon + kl, samples_per_s); }
   void epoch_ended(const nlohmann::json& record) override {
     clear();
     std::fprintf(out_, "%s\n", epoch_line(record).c_str());

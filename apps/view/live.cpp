@@ -72,12 +72,14 @@ void LiveTraining::epoch_started(int64_t epoch, int64_t epochs, int64_t done, in
   epoch_ = epoch, epochs_ = epochs, epoch_done_ = done, epoch_steps_ = steps;
 }
 
-void LiveTraining::progress(int64_t done, double loss, double samples_per_s) {
+void LiveTraining::progress(int64_t done, double recon, double kl, double samples_per_s) {
   const std::lock_guard lock(status_mutex_);
   step_ += done - epoch_done_;
   epoch_done_ = done;
   samples_per_s_ = samples_per_s;
-  running_loss_.push_back(static_cast<float>(loss));
+  running_loss_.push_back(static_cast<float>(recon + kl));
+  running_recon_.push_back(static_cast<float>(recon));
+  running_kl_.push_back(static_cast<float>(kl));
 }
 
 void LiveTraining::epoch_ended(const nlohmann::json& record) {
@@ -137,8 +139,11 @@ void LiveTraining::dashboard_ui(const std::string& device) {
   }
   const ImVec2 plot(ImGui::GetContentRegionAvail().x, 70);
   if (!running_loss_.empty()) {
-    ImGui::Text("running train loss %.2f", static_cast<double>(running_loss_.back()));
+    ImGui::Text("running train loss %.2f (recon %.2f, KL %.2f)", static_cast<double>(running_loss_.back()),
+                static_cast<double>(running_recon_.back()), static_cast<double>(running_kl_.back()));
     ImGui::PlotLines("##running", running_loss_.data(), static_cast<int>(running_loss_.size()), 0, nullptr, FLT_MAX, FLT_MAX, plot);
+    ImGui::PlotLines("##running_recon", running_recon_.data(), static_cast<int>(running_recon_.size()), 0, "recon", FLT_MAX, FLT_MAX, plot);
+    ImGui::PlotLines("##running_kl", running_kl_.data(), static_cast<int>(running_kl_.size()), 0, "KL", FLT_MAX, FLT_MAX, plot);
   }
   if (!test_loss_.empty()) {
     ImGui::PlotLines("##train", train_loss_.data(), static_cast<int>(train_loss_.size()), 0, "train", FLT_MAX, FLT_MAX, plot);

@@ -43,7 +43,7 @@ class LiveTraining : public ModelSource, private train::Reporter, private train:
   // train::Reporter, on the training thread.
   void note(const std::string& line) override;
   void epoch_started(int64_t epoch, int64_t epochs, int64_t done, int64_t steps) override;
-  void progress(int64_t done, double loss, double samples_per_s) override;
+  void progress(int64_t done, double recon, double kl, double samples_per_s) override;
   void epoch_ended(const nlohmann::json& record) override;
   // train::RunControl, on the training thread.
   train::Between between_chunks(train::Session& session) override;
@@ -59,7 +59,7 @@ class LiveTraining : public ModelSource, private train::Reporter, private train:
   std::optional<double> new_lr_, new_beta_;
   int64_t epoch_ = 0, epochs_ = 0, epoch_done_ = 0, epoch_steps_ = 0;
   double samples_per_s_ = 0.0;
-  std::vector<float> running_loss_, train_loss_, test_loss_, test_recon_, test_kl_;
+  std::vector<float> running_loss_, running_recon_, running_kl_, train_loss_, test_loss_, test_recon_, test_kl_;
   std::vector<std::string> notes_;
   std::string outcome_;
   bool failed_ = false;

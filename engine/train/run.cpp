@@ -208,7 +208,7 @@ class Run {
         const auto target = static_cast<int64_t>(report_seconds_ * static_cast<double>(n) / std::max(seconds, 1e-6));
         chunk = std::clamp<int64_t>(target, 1, std::min<int64_t>(2 * n, 256));
         const double examples = static_cast<double>(progress_.steps_in_epoch * options_.batch);
-        reporter_.progress(progress_.steps_in_epoch, (progress_.epoch_recon + progress_.epoch_kl) / examples,
+        reporter_.progress(progress_.steps_in_epoch, progress_.epoch_recon / examples, progress_.epoch_kl / examples,
                            examples / std::max(progress_.epoch_seconds, 1e-9));
         if (control_) steer(control_->between_chunks(*session_));
         if (options_.checkpoint_every > 0 && progress_.step % options_.checkpoint_every == 0 && progress_.steps_in_epoch < per_epoch) {

@@ -30,8 +30,9 @@ class Reporter {
   virtual void note(const std::string& line) = 0;
   // An epoch (1-based) starts with `done` of its `steps` already taken (a resumed run).
   virtual void epoch_started(int64_t epoch, int64_t epochs, int64_t done, int64_t steps) = 0;
-  // `done` of the epoch's steps are taken; the mean loss per example over them so far.
-  virtual void progress(int64_t done, double loss, double samples_per_s) = 0;
+  // `done` of the epoch's steps are taken; the mean reconstruction and KL terms per example
+  // over them so far.
+  virtual void progress(int64_t done, double recon, double kl, double samples_per_s) = 0;
   virtual void epoch_ended(const nlohmann::json& record) = 0;
 };
 

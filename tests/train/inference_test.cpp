@@ -21,7 +21,7 @@ class Quiet : public Reporter {
  public:
   void note(const std::string&) override {}
   void epoch_started(int64_t, int64_t, int64_t, int64_t) override {}
-  void progress(int64_t, double, double) override {}
+  void progress(int64_t, double, double, double) override {}
   void epoch_ended(const nlohmann::json&) override {}
 };
 

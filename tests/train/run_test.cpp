@@ -26,7 +26,7 @@ class Recorder : public Reporter {
   explicit Recorder(std::atomic<bool>* stop = nullptr, int64_t stop_after = 0) : stop_(stop), stop_after_(stop_after) {}
   void note(const std::string& line) override { notes += line; }
   void epoch_started(int64_t, int64_t, int64_t, int64_t) override {}
-  void progress(int64_t done, double, double) override {
+  void progress(int64_t done, double, double, double) override {
     if (stop_ && done >= stop_after_) stop_->store(true);
   }
   void epoch_ended(const json& record) override { records.push_back(record); }
