@@ -97,6 +97,20 @@ void linear_benches(int B, int in, int out, const std::string& tag) {
     const auto x = b.tensor({B, in}), w = b.tensor({out, in}), dz = b.tensor({B, out}), dw = b.tensor({out, in});
     run(s, [=](ops::Encoder& e) { ops::linear_backward(e, {nullptr, &dw, nullptr}, dz, x, w); }, flops, 0);
   });
+  // As training records them (graph/fuse.hpp): the input gradient gated by the previous layer's
+  // ReLU, and the weight gradient with the bias gradient in the same dispatch.
+  add("linear_backward_input_gated" + suffix, [=](benchmark::State& s) {
+    Bench& b = bench();
+    const auto x = b.tensor({B, in}), w = b.tensor({out, in}), dz = b.tensor({B, out}), dx = b.tensor({B, in});
+    const ops::ActivationGate gate{x, {ops::Activation::relu}};
+    run(s, [=](ops::Encoder& e) { ops::linear_backward_input(e, dx, dz, w, false, &gate); }, flops, 0);
+  });
+  add("linear_backward_weight_bias" + suffix, [=](benchmark::State& s) {
+    Bench& b = bench();
+    const auto x = b.tensor({B, in}), w = b.tensor({out, in}), dz = b.tensor({B, out}), dw = b.tensor({out, in});
+    const auto db = b.tensor({out});
+    run(s, [=](ops::Encoder& e) { ops::linear_backward(e, {nullptr, &dw, &db}, dz, x, w); }, flops, 0);
+  });
 }
 
 void conv_benches(int N, int C, int H, int K, int stride, int output_padding, bool transposed, const std::string& tag) {
@@ -132,6 +146,25 @@ void conv_benches(int N, int C, int H, int K, int stride, int output_padding, bo
     run(s, [=](ops::Encoder& e) {
       if (transposed) ops::conv_transpose2d_backward(e, {nullptr, &dw}, dz, x, w, params, &ws);
       else ops::conv2d_backward(e, {nullptr, &dw}, dz, x, w, params, &ws);
+    }, flops, 0);
+  });
+  add(op + "_backward_input_gated" + suffix, [=](benchmark::State& s) {
+    Bench& b = bench();
+    const auto x = b.tensor(x_shape), w = b.tensor(w_shape), dz = b.tensor(y_shape), dx = b.tensor(x_shape);
+    const ops::ActivationGate gate{x, {ops::Activation::relu}};
+    run(s, [=](ops::Encoder& e) {
+      if (transposed) ops::conv_transpose2d_backward_input(e, dx, dz, w, params, false, &gate);
+      else ops::conv2d_backward_input(e, dx, dz, w, params, false, &gate);
+    }, flops, 0);
+  });
+  add(op + "_backward_weight_bias" + suffix, [=](benchmark::State& s) {
+    Bench& b = bench();
+    const auto x = b.tensor(x_shape), w = b.tensor(w_shape), dz = b.tensor(y_shape), dw = b.tensor(w_shape);
+    const auto db = b.tensor({y_shape[1]});
+    const auto ws = b.tensor({std::max<int64_t>(1, static_cast<int64_t>(ops::conv_workspace_elements(g)))});
+    run(s, [=](ops::Encoder& e) {
+      if (transposed) ops::conv_transpose2d_backward(e, {nullptr, &dw, &db}, dz, x, w, params, &ws);
+      else ops::conv2d_backward(e, {nullptr, &dw, &db}, dz, x, w, params, &ws);
     }, flops, 0);
   });
 }

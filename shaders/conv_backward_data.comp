@@ -15,7 +15,7 @@ layout(local_size_x_id = 0) in;
 
 layout(std430, set = 0, binding = 0) readonly buffer DY_ { float dy[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Wt_ { float w[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Bias_ { float bias[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Epilogue_ { float epilogue_in[]; };  // see gemm_epilogue.glsl
 layout(std430, set = 0, binding = 3) buffer DX_ { float dx[]; };
 
 #include "conv_geometry.glsl"
@@ -78,7 +78,7 @@ void main() {
     for (uint i = 0; i < TM; ++i) {
       if (c0 + i >= C) break;  // constant trip count: unrolled, acc stays in registers
       const uint o = xat[j] + (c0 + i) * HW;
-      dx[o] = gemm_finish(acc[i][j], c0 + i, ACCUMULATE ? dx[o] : 0.0);
+      dx[o] = gemm_finish(acc[i][j], c0 + i, o, ACCUMULATE ? dx[o] : 0.0);
     }
   }
 }

@@ -13,7 +13,7 @@ layout(local_size_x_id = 0) in;
 
 layout(std430, set = 0, binding = 0) readonly buffer X_ { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Wt_ { float w[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Bias_ { float bias[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Epilogue_ { float epilogue_in[]; };  // see gemm_epilogue.glsl
 layout(std430, set = 0, binding = 3) buffer Y_ { float y[]; };
 
 #include "conv_geometry.glsl"
@@ -68,7 +68,7 @@ void main() {
     for (uint i = 0; i < TM; ++i) {
     if (k0 + i >= K) break;  // constant trip count: unrolled, acc stays in registers
       const uint o = (n * K + k0 + i) * PQ + pq;
-      y[o] = gemm_finish(acc[i][j], k0 + i, ACCUMULATE ? y[o] : 0.0);
+      y[o] = gemm_finish(acc[i][j], k0 + i, o, ACCUMULATE ? y[o] : 0.0);
     }
   }
 }

@@ -9,11 +9,17 @@ layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const uint TM = 8;
 layout(constant_id = 2) const uint TN = 4;
 layout(local_size_x_id = 0) in;
+// ROW_SUMS (with binding 4): also row_sums[m] = Σ_k A(m,k), or += with ACCUMULATE. With A = dzᵀ
+// that is a weight-gradient product's bias gradient, made in the same pass: each workgroup adds
+// up its TM rows as it loads them (one add per row and k beside TN FMAs per lane), and the first
+// column of workgroups stores them. The sum runs over k in order.
+layout(constant_id = 6) const bool ROW_SUMS = false;
 
 layout(std430, set = 0, binding = 0) readonly buffer A_ { float a[]; };
 layout(std430, set = 0, binding = 1) readonly buffer B_ { vec4 b[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Bias_ { float bias[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Epilogue_ { float epilogue_in[]; };  // see gemm_epilogue.glsl
 layout(std430, set = 0, binding = 3) buffer C_ { vec4 c[]; };
+layout(std430, set = 0, binding = 4) buffer RowSums_ { float row_sums[]; };  // ROW_SUMS only
 
 layout(push_constant) uniform Push {
   uint M, N, K;
@@ -31,8 +37,10 @@ void main() {
   const uint n0 = gl_WorkGroupID.x * (LOCAL_SIZE * TN) + gl_LocalInvocationID.x;
   vec4 acc[TM][TN];
   uint row[TM], col[TN];
+  float row_sum[TM];
   for (uint i = 0; i < TM; ++i) {
     row[i] = min(m0 + i, M - 1) * sam;
+    row_sum[i] = 0.0;
     for (uint j = 0; j < TN; ++j) acc[i][j] = vec4(0.0);
   }
   for (uint j = 0; j < TN; ++j) col[j] = min(n0 + j * LOCAL_SIZE, N4 - 1);
@@ -43,6 +51,7 @@ void main() {
     for (uint j = 0; j < TN; ++j) bv[j] = b[k * sbk4 + col[j]];
     for (uint i = 0; i < TM; ++i) {
       const float av = a[row[i] + k * sak];
+      if (ROW_SUMS) row_sum[i] += av;
       for (uint j = 0; j < TN; ++j) acc[i][j] = fma(vec4(av), bv[j], acc[i][j]);
     }
   }
@@ -55,8 +64,15 @@ void main() {
       const uint at = (m0 + i) * (scm / 4) + n4;
       const vec4 previous = ACCUMULATE ? c[at] : vec4(0.0);
       vec4 out_;
-      for (uint e = 0; e < 4; ++e) out_[e] = gemm_finish(acc[i][j][e], n4 * 4 + e, previous[e]);
+      for (uint e = 0; e < 4; ++e) out_[e] = gemm_finish(acc[i][j][e], n4 * 4 + e, at * 4 + e, previous[e]);
       c[at] = out_;
+    }
+  }
+
+  if (ROW_SUMS && gl_WorkGroupID.x == 0 && gl_LocalInvocationID.x == 0) {
+    for (uint i = 0; i < TM; ++i) {
+      if (m0 + i >= M) break;
+      row_sums[m0 + i] = ACCUMULATE ? row_sums[m0 + i] + row_sum[i] : row_sum[i];
     }
   }
 }

@@ -99,6 +99,32 @@ void Graph::apply_into(std::shared_ptr<const Op> op, const std::vector<TensorId>
   nodes_.push_back(Node{std::move(op), inputs, outputs, accumulate, backward});
 }
 
+void Graph::replace_node(std::size_t index, Node node) {
+  const std::vector<TensorInfo> outs = node.op->infer(infos(node.inputs));
+  if (outs.size() != node.outputs.size()) throw Error(node.op->name() + ": makes " + std::to_string(outs.size()) + " outputs, not " + std::to_string(node.outputs.size()));
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    if (!(outs[i].shape == info(node.outputs[i]).shape)) throw Error(node.op->name() + ": its output does not fit '" + info(node.outputs[i]).name + "'");
+  }
+  nodes_.at(index) = std::move(node);
+}
+
+void Graph::remove_node(std::size_t index) { nodes_.erase(nodes_.begin() + static_cast<std::ptrdiff_t>(index)); }
+
+void Graph::substitute(TensorId from, TensorId to) {
+  const TensorInfo &a = info(from), &b = info(to);
+  if (!(a.shape == b.shape) || a.dtype != b.dtype) throw Error("cannot use '" + b.name + "' for '" + a.name + "': they differ in shape or type");
+  for (Node& node : nodes_) {
+    for (auto* list : {&node.inputs, &node.outputs}) {
+      for (TensorId& id : *list) {
+        if (id == from) id = to;
+      }
+    }
+  }
+  for (TensorInfo& t : tensors_) {
+    if (t.view_of == from) t.view_of = storage(to);
+  }
+}
+
 std::string Graph::to_string() const {
   std::ostringstream out;
   const auto describe = [&](TensorId id) {
@@ -119,6 +145,10 @@ std::string Graph::to_string() const {
 
 Backward::Backward(Graph& graph, const Node& node, std::vector<TensorId> output_grads, std::vector<bool> input_wanted)
     : graph_(graph), node_(node), output_grads_(std::move(output_grads)), input_wanted_(std::move(input_wanted)) {}
+
+bool Backward::has_gradient(std::size_t input) const {
+  return (*gradients)[graph_.storage(node_.inputs.at(input)).index].valid();
+}
 
 TensorId Backward::temporary(const std::string& name, const ops::Shape& shape) {
   return graph_.tensor(name, shape, Role::activation);

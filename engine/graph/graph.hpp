@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "ops/activation_spec.hpp"
 #include "ops/encoder.hpp"
 
 namespace vkvae::graph {
@@ -62,6 +65,13 @@ class Op {
   virtual uint64_t workspace_elements(const std::vector<const TensorInfo*>&) const { return 0; }
   // A loss term of the objective: its backward starts the gradient flow (seeded with 1).
   virtual bool is_objective() const { return false; }
+
+  // For fusion (graph/fuse.hpp). The activation of an op that computes dx = dy·act'(y) from
+  // inputs (dy, y); none for every other op.
+  virtual std::optional<ops::ActivationSpec> activation_gradient() const { return std::nullopt; }
+  // This op with its single output multiplied by act'(y) (y appended as its last input, laid out
+  // as the output; with accumulation the sum is multiplied), or nullptr where it cannot.
+  virtual std::shared_ptr<const Op> gated(ops::ActivationSpec) const { return nullptr; }
 };
 
 struct Node {
@@ -98,6 +108,13 @@ class Graph {
   // The tensor whose bytes `id` uses (itself unless it is a view).
   TensorId storage(TensorId id) const;
 
+  // Rewriting, for fusion passes. replace_node checks that the new node's op makes outputs of
+  // the shapes it writes; substitute makes every node and view that uses `from` use `to` (of the
+  // same shape and type) instead.
+  void replace_node(std::size_t index, Node node);
+  void remove_node(std::size_t index);
+  void substitute(TensorId from, TensorId to);
+
   // One node a line: index, op, inputs → outputs with shapes and bytes.
   std::string to_string() const;
 
@@ -122,6 +139,8 @@ class Backward {
   // objective op the seed is implicit (1) and no output gradient is needed.
   TensorId output_grad(std::size_t i) const { return output_grads_.at(i); }
   bool wants(std::size_t input) const { return input_wanted_.at(input); }
+  // Whether earlier contributions already wrote ∂/∂input (a later one then adds).
+  bool has_gradient(std::size_t input) const;
   // A new activation for an intermediate gradient (dz = dy·act'(y), say).
   TensorId temporary(const std::string& name, const ops::Shape& shape);
   // Adds op(inputs) as a contribution to ∂/∂input i: the first writes the gradient, later ones

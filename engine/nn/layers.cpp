@@ -1,5 +1,8 @@
 #include "nn/layers.hpp"
 
+#include <functional>
+#include <optional>
+
 #include "ops/activation.hpp"
 #include "ops/data.hpp"
 #include "ops/image.hpp"
@@ -25,6 +28,17 @@ void expect_inputs(const std::string& op, const Infos& in, std::size_t count) {
   }
 }
 
+// Input-gradient ops can be gated (graph/fuse.hpp): the gated form takes the activation's
+// output as an extra last input and multiplies by its derivative.
+std::string gated_name(const std::string& name, const std::optional<ops::ActivationSpec>& gate) {
+  return gate ? name + " ⊙ " + ops::activation_name(*gate) + "'" : name;
+}
+
+std::optional<ops::ActivationGate> bound_gate(const std::optional<ops::ActivationSpec>& gate, const Bound& b) {
+  if (!gate) return std::nullopt;
+  return ops::ActivationGate{b.inputs.back(), *gate};
+}
+
 // ---- activations ---------------------------------------------------------------------------
 
 // (dy, y) → dx = dy·act'(y)
@@ -41,6 +55,7 @@ class ActivationGrad final : public Op {
   void record(ops::Encoder& enc, const Bound& b) const override {
     ops::activation_backward(enc, b.outputs[0], b.inputs[0], b.inputs[1], act_, b.accumulate);
   }
+  std::optional<ops::ActivationSpec> activation_gradient() const override { return act_; }
 
  private:
   ops::ActivationSpec act_;
@@ -92,33 +107,60 @@ class BiasGrad final : public Op {
 
 // ---- Linear ----------------------------------------------------------------------------------
 
-// (dz (B,out), w (out,in)) → dx (B,in)
+// (dz (B,out), w (out,in)) → dx (B,in); gated: (dz, w, y) → dx·act'(y)
 class LinearInputGrad final : public Op {
  public:
-  std::string name() const override { return "linear_input_grad"; }
+  explicit LinearInputGrad(std::optional<ops::ActivationSpec> gate = std::nullopt) : gate_(gate) {}
+  std::string name() const override { return gated_name("linear_input_grad", gate_); }
   std::vector<TensorInfo> infer(const Infos& in) const override {
-    expect_inputs(name(), in, 2);
+    expect_inputs(name(), in, gate_ ? 3 : 2);
     return {f32({in[0]->shape[0], in[1]->shape[1]})};
   }
   bool can_accumulate() const override { return true; }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    ops::linear_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.accumulate);
+    const auto gate = bound_gate(gate_, b);
+    ops::linear_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.accumulate, gate ? &*gate : nullptr);
   }
+  std::shared_ptr<const Op> gated(ops::ActivationSpec act) const override {
+    return gate_ ? nullptr : std::make_shared<LinearInputGrad>(act);
+  }
+
+ private:
+  std::optional<ops::ActivationSpec> gate_;
 };
 
-// (dz (B,out), x (B,in)) → dw (out,in)
+// (dz (B,out), x (B,in)) → dw (out,in), and db (out) in the same dispatch `with_bias`
 class LinearWeightGrad final : public Op {
  public:
-  std::string name() const override { return "linear_weight_grad"; }
+  explicit LinearWeightGrad(bool with_bias) : with_bias_(with_bias) {}
+  std::string name() const override { return with_bias_ ? "linear_weight_bias_grad" : "linear_weight_grad"; }
   std::vector<TensorInfo> infer(const Infos& in) const override {
     expect_inputs(name(), in, 2);
-    return {f32({in[0]->shape[1], in[1]->shape[1]})};
+    std::vector<TensorInfo> out = {f32({in[0]->shape[1], in[1]->shape[1]})};
+    if (with_bias_) out.push_back(f32({in[0]->shape[1]}));
+    return out;
   }
   bool can_accumulate() const override { return true; }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    ops::linear_backward_weight(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.accumulate);
+    ops::linear_backward_weight(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.accumulate,
+                                with_bias_ ? &b.outputs[1] : nullptr);
   }
+
+ private:
+  bool with_bias_;
 };
+
+// Contributes a layer's weight gradient (input 1) and bias gradient (input 2, when `bias`): one
+// op for both where both are wanted and accumulate alike, else each on its own.
+void weight_and_bias_grads(Backward& b, bool bias, TensorId dz,
+                           const std::function<std::shared_ptr<const Op>(bool with_bias)>& weight_grad) {
+  if (bias && b.wants(1) && b.wants(2) && b.has_gradient(1) == b.has_gradient(2)) {
+    b.contribute({1, 2}, weight_grad(true), {dz, b.input(0)});
+    return;
+  }
+  b.contribute(1, weight_grad(false), {dz, b.input(0)});
+  if (bias) b.contribute(2, std::make_shared<BiasGrad>(), {dz});
+}
 
 class LinearOp final : public Op {
  public:
@@ -139,8 +181,7 @@ class LinearOp final : public Op {
   void backward(Backward& b) const override {
     const TensorId dz = pre_activation_grad(b, act_);
     b.contribute(0, std::make_shared<LinearInputGrad>(), {dz, b.input(1)});
-    b.contribute(1, std::make_shared<LinearWeightGrad>(), {dz, b.input(0)});
-    if (bias_) b.contribute(2, std::make_shared<BiasGrad>(), {dz});
+    weight_and_bias_grads(b, bias_, dz, [](bool with_bias) { return std::make_shared<LinearWeightGrad>(with_bias); });
   }
 
  private:
@@ -155,49 +196,65 @@ ops::ConvGeometry geometry(const std::string& op, bool transposed, const ops::Sh
   return transposed ? ops::conv_transpose2d_geometry(op, x, w, p) : ops::conv2d_geometry(op, x, w, p);
 }
 
-// (dz, w) → dx, the shape of the forward input given by `x_shape`.
+// (dz, w) → dx, the shape of the forward input given by `x_shape`; gated: (dz, w, y) → dx·act'(y)
 class ConvInputGrad final : public Op {
  public:
-  ConvInputGrad(ops::ConvParams p, bool transposed, ops::Shape x_shape) : p_(p), transposed_(transposed), x_(x_shape) {}
-  std::string name() const override { return transposed_ ? "conv_transpose2d_input_grad" : "conv2d_input_grad"; }
+  ConvInputGrad(ops::ConvParams p, bool transposed, ops::Shape x_shape, std::optional<ops::ActivationSpec> gate = std::nullopt)
+      : p_(p), transposed_(transposed), x_(x_shape), gate_(gate) {}
+  std::string name() const override {
+    return gated_name(transposed_ ? "conv_transpose2d_input_grad" : "conv2d_input_grad", gate_);
+  }
   std::vector<TensorInfo> infer(const Infos& in) const override {
-    expect_inputs(name(), in, 2);
+    expect_inputs(name(), in, gate_ ? 3 : 2);
     return {f32(x_)};
   }
   bool can_accumulate() const override { return true; }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    if (transposed_) ops::conv_transpose2d_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.accumulate);
-    else ops::conv2d_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.accumulate);
+    const auto gate = bound_gate(gate_, b);
+    const ops::ActivationGate* g = gate ? &*gate : nullptr;
+    if (transposed_) ops::conv_transpose2d_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.accumulate, g);
+    else ops::conv2d_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.accumulate, g);
+  }
+  std::shared_ptr<const Op> gated(ops::ActivationSpec act) const override {
+    return gate_ ? nullptr : std::make_shared<ConvInputGrad>(p_, transposed_, x_, act);
   }
 
  private:
   ops::ConvParams p_;
   bool transposed_;
   ops::Shape x_;
+  std::optional<ops::ActivationSpec> gate_;
 };
 
-// (dz, x) → dw, the weight shape given by `w_shape`.
+// (dz, x) → dw, the weight shape given by `w_shape`, and db in the same pass `with_bias`.
 class ConvWeightGrad final : public Op {
  public:
-  ConvWeightGrad(ops::ConvParams p, bool transposed, ops::Shape w_shape) : p_(p), transposed_(transposed), w_(w_shape) {}
-  std::string name() const override { return transposed_ ? "conv_transpose2d_weight_grad" : "conv2d_weight_grad"; }
+  ConvWeightGrad(ops::ConvParams p, bool transposed, ops::Shape w_shape, bool with_bias)
+      : p_(p), transposed_(transposed), w_(w_shape), with_bias_(with_bias) {}
+  std::string name() const override {
+    return std::string(transposed_ ? "conv_transpose2d" : "conv2d") + (with_bias_ ? "_weight_bias_grad" : "_weight_grad");
+  }
   std::vector<TensorInfo> infer(const Infos& in) const override {
     expect_inputs(name(), in, 2);
-    return {f32(w_)};
+    std::vector<TensorInfo> out = {f32(w_)};
+    if (with_bias_) out.push_back(f32({in[0]->shape[1]}));  // dz's channels
+    return out;
   }
   bool can_accumulate() const override { return true; }
   uint64_t workspace_elements(const Infos& in) const override {
     return ops::conv_workspace_elements(geometry(name(), transposed_, in[1]->shape, w_, p_));
   }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    if (transposed_) ops::conv_transpose2d_backward_weight(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.workspace, b.accumulate);
-    else ops::conv2d_backward_weight(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.workspace, b.accumulate);
+    const ops::Tensor* db = with_bias_ ? &b.outputs[1] : nullptr;
+    if (transposed_) ops::conv_transpose2d_backward_weight(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.workspace, b.accumulate, db);
+    else ops::conv2d_backward_weight(enc, b.outputs[0], b.inputs[0], b.inputs[1], p_, b.workspace, b.accumulate, db);
   }
 
  private:
   ops::ConvParams p_;
   bool transposed_;
   ops::Shape w_;
+  bool with_bias_;
 };
 
 class ConvOp final : public Op {
@@ -223,8 +280,10 @@ class ConvOp final : public Op {
     const TensorId dz = pre_activation_grad(b, act_);
     graph::Graph& g = b.graph();
     b.contribute(0, std::make_shared<ConvInputGrad>(p_, transposed_, g.info(b.input(0)).shape), {dz, b.input(1)});
-    b.contribute(1, std::make_shared<ConvWeightGrad>(p_, transposed_, g.info(b.input(1)).shape), {dz, b.input(0)});
-    if (bias_) b.contribute(2, std::make_shared<BiasGrad>(), {dz});
+    const ops::Shape w_shape = g.info(b.input(1)).shape;
+    weight_and_bias_grads(b, bias_, dz, [&](bool with_bias) {
+      return std::make_shared<ConvWeightGrad>(p_, transposed_, w_shape, with_bias);
+    });
   }
 
  private:

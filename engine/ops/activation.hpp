@@ -20,4 +20,12 @@ void activation_forward(Encoder& enc, const Tensor& y, const Tensor& x, Activati
 void activation_backward(Encoder& enc, const Tensor& dx, const Tensor& dy, const Tensor& y,
                          ActivationSpec act, bool accumulate = false);
 
+// The gradient through a fused activation, taken where dy is made: a product that would write dy
+// writes dy·act'(y) instead (with accumulation, (previous + product)·act'(y)), saving
+// activation_backward's pass. `y` is the activation's output, laid out as the product's output.
+struct ActivationGate {
+  Tensor y;
+  ActivationSpec act;
+};
+
 }  // namespace vkvae::ops

@@ -37,28 +37,40 @@ Tiles tiles_for(uint64_t columns, uint32_t rows) {
 }
 
 // y-side ← x-side: Conv2d forward, ConvTranspose2d data gradient.
-void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, const Tensor& large, const Tensor& w,
-                      const Tensor* bias, ActivationSpec act, bool accumulate) {
-  const Tiles t = tiles_for(uint64_t{g.N} * g.P * g.Q, g.K);
-  vk::PipelineDesc desc{"conv_forward", 4, sizeof(Push),
+// The pipeline of conv_forward or conv_backward_data with the epilogue of shaders/gemm_epilogue.glsl:
+// a bias and activation, or a gate (whose activation then applies as a derivative).
+vk::PipelineDesc epilogue_pipeline(const char* shader, const Tiles& t, const Tensor* bias, ActivationSpec act,
+                                   bool accumulate, const ActivationGate* gate) {
+  vk::PipelineDesc desc{shader, 4, sizeof(Push),
                         {vk::SpecConstant::u32(0, t.local), vk::SpecConstant::u32(1, t.tm), vk::SpecConstant::u32(2, t.tn),
-                         vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate)}};
-  add_activation_constants(desc, act);
-  enc.dispatch(desc, {large, w, bias != nullptr ? *bias : small, small}, push_of(g),
+                         vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate),
+                         vk::SpecConstant::u32(5, gate != nullptr)}};
+  add_activation_constants(desc, gate != nullptr ? gate->act : act);
+  return desc;
+}
+
+// What binding 2 (epilogue_in) holds: the bias, the gate's activation output, or (unused) the output.
+const Tensor& epilogue_input(const Tensor* bias, const ActivationGate* gate, const Tensor& output) {
+  return bias != nullptr ? *bias : gate != nullptr ? gate->y : output;
+}
+
+void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, const Tensor& large, const Tensor& w,
+                      const Tensor* bias, ActivationSpec act, bool accumulate, const ActivationGate* gate = nullptr) {
+  const Tiles t = tiles_for(uint64_t{g.N} * g.P * g.Q, g.K);
+  const vk::PipelineDesc desc = epilogue_pipeline("conv_forward", t, bias, act, accumulate, gate);
+  enc.dispatch(desc, {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
                {vk::groups_for(uint64_t{g.N} * g.P * g.Q, uint64_t{t.local} * t.tn), vk::groups_for(g.K, t.tm)});
 }
 
 // x-side ← y-side: Conv2d data gradient, ConvTranspose2d forward.
 void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& large, const Tensor& small,
-                            const Tensor& w, const Tensor* bias, ActivationSpec act, bool accumulate) {
+                            const Tensor& w, const Tensor* bias, ActivationSpec act, bool accumulate,
+                            const ActivationGate* gate = nullptr) {
   // One slice of the grid per sub-pixel phase; each phase holds at most ⌈H/s⌉·⌈W/s⌉ positions.
   const uint64_t per_phase = uint64_t{g.N} * ((g.H + g.stride - 1) / g.stride) * ((g.W + g.stride - 1) / g.stride);
   const Tiles t = tiles_for(per_phase, g.C);
-  vk::PipelineDesc desc{"conv_backward_data", 4, sizeof(Push),
-                        {vk::SpecConstant::u32(0, t.local), vk::SpecConstant::u32(1, t.tm), vk::SpecConstant::u32(2, t.tn),
-                         vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate)}};
-  add_activation_constants(desc, act);
-  enc.dispatch(desc, {small, w, bias != nullptr ? *bias : large, large}, push_of(g),
+  const vk::PipelineDesc desc = epilogue_pipeline("conv_backward_data", t, bias, act, accumulate, gate);
+  enc.dispatch(desc, {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
                {vk::groups_for(per_phase, uint64_t{t.local} * t.tn), vk::groups_for(g.C, t.tm), g.stride * g.stride});
 }
 
@@ -71,9 +83,11 @@ uint32_t splits_for(const ConvGeometry& g) {
   return static_cast<uint32_t>(std::clamp<uint64_t>(std::min(rows, positions / 512), 1, 64));
 }
 
-// dw (K,C,R,S) from the small side `dy_like` (N,K,P,Q) and the large side `x_like` (N,C,H,W).
+// dw (K,C,R,S) from the small side `dy_like` (N,K,P,Q) and the large side `x_like` (N,C,H,W);
+// `bias` (optional) is the bias gradient's sum, run in the pass that adds up the splits.
 void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeometry& g, const Tensor& dw,
-                              const Tensor& dy_like, const Tensor& x_like, const Tensor* workspace, bool accumulate) {
+                              const Tensor& dy_like, const Tensor& x_like, const Tensor* workspace, bool accumulate,
+                              const OuterInnerSum* bias) {
   const uint32_t crs = g.C * g.R * g.S;
   const Tiles t = tiles_for(crs, g.K);
   const uint32_t splits = splits_for(g);
@@ -87,6 +101,7 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
   };
   if (splits == 1) {
     enc.dispatch(desc(accumulate), {dy_like, x_like, dw}, push_of(g, chunk), groups);
+    if (bias != nullptr) sum_outer_inner(enc, *bias, nullptr, accumulate);
     return;
   }
   const uint64_t needed = uint64_t{splits} * g.K * crs;
@@ -99,7 +114,7 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
   enc.barrier();
   Tensor flat_dw = dw;  // (K,C,R,S) summed as K·C·R·S values
   flat_dw.shape = {dw.numel()};
-  sum_outer_inner(enc, flat_dw, partials, splits, g.K * crs, 1, accumulate);
+  sum_outer_inner(enc, OuterInnerSum{flat_dw, partials, splits, g.K * crs, 1}, bias, accumulate);
 }
 
 // The checks both forward entry points make; `y_shape` is (N, channels, height, width).
@@ -119,6 +134,12 @@ void check_backward(const std::string& op, const LayerGrads& grads, const Tensor
   if (grads.dx != nullptr) expect_shape(op, "dx", *grads.dx, x.shape);
   if (grads.dw != nullptr) expect_shape(op, "dw", *grads.dw, w.shape);
   if (grads.db != nullptr) expect_shape(op, "db", *grads.db, {dz_shape[1]});
+}
+
+void check_gate(const std::string& op, const ActivationGate* gate, const Tensor& dx) {
+  if (gate == nullptr) return;
+  validate_activation(op, gate->act);
+  expect_shape(op, "gate", gate->y, dx.shape);
 }
 
 }  // namespace
@@ -182,26 +203,29 @@ void conv2d_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, co
   const ConvGeometry g = conv2d_geometry(op, x.shape, w.shape, params);
   check_backward(op, grads, dz, x, w, {g.N, g.K, g.P, g.Q});
   if (grads.dx != nullptr) conv2d_backward_input(enc, *grads.dx, dz, w, params, grads.accumulate_input);
-  if (grads.dw != nullptr) conv2d_backward_weight(enc, *grads.dw, dz, x, params, workspace, grads.accumulate_params);
-  if (grads.db != nullptr) {
+  if (grads.dw != nullptr) {
+    conv2d_backward_weight(enc, *grads.dw, dz, x, params, workspace, grads.accumulate_params, grads.db);
+  } else if (grads.db != nullptr) {
     sum_outer_inner(enc, *grads.db, dz, g.N, g.K, g.P * g.Q, grads.accumulate_params);
   }
 }
 
 void conv2d_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w,
-                           const ConvParams& params, bool accumulate) {
+                           const ConvParams& params, bool accumulate, const ActivationGate* gate) {
   const std::string op = "conv2d_backward_input";
   const ConvGeometry g = conv2d_geometry(op, dx.shape, w.shape, params);  // dx has x's shape
   check_backward(op, {&dx}, dz, dx, w, {g.N, g.K, g.P, g.Q});
-  dispatch_backward_data(enc, g, dx, dz, w, nullptr, {}, accumulate);
+  check_gate(op, gate, dx);
+  dispatch_backward_data(enc, g, dx, dz, w, nullptr, {}, accumulate, gate);
 }
 
 void conv2d_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x,
-                            const ConvParams& params, const Tensor* workspace, bool accumulate) {
+                            const ConvParams& params, const Tensor* workspace, bool accumulate, const Tensor* db) {
   const std::string op = "conv2d_backward_weight";
   const ConvGeometry g = conv2d_geometry(op, x.shape, dw.shape, params);  // dw has w's shape
-  check_backward(op, {nullptr, &dw}, dz, x, dw, {g.N, g.K, g.P, g.Q});
-  dispatch_backward_weight(enc, op, g, dw, dz, x, workspace, accumulate);
+  check_backward(op, {nullptr, &dw, db}, dz, x, dw, {g.N, g.K, g.P, g.Q});
+  const OuterInnerSum bias{db != nullptr ? *db : dw, dz, g.N, g.K, g.P * g.Q};
+  dispatch_backward_weight(enc, op, g, dw, dz, x, workspace, accumulate, db != nullptr ? &bias : nullptr);
 }
 
 void conv_transpose2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w, const Tensor* b,
@@ -218,26 +242,30 @@ void conv_transpose2d_backward(Encoder& enc, const LayerGrads& grads, const Tens
   const ConvGeometry g = conv_transpose2d_geometry(op, x.shape, w.shape, params);
   check_backward(op, grads, dz, x, w, {g.N, g.C, g.H, g.W});
   if (grads.dx != nullptr) conv_transpose2d_backward_input(enc, *grads.dx, dz, w, params, grads.accumulate_input);
-  if (grads.dw != nullptr) conv_transpose2d_backward_weight(enc, *grads.dw, dz, x, params, workspace, grads.accumulate_params);
-  if (grads.db != nullptr) {
+  if (grads.dw != nullptr) {
+    conv_transpose2d_backward_weight(enc, *grads.dw, dz, x, params, workspace, grads.accumulate_params, grads.db);
+  } else if (grads.db != nullptr) {
     sum_outer_inner(enc, *grads.db, dz, g.N, g.C, g.H * g.W, grads.accumulate_params);
   }
 }
 
 void conv_transpose2d_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w,
-                                     const ConvParams& params, bool accumulate) {
+                                     const ConvParams& params, bool accumulate, const ActivationGate* gate) {
   const std::string op = "conv_transpose2d_backward_input";
   const ConvGeometry g = conv_transpose2d_geometry(op, dx.shape, w.shape, params);  // dx has x's shape
   check_backward(op, {&dx}, dz, dx, w, {g.N, g.C, g.H, g.W});
-  dispatch_forward(enc, g, dx, dz, w, nullptr, {}, accumulate);
+  check_gate(op, gate, dx);
+  dispatch_forward(enc, g, dx, dz, w, nullptr, {}, accumulate, gate);
 }
 
 void conv_transpose2d_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x,
-                                      const ConvParams& params, const Tensor* workspace, bool accumulate) {
+                                      const ConvParams& params, const Tensor* workspace, bool accumulate,
+                                      const Tensor* db) {
   const std::string op = "conv_transpose2d_backward_weight";
   const ConvGeometry g = conv_transpose2d_geometry(op, x.shape, dw.shape, params);  // dw has w's shape
-  check_backward(op, {nullptr, &dw}, dz, x, dw, {g.N, g.C, g.H, g.W});
-  dispatch_backward_weight(enc, op, g, dw, x, dz, workspace, accumulate);
+  check_backward(op, {nullptr, &dw, db}, dz, x, dw, {g.N, g.C, g.H, g.W});
+  const OuterInnerSum bias{db != nullptr ? *db : dw, dz, g.N, g.C, g.H * g.W};
+  dispatch_backward_weight(enc, op, g, dw, x, dz, workspace, accumulate, db != nullptr ? &bias : nullptr);
 }
 
 }  // namespace vkvae::ops

@@ -4,7 +4,7 @@
 // Each is the other's data gradient, so three kernels serve both.
 #pragma once
 
-#include "ops/activation_spec.hpp"
+#include "ops/activation.hpp"
 #include "ops/encoder.hpp"
 
 namespace vkvae::ops {
@@ -36,20 +36,24 @@ void conv2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor
 void conv2d_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x, const Tensor& w,
                      const ConvParams& params, const Tensor* workspace);
 
-// Each gradient of Conv2d on its own (conv2d_backward is these plus the bias sum): dx has x's
-// shape, dw has w's; the weight gradient needs the workspace.
+// Each gradient of Conv2d on its own: dx has x's shape (gated by the activation that made x when
+// `gate` is given), dw has w's and needs the workspace; with `db` the bias gradient is summed in
+// the pass that adds up the weight gradient's splits (no dispatch of its own).
 void conv2d_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w,
-                           const ConvParams& params, bool accumulate = false);
+                           const ConvParams& params, bool accumulate = false, const ActivationGate* gate = nullptr);
 void conv2d_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x,
-                            const ConvParams& params, const Tensor* workspace, bool accumulate = false);
+                            const ConvParams& params, const Tensor* workspace, bool accumulate = false,
+                            const Tensor* db = nullptr);
 
 void conv_transpose2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w, const Tensor* b,
                               const ConvParams& params, ActivationSpec act = {});
 void conv_transpose2d_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x,
                                const Tensor& w, const ConvParams& params, const Tensor* workspace);
 void conv_transpose2d_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w,
-                                     const ConvParams& params, bool accumulate = false);
+                                     const ConvParams& params, bool accumulate = false,
+                                     const ActivationGate* gate = nullptr);
 void conv_transpose2d_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x,
-                                      const ConvParams& params, const Tensor* workspace, bool accumulate = false);
+                                      const ConvParams& params, const Tensor* workspace, bool accumulate = false,
+                                      const Tensor* db = nullptr);
 
 }  // namespace vkvae::ops

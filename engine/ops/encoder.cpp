@@ -17,7 +17,7 @@ const vk::ComputePipeline& Kernels::pipeline(const vk::PipelineDesc& desc) {
   return *slot;
 }
 
-void Encoder::dispatch_bytes(const vk::PipelineDesc& desc, std::initializer_list<Tensor> tensors,
+void Encoder::dispatch_bytes(const vk::PipelineDesc& desc, std::span<const Tensor> tensors,
                              std::span<const std::byte> push, vk::Groups groups) {
   std::vector<vk::BufferRange> ranges;
   ranges.reserve(tensors.size());

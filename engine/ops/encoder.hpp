@@ -34,13 +34,20 @@ class Encoder {
     requires std::is_standard_layout_v<Push>
   void dispatch(const vk::PipelineDesc& desc, std::initializer_list<Tensor> tensors,
                 const Push& push, vk::Groups groups) {
+    dispatch_bytes(desc, std::span<const Tensor>(tensors.begin(), tensors.size()),
+                   std::as_bytes(std::span<const Push, 1>(&push, 1)), groups);
+  }
+  // The same with a binding list made at run time.
+  template <typename Push>
+    requires std::is_standard_layout_v<Push>
+  void dispatch(const vk::PipelineDesc& desc, std::span<const Tensor> tensors, const Push& push, vk::Groups groups) {
     dispatch_bytes(desc, tensors, std::as_bytes(std::span<const Push, 1>(&push, 1)), groups);
   }
   // Makes earlier compute writes visible to later compute reads and writes.
   void barrier() { commands_.barrier(vk::kComputeWrite, vk::kComputeRead | vk::kComputeWrite); }
 
  private:
-  void dispatch_bytes(const vk::PipelineDesc& desc, std::initializer_list<Tensor> tensors,
+  void dispatch_bytes(const vk::PipelineDesc& desc, std::span<const Tensor> tensors,
                       std::span<const std::byte> push, vk::Groups groups);
 
   Kernels& kernels_;

@@ -50,6 +50,11 @@ void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
   check_view(op, "B", g.b, extent(g.K, g.N, g.sbk, g.sbn));
   check_view(op, "C", g.c, extent(g.M, g.N, g.scm, 1));
   if (g.bias != nullptr) check_view(op, "bias", *g.bias, g.N);
+  if (g.gate != nullptr) {
+    if (g.bias != nullptr) op_error(op, "a gated product takes no bias");
+    check_view(op, "gate", *g.gate, extent(g.M, g.N, g.scm, 1));
+  }
+  if (g.row_sums != nullptr) check_view(op, "row sums", *g.row_sums, g.M);
 
   // Tiles: TM rows per workgroup, each lane TN columns (vec4 columns for vec4_n), sized so that
   // narrow outputs do not leave most lanes idle.
@@ -63,15 +68,17 @@ void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
   const char* shader = kernel == GemmKernel::vec4_k ? "gemm_nt4"
                        : kernel == GemmKernel::vec4_n ? "gemm_nn4"
                                                       : "gemm";
-  vk::PipelineDesc desc{shader, 4, sizeof(Push),
+  vk::PipelineDesc desc{shader, 5, sizeof(Push),
                         {vk::SpecConstant::u32(0, local), vk::SpecConstant::u32(1, tm),
                          vk::SpecConstant::u32(2, tn), vk::SpecConstant::u32(3, g.bias != nullptr),
-                         vk::SpecConstant::u32(4, g.accumulate)}};
+                         vk::SpecConstant::u32(4, g.accumulate), vk::SpecConstant::u32(5, g.gate != nullptr),
+                         vk::SpecConstant::u32(6, g.row_sums != nullptr)}};
   add_activation_constants(desc, g.act);
   const Push push{g.M, g.N, g.K, g.sam, g.sak, g.sbk, g.sbn, g.scm};
-  // Without a bias, C stands in for the unused binding (never read: HAS_BIAS is false).
-  const Tensor& bias = g.bias != nullptr ? *g.bias : g.c;
-  enc.dispatch(desc, {g.a, g.b, bias, g.c}, push,
+  // C stands in for the bindings a dispatch does not use (never touched: their constants are off).
+  const Tensor& epilogue_in = g.bias != nullptr ? *g.bias : g.gate != nullptr ? *g.gate : g.c;
+  const Tensor& row_sums = g.row_sums != nullptr ? *g.row_sums : g.c;
+  enc.dispatch(desc, {g.a, g.b, epilogue_in, g.c, row_sums}, push,
                {vk::groups_for(columns, uint64_t{local} * tn), vk::groups_for(g.M, tm)});
 }
 

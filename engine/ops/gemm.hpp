@@ -1,5 +1,5 @@
 // C (M,N) = act(A (M,K) · B (K,N) + bias (N)), or C += … — the matrix product under Linear and
-// convolution. Operands are strided views, so one entry serves every transpose.
+// convolution; optionally gated by an activation's derivative, and with A's row sums. Operands are strided views, so one entry serves every transpose.
 #pragma once
 
 #include "ops/activation.hpp"
@@ -18,6 +18,11 @@ struct GemmArgs {
   const Tensor* bias = nullptr;
   ActivationSpec act;
   bool accumulate = false;
+  // C's elements multiplied by act'(gate) (the activation `act`, not applied): the gradient
+  // through a fused activation. Not with a bias.
+  const Tensor* gate = nullptr;
+  // Also row_sums (M) = Σ_k A(m,k) (added with `accumulate`): a weight gradient's bias gradient.
+  const Tensor* row_sums = nullptr;
   bool allow_vectorized = true;  // false forces the scalar kernel (tests compare the two)
 };
 

@@ -47,57 +47,77 @@ void linear_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, co
   const LinearDims d = linear_dims(op, x, w);
   expect_shape(op, "dz", dz, {d.batch, d.out});
   if (grads.dx != nullptr) linear_backward_input(enc, *grads.dx, dz, w, grads.accumulate_input);
-  if (grads.dw != nullptr) linear_backward_weight(enc, *grads.dw, dz, x, grads.accumulate_params);
-  if (grads.db != nullptr) {
+  if (grads.dw != nullptr) {
+    linear_backward_weight(enc, *grads.dw, dz, x, grads.accumulate_params, grads.db);
+  } else if (grads.db != nullptr) {
     expect_shape(op, "db", *grads.db, {d.out});
     sum_outer_inner(enc, *grads.db, dz, d.batch, d.out, 1, grads.accumulate_params);
   }
 }
 
-void linear_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w, bool accumulate) {
+void linear_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w, bool accumulate,
+                           const ActivationGate* gate) {
   const std::string op = "linear_backward_input";
   const LinearDims d = linear_dims(op, dx, w);  // dx has x's shape
   expect_shape(op, "dz", dz, {d.batch, d.out});
   expect_shape(op, "dx", dx, dx.shape);
+  if (gate != nullptr) {
+    validate_activation(op, gate->act);
+    expect_shape(op, "gate", gate->y, dx.shape);
+  }
   GemmArgs g;
   g.M = d.batch, g.N = d.in, g.K = d.out;
   g.a = dz, g.sam = d.out, g.sak = 1;  // A = dz
   g.b = w, g.sbk = d.in, g.sbn = 1;    // B = w
   g.c = dx, g.scm = d.in;
   g.accumulate = accumulate;
+  if (gate != nullptr) g.gate = &gate->y, g.act = gate->act;
   gemm(enc, g, op);
 }
 
-void linear_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x, bool accumulate) {
+void linear_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x, bool accumulate,
+                            const Tensor* db) {
   const std::string op = "linear_backward_weight";
   const LinearDims d = linear_dims(op, x, dw);  // dw has w's shape
   expect_shape(op, "dz", dz, {d.batch, d.out});
   expect_shape(op, "dw", dw, dw.shape);
+  if (db != nullptr) expect_shape(op, "db", *db, {d.out});
   GemmArgs g;
   g.M = d.out, g.N = d.in, g.K = d.batch;
   g.a = dz, g.sam = 1, g.sak = d.out;  // A(m,k) = dz[k][m]
   g.b = x, g.sbk = d.in, g.sbn = 1;    // B = x
   g.c = dw, g.scm = d.in;
   g.accumulate = accumulate;
+  g.row_sums = db;  // Σ_k A(m,k) = Σ_batch dz[·][m]
   gemm(enc, g, op);
 }
 
 void sum_outer_inner(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t A, uint32_t B,
                      uint32_t C, bool accumulate) {
+  sum_outer_inner(enc, OuterInnerSum{y, x, A, B, C}, nullptr, accumulate);
+}
+
+void sum_outer_inner(Encoder& enc, const OuterInnerSum& first, const OuterInnerSum* second, bool accumulate) {
   const std::string op = "sum_outer_inner";
-  expect_positive(op, {A, B, C});
-  if (x.numel() != int64_t{A} * B * C) {
-    op_error(op, "x " + x.shape.str() + " is not (" + std::to_string(A) + ", " + std::to_string(B) +
-                     ", " + std::to_string(C) + ")");
+  for (const OuterInnerSum* s : {&first, second}) {
+    if (s == nullptr) continue;
+    expect_positive(op, {s->A, s->B, s->C});
+    if (s->x.numel() != int64_t{s->A} * s->B * s->C) {
+      op_error(op, "x " + s->x.shape.str() + " is not (" + std::to_string(s->A) + ", " + std::to_string(s->B) +
+                       ", " + std::to_string(s->C) + ")");
+    }
+    expect_shape(op, "x", s->x, s->x.shape);
+    expect_shape(op, "y", s->y, {s->B});
   }
-  expect_shape(op, "x", x, x.shape);
-  expect_shape(op, "y", y, {B});
   struct Push {
-    uint32_t A, B, C;
+    uint32_t A, B, C, A2, B2, C2;
   };
-  enc.dispatch({"sum_outer_inner", 2, sizeof(Push),
+  // Without a second sum the first one's tensors fill its bindings (B2 = 0: never touched).
+  const OuterInnerSum& other = second != nullptr ? *second : OuterInnerSum{first.y, first.x, 0, 0, 0};
+  enc.dispatch({"sum_outer_inner", 4, sizeof(Push),
                 {vk::SpecConstant::u32(0, 64), vk::SpecConstant::u32(1, accumulate)}},
-               {x, y}, Push{A, B, C}, {vk::groups_for(B, 64)});
+               {first.x, first.y, other.x, other.y}, Push{first.A, first.B, first.C, other.A, other.B, other.C},
+               {vk::groups_for(uint64_t{first.B} + other.B, 64)});
 }
 
 }  // namespace vkvae::ops

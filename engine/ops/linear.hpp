@@ -11,15 +11,28 @@ void linear_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor
 
 // Gradients from dz = ∂L/∂(x·wᵀ + b), i.e. after activation_backward:
 //   dx (B,in) = dz · w,  dw (out,in) = dzᵀ · x,  db (out) = Σ_batch dz.
-// The three products are independent and need no barrier between them.
+// Two dispatches (dw and db together when both are wanted and accumulate alike), independent of
+// each other: no barrier between them.
 void linear_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x,
                      const Tensor& w);
-// Each gradient on its own (linear_backward is these three): dx (+)= dz·w, dw (+)= dzᵀ·x.
-void linear_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w, bool accumulate = false);
-void linear_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x, bool accumulate = false);
+// Each gradient on its own: dx (+)= dz·w, gated by the activation that made x when `gate` is
+// given (dx then is the gradient before that activation); dw (+)= dzᵀ·x, and with `db` the bias
+// gradient db (+)= Σ_batch dz in the same dispatch.
+void linear_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w, bool accumulate = false,
+                           const ActivationGate* gate = nullptr);
+void linear_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x, bool accumulate = false,
+                            const Tensor* db = nullptr);
 
 // x (A,B,C) → y (B) = Σ over A and C; deterministic. The bias gradient of Linear and Conv2d.
 void sum_outer_inner(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t A, uint32_t B,
                      uint32_t C, bool accumulate = false);
+
+// One such sum, for running two independent ones in a single dispatch (a convolution's split
+// weight gradient and its bias gradient).
+struct OuterInnerSum {
+  Tensor y, x;
+  uint32_t A = 0, B = 0, C = 0;
+};
+void sum_outer_inner(Encoder& enc, const OuterInnerSum& first, const OuterInnerSum* second, bool accumulate);
 
 }  // namespace vkvae::ops

@@ -59,19 +59,4 @@ void grad_norm_sq(Encoder& enc, const Tensor& out, const Tensor& grads, const Te
   enc.dispatch(sum, {used, out}, ReducePush{groups, 1.0f, groups}, {1});
 }
 
-void check_finite(Encoder& enc, const Tensor& flag, const Tensor& x, uint32_t bit) {
-  const std::string op = "check_finite";
-  expect_positive(op, {x.numel()});
-  expect_shape(op, "x", x, x.shape);
-  expect_shape(op, "flag", flag, {1}, DType::u32);
-  if (bit == 0) op_error(op, "the flag bit must be non-zero");
-  constexpr uint32_t kCheckItems = 8;
-  const uint32_t n = static_cast<uint32_t>(x.numel());
-  struct Push {
-    uint32_t n, bit;
-  };
-  enc.dispatch({"check_finite", 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, kCheckItems)}},
-               {x, flag}, Push{n, bit}, {vk::groups_for(n, kLocal * kCheckItems)});
-}
-
 }  // namespace vkvae::ops

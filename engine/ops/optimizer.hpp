@@ -46,7 +46,4 @@ constexpr uint32_t kMaxPartials = 256;
 // grads (n) → out (1) = Σ grad², in two fixed-order passes through `partials` (kMaxPartials).
 void grad_norm_sq(Encoder& enc, const Tensor& out, const Tensor& grads, const Tensor& partials);
 
-// flag (1, u32) |= bit when any element of x is NaN or ±Inf.
-void check_finite(Encoder& enc, const Tensor& flag, const Tensor& x, uint32_t bit = 1);
-
 }  // namespace vkvae::ops

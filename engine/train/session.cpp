@@ -71,7 +71,7 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
   Program& p = step_->program();
   upload_dataset(p, *model_, train);
   slots_ = parameter_slots(model_->graph, model_->parameters, p);
-  metrics_ = std::make_unique<MetricsReadback>(context, std::vector<ops::Tensor>{p.tensor(step_->metrics()[0]), p.tensor(step_->metrics()[1])},
+  metrics_ = std::make_unique<MetricsReadback>(context, std::vector<ops::Tensor>{step_->metric_sum(0), step_->metric_sum(1)},
                                                kMaxStepsPerSubmit, std::vector<ops::Tensor>{p.tensor(step_->nonfinite())});
   one_step_ = std::make_unique<vk::CommandBuffer>(context.commands());
   one_step_->begin(vk::CommandBuffer::Use::kReplay);

@@ -1,9 +1,9 @@
 #include "train/step.hpp"
 
 #include "graph/autodiff.hpp"
-#include "ops/data.hpp"
-#include "ops/loss.hpp"
+#include "graph/fuse.hpp"
 #include "ops/random.hpp"
+#include "ops/step_bookkeeping.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::train {
@@ -11,15 +11,16 @@ namespace vkvae::train {
 TrainStep::TrainStep(vk::Context& context, ops::Kernels& kernels, graph::Graph& graph, const StepCounters& counters,
                      const StepConfig& config)
     : context_(context), kernels_(kernels), counters_(counters), config_(config) {
-  if (config.losses.empty()) throw Error("a training step needs at least one loss term");
+  if (config.losses.empty() || config.losses.size() > ops::kMaxStepLosses) {
+    throw Error("a training step takes 1 to " + std::to_string(ops::kMaxStepLosses) + " loss terms");
+  }
   graph::differentiate(graph);
+  graph::fuse_activation_gradients(graph);
   hyper_ = graph.state("optimizer_hyper", {8});
   nonfinite_ = graph.state("nonfinite", {1}, ops::DType::u32);
   grad_norm_sq_ = graph.state("grad_norm_sq", {1});
   partials_ = graph.state("grad_norm_partials", {ops::kMaxPartials});
-  for (std::size_t i = 0; i < config.losses.size(); ++i) {
-    metrics_.push_back(graph.state("metric_" + graph.info(config.losses[i]).name, {1}));
-  }
+  metric_sums_ = graph.state("metric_sums", {static_cast<int64_t>(config.losses.size())});
   program_ = std::make_unique<graph::Program>(context, kernels, graph, config.losses);
 
   // Gradients (the arena's alignment gaps too) and the optimizer's moments start at zero.
@@ -46,8 +47,17 @@ void TrainStep::reset(uint64_t seed, const ops::OptimizerHyper& hyper) {
   put(counters_.rng, std::as_bytes(std::span<const ops::RngState, 1>(&state, 1)));
   const uint32_t zero = 0;
   for (graph::TensorId t : {counters_.step, counters_.cursor, nonfinite_}) put(t, std::as_bytes(std::span<const uint32_t, 1>(&zero, 1)));
-  for (graph::TensorId t : metrics_) put(t, std::as_bytes(std::span<const uint32_t, 1>(&zero, 1)));
+  const std::vector<float> zeros(config_.losses.size(), 0.0f);
+  put(metric_sums_, std::as_bytes(std::span<const float>(zeros)));
   put(hyper_, std::as_bytes(std::span<const ops::OptimizerHyper, 1>(&hyper, 1)));
+}
+
+ops::Tensor TrainStep::metric_sum(std::size_t term) const {
+  if (term >= config_.losses.size()) throw Error("the step has no loss term " + std::to_string(term));
+  ops::Tensor t = program_->tensor(metric_sums_);
+  t.offset += term * sizeof(float);
+  t.shape = {1};
+  return t;
 }
 
 void TrainStep::record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps) {
@@ -57,11 +67,14 @@ void TrainStep::record(vk::CommandBuffer& commands, const vk::TimestampQueries* 
   const ops::Tensor grads = p.gradient_arena();
   // Independent of each other: one level.
   if (config_.options.clip) ops::grad_norm_sq(enc, p.tensor(grad_norm_sq_), grads, p.tensor(partials_));
-  ops::check_finite(enc, p.tensor(nonfinite_), grads);
-  for (std::size_t i = 0; i < config_.losses.size(); ++i) {
-    ops::reduce_sum(enc, p.tensor(metrics_[i]), p.tensor(config_.losses[i]), 1.0f, /*accumulate=*/true);
-  }
-  ops::advance_counters(enc, p.tensor(counters_.step), p.tensor(counters_.rng), p.tensor(counters_.cursor), config_.batch);
+  ops::StepBookkeeping books;
+  books.grads = grads;
+  books.nonfinite = p.tensor(nonfinite_);
+  for (graph::TensorId loss : config_.losses) books.losses.push_back(p.tensor(loss));
+  books.metric_sums = p.tensor(metric_sums_);
+  books.step = p.tensor(counters_.step), books.rng = p.tensor(counters_.rng), books.cursor = p.tensor(counters_.cursor);
+  books.batch = config_.batch;
+  ops::step_bookkeeping(enc, books);
   enc.barrier();
   const ops::Tensor params = p.parameter_arena();
   const ops::Tensor m{m_.get(), 0, params.shape}, v{v_.get(), 0, params.shape};

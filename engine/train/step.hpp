@@ -1,6 +1,7 @@
 // One whole training step recorded into one command buffer and replayed step after step:
 //   the program (gather → forward → losses → backward, derived by autodiff)
-//   → gradient norm, non-finite check, loss sums for the metrics, counters advanced
+//   → gradient norm; non-finite check, loss sums for the metrics and counters advanced in one
+//     dispatch (ops/step_bookkeeping.hpp)
 //   → the optimizer over the parameter arena.
 // The step count, the RNG step and the batch cursor live on the device and advance inside the
 // recording, so submitting the same command buffer again trains on the next batch with fresh
@@ -46,11 +47,11 @@ class TrainStep {
 
   graph::Program& program() { return *program_; }
   const graph::Program& program() const { return *program_; }
-  // (8) f32 hyperparameters (ops::OptimizerHyper), (1) u32 non-finite flag, and one (1) f32
-  // running sum per loss term, in StepConfig::losses order.
+  // (8) f32 hyperparameters (ops::OptimizerHyper), (1) u32 non-finite flag, and the running
+  // sum of loss term `term` (in StepConfig::losses order) as a (1) f32 device tensor.
   graph::TensorId hyper() const { return hyper_; }
   graph::TensorId nonfinite() const { return nonfinite_; }
-  const std::vector<graph::TensorId>& metrics() const { return metrics_; }
+  ops::Tensor metric_sum(std::size_t term) const;
   // The optimizer's state in the gradient arena's layout: Adam's first (0) and second (1)
   // moments; SGD keeps its momentum in the first.
   vk::Buffer& moment(int which) { return which == 0 ? *m_ : *v_; }
@@ -61,7 +62,7 @@ class TrainStep {
   StepCounters counters_;
   StepConfig config_;
   graph::TensorId hyper_, nonfinite_, grad_norm_sq_, partials_;
-  std::vector<graph::TensorId> metrics_;
+  graph::TensorId metric_sums_;  // (losses) f32
   std::unique_ptr<graph::Program> program_;
   std::unique_ptr<vk::Buffer> m_, v_;
 };

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "graph/autodiff.hpp"
+#include "graph/fuse.hpp"
 #include "graph/program.hpp"
 #include "nn/layers.hpp"
 #include "support/vulkan_test.hpp"
@@ -48,6 +49,49 @@ TEST(Autodiff, SharedWeightsAccumulateAndTheGraphPrints) {
   EXPECT_NE(text.find("+→ dw(4, 4)"), std::string::npos) << text;
 }
 
+// Counts the nodes whose op name starts with `prefix`.
+int count_ops(const Graph& g, const std::string& prefix) {
+  int n = 0;
+  for (const Node& node : g.nodes()) n += node.op->name().rfind(prefix, 0) == 0;
+  return n;
+}
+
+TEST(Fusion, ActivationGradientsFoldIntoTheNodesThatMakeTheirInput) {
+  // h (tanh) feeds two heads, so its gradient has two contributions: the last one is gated.
+  // The concatenation's slice cannot be gated: that activation gradient stays a node.
+  Graph g;
+  const TensorId x = g.input("x", {3, 6}), c = g.input("c", {3, 2}), weight = g.state("weight", {1});
+  const TensorId we = g.parameter("we", {5, 6}), wm = g.parameter("wm", {2, 5}), wv = g.parameter("wv", {2, 5});
+  const TensorId wd = g.parameter("wd", {6, 4}), bd = g.parameter("bd", {6});
+  const TensorId h = nn::linear(g, x, we, TensorId{}, {Activation::tanh}, "h");
+  const TensorId mu = nn::linear(g, h, wm, TensorId{}, {Activation::sigmoid}, "mu");
+  const TensorId logvar = nn::linear(g, h, wv, TensorId{}, {}, "logvar");
+  const TensorId logits = nn::linear(g, nn::concat(g, mu, c), wd, bd, {}, "logits");
+  nn::recon_loss(g, ops::ReconLoss::bce_with_logits, logits, x, weight);
+  nn::kl_divergence(g, mu, logvar, weight);
+  differentiate(g);
+  ASSERT_EQ(count_ops(g, "activation_grad"), 2);
+  EXPECT_EQ(count_ops(g, "linear_weight_bias_grad"), 1);  // wd and bd in one node
+  EXPECT_EQ(count_ops(g, "bias_grad"), 0);
+  const std::size_t before = g.nodes().size();
+  EXPECT_EQ(fuse_activation_gradients(g), 1u);
+  EXPECT_EQ(g.nodes().size(), before - 1);
+  EXPECT_EQ(count_ops(g, "activation_grad sigmoid"), 1);  // mu's: made by a slice and the KL
+  EXPECT_EQ(count_ops(g, "activation_grad tanh"), 0);
+  int gated = 0;
+  for (const Node& node : g.nodes()) {
+    if (node.op->name() != "linear_input_grad ⊙ tanh'") continue;
+    ++gated;
+    EXPECT_TRUE(node.accumulate);  // the second head's contribution gates the sum
+    EXPECT_EQ(g.info(node.inputs.back()).name, "h");
+  }
+  EXPECT_EQ(gated, 1);
+  // No node reads the folded node's output any more.
+  for (const Node& node : g.nodes()) {
+    for (TensorId in : node.inputs) EXPECT_NE(g.info(in).name, "dh_pre");
+  }
+}
+
 TEST(GraphErrors, ViewsAndNodesMustFit) {
   Graph g;
   const TensorId x = g.input("x", {2, 3});
@@ -75,6 +119,7 @@ class GradientCheck : public test::VulkanTest {
              const std::vector<std::pair<TensorId, std::pair<double, double>>>& input_ranges, TensorId loss_weight,
              const std::vector<TensorId>& losses) {
     const auto grads = differentiate(g);
+    fuse_activation_gradients(g);  // as training does: the fused nodes are what the check checks
     ops::Kernels kernels(context());
     Program program(context(), kernels, g, losses);
     EXPECT_LE(program.stats().activation_bytes, program.stats().naive_activation_bytes);

@@ -99,6 +99,38 @@ OpCase backward_case(const ConvShape& s, bool transposed, bool accumulate = fals
   return c;
 }
 
+// The data gradient gated by the activation that made x: dx = (conv backward [+ start])·act'(y).
+OpCase gated_input_case(const ConvShape& s, bool transposed, ops::ActivationSpec act, bool accumulate) {
+  const Conv2dDims d = dims_of(s, transposed);
+  const ops::ConvParams params{static_cast<uint32_t>(s.stride), static_cast<uint32_t>(s.pad), static_cast<uint32_t>(s.output_padding)};
+  const ops::Shape x_shape{s.N, s.C, s.H, s.W}, w_shape = weight_shape(s, transposed);
+  const ops::Shape y_shape{s.N, s.K, d.out_h(), d.out_w()};
+  OpCase c;
+  c.name = shape_name(transposed ? "convT gated input grad" : "conv gated input grad", s) + " " +
+           ops::activation_name(act) + (accumulate ? " accumulate" : "");
+  c.inputs = {{y_shape}, {w_shape}, {x_shape}};  // dz, w, the gate (x's layout)
+  c.outputs = {x_shape};
+  const auto start = [](std::size_t, std::size_t n) { return widen(random_floats(n, 61)); };
+  if (accumulate) c.initial_output = start;
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    const ops::ActivationGate gate{in[2], act};
+    if (transposed) ops::conv_transpose2d_backward_input(enc, out[0], in[0], in[1], params, accumulate, &gate);
+    else ops::conv2d_backward_input(enc, out[0], in[0], in[1], params, accumulate, &gate);
+  };
+  c.cpu = [=](const std::vector<Values>& in) {
+    const Values x(static_cast<std::size_t>(x_shape.numel()), 0.0);
+    Values dx = (transposed ? ops::ref::conv_transpose2d_backward(in[0], x, in[1], d)
+                            : ops::ref::conv2d_backward(in[0], x, in[1], d)).dx;
+    const Values s0 = start(0, dx.size());
+    for (std::size_t i = 0; i < dx.size(); ++i) {
+      dx[i] = ((accumulate ? s0[i] : 0.0) + dx[i]) * ops::ref::act_grad_from_output(act, in[2][i]);
+    }
+    return std::vector<Values>{dx};
+  };
+  c.atol = c.rtol = tolerance_for(s.K * s.R * s.R);
+  return c;
+}
+
 std::vector<OpCase> conv_cases() {
   std::vector<OpCase> cases;
   const ConvShape shapes[] = {
@@ -123,6 +155,14 @@ std::vector<OpCase> conv_cases() {
   cases.push_back(forward_case({3, 32, 14, 14, 1, 3, 2, 1, 1}, true));  // logits: no activation
   cases.push_back(backward_case({67, 8, 14, 14, 1, 3, 2, 1, 1}, true));  // split weight gradient
   cases.push_back(backward_case({3, 2, 4, 5, 3, 3, 2, 1, 1}, true, true));
+  // Input gradients gated by the previous layer's activation, as the graph fuses them.
+  const ops::ActivationSpec relu{ops::Activation::relu}, tanh_{ops::Activation::tanh};
+  for (bool accumulate : {false, true}) {
+    cases.push_back(gated_input_case({3, 2, 9, 8, 3, 3, 2, 1}, false, accumulate ? tanh_ : relu, accumulate));
+    cases.push_back(gated_input_case({3, 2, 4, 5, 3, 3, 2, 1, 1}, true, accumulate ? tanh_ : relu, accumulate));
+  }
+  cases.push_back(gated_input_case({3, 32, 14, 14, 64, 3, 2, 1}, false, relu, false));     // the seed encoder
+  cases.push_back(gated_input_case({3, 32, 14, 14, 1, 3, 2, 1, 1}, true, relu, false));   // the seed decoder
   return cases;
 }
 

@@ -11,6 +11,7 @@
 #include "ops/op_harness.hpp"
 #include "ops/optimizer.hpp"
 #include "ops/reparameterize.hpp"
+#include "ops/step_bookkeeping.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::test {
@@ -49,7 +50,8 @@ TEST_F(OpErrors, EveryFamilyRefusesBadInputWithAMessageNamingTheOp) {
       {"adam_step", [&] { ops::optimizer_step(enc, ops::OptimizerKind::adam, {a, b, b, b, two, step, one, flag}); }},
       {"sgd_step", [&] { ops::optimizer_step(enc, ops::OptimizerKind::sgd, {f({15}), f({15}), f({14}), f({15}), f({8}), step, one, flag}); }},
       {"grad_norm_sq", [&] { ops::grad_norm_sq(enc, one, a, f({10})); }},
-      {"check_finite", [&] { ops::check_finite(enc, one, a); }},
+      {"step_bookkeeping", [&] { ops::step_bookkeeping(enc, {a, flag, 1, {per_row}, two, step, rng, step, 3}); }},
+      {"step_bookkeeping", [&] { ops::step_bookkeeping(enc, {a, flag, 1, {}, one, step, rng, step, 3}); }},
       {"gather_images", [&] { ops::gather_images(enc, f({9, 5}), u8({8, 5}), u32({8}), step, rng, false); }},
       {"gather_images", [&] { ops::gather_images(enc, a, u8({8, 6}), u32({8}), step, rng, false); }},
       {"gather_one_hot", [&] { ops::gather_one_hot(enc, f({3, 10}), u8({8}), u32({7}), step); }},

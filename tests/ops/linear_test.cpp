@@ -83,6 +83,77 @@ OpCase backward_case(Dims d, bool accumulate) {
   return c;
 }
 
+// dx = (dz·w [+ start])·act'(y): the input gradient gated by the activation that made x.
+OpCase gated_input_case(Dims d, ActivationSpec act, bool accumulate) {
+  OpCase c;
+  c.name = dims_name("gated input grad", d) + " " + ops::activation_name(act) + (accumulate ? " accumulate" : "");
+  c.inputs = {{{d.batch, d.out}}, {{d.out, d.in}}, {{d.batch, d.in}}};  // dz, w, y
+  c.outputs = {{d.batch, d.in}};
+  const auto start = [](std::size_t, std::size_t n) { return widen(random_floats(n, 77)); };
+  if (accumulate) c.initial_output = start;
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    const ops::ActivationGate gate{in[2], act};
+    ops::linear_backward_input(enc, out[0], in[0], in[1], accumulate, &gate);
+  };
+  c.cpu = [=](const std::vector<Values>& in) {
+    Values dx = ops::ref::linear_backward(in[0], Values(std::size_t(d.batch) * d.in), in[1], d.batch, d.in, d.out).dx;
+    const Values s = start(0, dx.size());
+    for (std::size_t i = 0; i < dx.size(); ++i) {
+      dx[i] = ((accumulate ? s[i] : 0.0) + dx[i]) * ops::ref::act_grad_from_output(act, in[2][i]);
+    }
+    return std::vector<Values>{dx};
+  };
+  c.atol = c.rtol = tolerance_for(d.out);
+  return c;
+}
+
+// C = A·B and row_sums = Σ_k A(m,k), (+ start) through each GEMM kernel: A (M,K) and B given
+// as (N,K) for the vec4-along-K kernel, as (K,N) otherwise.
+OpCase row_sums_case(ops::GemmKernel kernel, int M, int N, int K, bool accumulate) {
+  const bool nt = kernel == ops::GemmKernel::vec4_k;
+  OpCase c;
+  c.name = std::string("gemm row sums ") + (nt ? "vec4_k" : kernel == ops::GemmKernel::vec4_n ? "vec4_n" : "scalar") +
+           " " + std::to_string(M) + "x" + std::to_string(N) + "x" + std::to_string(K) + (accumulate ? " accumulate" : "");
+  c.inputs = {{{M, K}}, {nt ? ops::Shape{N, K} : ops::Shape{K, N}}};
+  c.outputs = {{M, N}, {M}};
+  const auto start = [](std::size_t o, std::size_t n) { return widen(random_floats(n, 90 + static_cast<uint32_t>(o))); };
+  if (accumulate) c.initial_output = start;
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    ops::GemmArgs g;
+    g.M = M, g.N = N, g.K = K;
+    g.a = in[0], g.sam = K, g.sak = 1;
+    g.b = in[1];
+    if (nt) g.sbk = 1, g.sbn = K;
+    else g.sbk = N, g.sbn = 1;
+    g.c = out[0], g.scm = N;
+    g.accumulate = accumulate;
+    g.row_sums = &out[1];
+    g.allow_vectorized = kernel != ops::GemmKernel::scalar;
+    if (ops::choose_gemm_kernel(g) != kernel) throw Error("row_sums_case: the shape does not reach the kernel");
+    ops::gemm(enc, g);
+  };
+  c.cpu = [=](const std::vector<Values>& in) {
+    Values prod(std::size_t(M) * N, 0.0), sums(M, 0.0);
+    for (int m = 0; m < M; ++m) {
+      for (int k = 0; k < K; ++k) {
+        const double a = in[0][std::size_t(m) * K + k];
+        sums[m] += a;
+        for (int n = 0; n < N; ++n) prod[std::size_t(m) * N + n] += a * in[1][nt ? std::size_t(n) * K + k : std::size_t(k) * N + n];
+      }
+    }
+    std::vector<Values> want = {prod, sums};
+    if (accumulate) {
+      for (std::size_t o = 0; o < 2; ++o) {
+        const Values s0 = start(o, want[o].size());
+        for (std::size_t i = 0; i < s0.size(); ++i) want[o][i] += s0[i];
+      }
+    }
+    return want;
+  };
+  c.atol = c.rtol = tolerance_for(K);
+  return c;
+}
+
 std::vector<OpCase> linear_cases() {
   const ActivationSpec none{}, relu{Activation::relu}, sigmoid{Activation::sigmoid};
   std::vector<OpCase> cases;
@@ -106,6 +177,19 @@ std::vector<OpCase> linear_cases() {
   }
   cases.push_back(backward_case({67, 16, 9}, true));
   cases.push_back(backward_case({3, 5, 7}, true));
+  // Gated input gradients: vec4 along N (in % 4 == 0) and scalar, every activation, accumulating.
+  for (ActivationSpec act : {relu, sigmoid, ActivationSpec{Activation::leaky_relu, 0.2f}, ActivationSpec{Activation::tanh},
+                             ActivationSpec{Activation::softplus}, ActivationSpec{Activation::elu, 1.0f}}) {
+    cases.push_back(gated_input_case({67, 24, 13}, act, false));
+  }
+  cases.push_back(gated_input_case({3, 13, 9}, relu, false));
+  cases.push_back(gated_input_case({67, 24, 13}, relu, true));
+  cases.push_back(gated_input_case({3, 13, 9}, sigmoid, true));
+  for (bool accumulate : {false, true}) {
+    cases.push_back(row_sums_case(ops::GemmKernel::scalar, 13, 9, 67, accumulate));
+    cases.push_back(row_sums_case(ops::GemmKernel::vec4_n, 13, 24, 67, accumulate));
+    cases.push_back(row_sums_case(ops::GemmKernel::vec4_k, 13, 9, 68, accumulate));
+  }
   return cases;
 }
 
@@ -142,6 +226,27 @@ std::vector<GradCase> linear_grad_cases() {
 
 INSTANTIATE_TEST_SUITE_P(Linear, GradTable, ::testing::ValuesIn(linear_grad_cases()),
                          CaseName());
+
+class GatedLinear : public VulkanTest {};
+
+TEST_F(GatedLinear, GivesTheBitsOfAProductFollowedByTheActivationGradient) {
+  ops::Kernels kernels(context());
+  TensorStore store(context());
+  for (const Dims d : {Dims{67, 24, 13}, Dims{3, 13, 9}}) {  // vec4 along N, scalar
+    const ops::Tensor dz = store.upload({d.batch, d.out}, random_floats(std::size_t(d.batch) * d.out, 3));
+    const ops::Tensor w = store.upload({d.out, d.in}, random_floats(std::size_t(d.out) * d.in, 4));
+    const ops::Tensor y = store.upload({d.batch, d.in}, random_floats(std::size_t(d.batch) * d.in, 5, 0.0, 1.0));
+    const ops::Tensor dy = store.make({d.batch, d.in}), two_pass = store.make({d.batch, d.in}), gated = store.make({d.batch, d.in});
+    const ops::ActivationGate gate{y, {Activation::sigmoid}};
+    run_recorded(context(), kernels, [&](ops::Encoder& enc) {
+      ops::linear_backward_input(enc, dy, dz, w);
+      ops::linear_backward_input(enc, gated, dz, w, false, &gate);
+      enc.barrier();
+      ops::activation_backward(enc, two_pass, dy, y, gate.act);
+    });
+    EXPECT_EQ(store.download(gated), store.download(two_pass)) << dims_name("gated", d);
+  }
+}
 
 class LinearErrors : public VulkanTest {};
 

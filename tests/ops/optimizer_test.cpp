@@ -1,10 +1,13 @@
 // Adam, AdamW and SGD steps against PyTorch's update rules in double precision, with and
-// without clipping, at the first and a later step; the non-finite flag and the guard.
+// without clipping, at the first and a later step; the step's bookkeeping (non-finite flag, loss
+// sums, counters) and the guard.
 #include <cmath>
+#include <limits>
 
 #include "ops/op_harness.hpp"
 #include "ops/optimizer.hpp"
 #include "ops/reference/optimizer.hpp"
+#include "ops/step_bookkeeping.hpp"
 
 namespace vkvae::test {
 namespace {
@@ -96,29 +99,71 @@ std::vector<OpCase> optimizer_cases() {
 
 INSTANTIATE_TEST_SUITE_P(Optimizer, OpTable, ::testing::ValuesIn(optimizer_cases()), CaseName());
 
-class NonFinite : public VulkanTest {};
-
-TEST_F(NonFinite, FlagIsRaisedByNanAndInfOnlyAndGuardsTheUpdate) {
-  ops::Kernels kernels(context());
-  TensorStore store(context());
-  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
-  const auto flag_after = [&](const std::vector<float>& values, uint32_t bit) {
-    const ops::Tensor x = store.upload({static_cast<int64_t>(values.size())}, values);
-    const ops::Tensor flag = store.make({1}, ops::DType::u32);
-    context().upload(*flag.buffer, std::span<const uint32_t>(std::vector<uint32_t>{0}));
-    run_recorded(context(), kernels, [&](ops::Encoder& enc) { ops::check_finite(enc, flag, x, bit); });
+class StepBookkeepingTest : public VulkanTest {
+ protected:
+  // One bookkeeping dispatch over `grads` with two loss terms; returns the flag.
+  uint32_t flag_after(const std::vector<float>& grads, uint32_t bit) {
+    ops::Kernels kernels(context());
+    TensorStore store(context());
+    const ops::Tensor g = store.upload({static_cast<int64_t>(grads.size())}, grads);
+    const ops::Tensor flag = store.make({1}, ops::DType::u32), step = store.make({1}, ops::DType::u32);
+    const ops::Tensor rng = store.make({4}, ops::DType::u32), cursor = store.make({1}, ops::DType::u32);
+    for (const ops::Tensor* t : {&flag, &step, &rng, &cursor}) {
+      context().upload(*t->buffer, std::span<const uint32_t>(std::vector<uint32_t>(static_cast<std::size_t>(t->numel()), 0)));
+    }
+    const ops::Tensor loss = store.upload({3}, {1, 2, 3}), sums = store.upload({1}, {0});
+    run_recorded(context(), kernels, [&](ops::Encoder& enc) {
+      ops::step_bookkeeping(enc, {g, flag, bit, {loss}, sums, step, rng, cursor, 4});
+    });
     return context().download<uint32_t>(*flag.buffer, 1)[0];
-  };
-  std::vector<float> clean(1001, 1.0f);
+  }
+};
+
+TEST_F(StepBookkeepingTest, FlagIsRaisedByNanAndInfOnly) {
+  std::vector<float> clean(1001, 1.0f);  // two workgroups of gradients
   clean[17] = std::numeric_limits<float>::max();
   clean[18] = std::numeric_limits<float>::denorm_min();
   EXPECT_EQ(flag_after(clean, 1), 0u);
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
   for (float bad : {inf, -inf, nan}) {
     std::vector<float> values(1001, 0.5f);
-    values[1000] = bad;
+    values[1000] = bad;  // in the second workgroup
     EXPECT_EQ(flag_after(values, 4), 4u) << bad;
   }
+}
 
+TEST_F(StepBookkeepingTest, LossSumsAccumulateAndCountersAdvance) {
+  ops::Kernels kernels(context());
+  TensorStore store(context());
+  const std::vector<float> a = random_floats(3, 5), b = random_floats(130, 6);  // under and over a workgroup
+  const ops::Tensor la = store.upload({3}, a), lb = store.upload({130}, b);
+  const ops::Tensor sums = store.upload({2}, {10.0f, -2.0f}), grads = store.upload({5}, random_floats(5, 7));
+  const ops::Tensor flag = store.make({1}, ops::DType::u32), step = store.make({1}, ops::DType::u32);
+  const ops::Tensor rng = store.make({4}, ops::DType::u32), cursor = store.make({1}, ops::DType::u32);
+  context().upload(*flag.buffer, std::span<const uint32_t>(std::vector<uint32_t>{0}));
+  context().upload(*step.buffer, std::span<const uint32_t>(std::vector<uint32_t>{6}));
+  context().upload(*rng.buffer, std::span<const uint32_t>(std::vector<uint32_t>{42, 0, 0xFFFFFFFFu, 7}));
+  context().upload(*cursor.buffer, std::span<const uint32_t>(std::vector<uint32_t>{100}));
+  for (int run = 0; run < 2; ++run) {
+    run_recorded(context(), kernels, [&](ops::Encoder& enc) {
+      ops::step_bookkeeping(enc, {grads, flag, 1, {la, lb}, sums, step, rng, cursor, 32});
+    });
+  }
+  double want_a = 10.0, want_b = -2.0;
+  for (float v : a) want_a += 2.0 * static_cast<double>(v);
+  for (float v : b) want_b += 2.0 * static_cast<double>(v);
+  EXPECT_TRUE(all_close(store.download(sums), {want_a, want_b}, 1e-5, 1e-6));
+  EXPECT_EQ(context().download<uint32_t>(*step.buffer, 1)[0], 8u);
+  EXPECT_EQ(context().download<uint32_t>(*rng.buffer, 4), (std::vector<uint32_t>{42, 0, 1, 8}));  // the step carried
+  EXPECT_EQ(context().download<uint32_t>(*cursor.buffer, 1)[0], 164u);
+  EXPECT_EQ(context().download<uint32_t>(*flag.buffer, 1)[0], 0u);
+}
+
+class NonFinite : public VulkanTest {};
+
+TEST_F(NonFinite, RaisedFlagGuardsTheUpdate) {
+  ops::Kernels kernels(context());
+  TensorStore store(context());
   // With the flag raised, Adam leaves parameters and moments as they were.
   const int n = 67;
   const std::vector<float> params = random_floats(n, 1);
