@@ -35,8 +35,8 @@ Gui::Gui(vk::Context& context, Window& window) : context_(context) {
   info.Instance = context.instance().handle();
   info.PhysicalDevice = context.device().physical();
   info.Device = device;
-  info.QueueFamily = context.device().compute_queue().family();
-  info.Queue = context.device().compute_queue().handle();
+  info.QueueFamily = context.device().render_queue().family();
+  info.Queue = context.device().render_queue().handle();
   info.PipelineCache = context.pipeline_cache().handle();
   info.DescriptorPool = pool_;
   info.MinImageCount = 2;
@@ -49,7 +49,7 @@ Gui::Gui(vk::Context& context, Window& window) : context_(context) {
   upload.begin();
   ImGui_ImplVulkan_CreateFontsTexture(upload.handle());
   upload.end();
-  context.submit_and_wait(upload);
+  context.submit_and_wait(upload, &context.device().render_queue());
   ImGui_ImplVulkan_DestroyFontUploadObjects();
 }
 

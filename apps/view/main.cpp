@@ -52,7 +52,10 @@ int run(const Options& o) {
     } else {
       model = std::make_unique<vkvae::view::CheckpointModel>(context, o.checkpoint);
     }
-    const std::string device = context.info().name;
+    // Said in the panels, so that a stutter while training has its explanation at hand.
+    const std::string device = context.info().name + (context.device().separate_render_queue()
+                                                          ? " (drawing on its own queue)"
+                                                          : " (one queue: drawing and training take turns)");
     vkvae::view::Window window(context, o.width, o.height, "vkvae-view: " + o.checkpoint);
     vkvae::view::Gui gui(context, window);
     vkvae::view::PictureRenderer pictures(context, window.render_pass());

@@ -38,8 +38,9 @@ Window::Window(vk::Context& context, int width, int height, const std::string& t
   if (!window_) throw Error("cannot open a window: " + g_glfw_error, 2);
   VKVAE_CHECK(glfwCreateWindowSurface(context.instance().handle(), window_, nullptr, &surface_));
 
-  // Rendering shares the compute queue (submissions are serialized); it must draw and present.
-  const uint32_t family = context.device().compute_queue().family();
+  // Rendering uses the render queue: a second queue of the compute family where there is one,
+  // else the compute queue itself (submissions serialized). Its family must draw and present.
+  const uint32_t family = context.device().render_queue().family();
   uint32_t family_count = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(context.device().physical(), &family_count, nullptr);
   std::vector<VkQueueFamilyProperties> families(family_count);
@@ -276,7 +277,7 @@ void Window::end_frame(const Frame& frame, bool capture) {
   submit.pCommandBuffers = &handle;
   submit.signalSemaphoreCount = 1;
   submit.pSignalSemaphores = &rendered_[image_];
-  context_.device().compute_queue().submit(submit, f.done->handle());
+  context_.device().render_queue().submit(submit, f.done->handle());
   VkPresentInfoKHR present{};
   present.sType = VK_STRUCTURE_TYPE_PRESENT_INFO_KHR;
   present.waitSemaphoreCount = 1;
@@ -284,7 +285,7 @@ void Window::end_frame(const Frame& frame, bool capture) {
   present.swapchainCount = 1;
   present.pSwapchains = &swapchain_;
   present.pImageIndices = &image_;
-  const VkResult presented = context_.device().compute_queue().present(present);
+  const VkResult presented = context_.device().render_queue().present(present);
   if (presented != VK_ERROR_OUT_OF_DATE_KHR && presented != VK_SUBOPTIMAL_KHR) VKVAE_CHECK(presented);
   if (capture) {
     f.done->wait(context_.timeout());

@@ -47,7 +47,7 @@ void GridDecoder::decode(const std::vector<float>& z, const std::vector<int>& di
   if (drawn_) commands.barrier(vk::kFragmentRead, vk::kComputeWrite);  // frames in flight still read the grid
   program_->record(commands);
   commands.end();
-  context_.submit_and_wait(commands);
+  context_.submit_and_wait(commands, drawn_ ? &context_.device().render_queue() : nullptr);
 }
 
 Picture GridDecoder::download() const { return download_picture(context_, grid(), size()); }

@@ -16,8 +16,10 @@ namespace vkvae::train {
 
 class GridDecoder {
  public:
-  // `drawn`: a renderer's fragment shaders read the grid, so each decode first waits for the
-  // frames already submitted (needs a graphics-capable queue).
+  // `drawn`: a renderer's fragment shaders read the grid, so each decode runs on the device's
+  // render queue, behind the frames already submitted there (needs a graphics-capable queue).
+  // Weights copied from training (copy_weights, on the compute queue) are complete when it
+  // returns, so a decode the caller starts afterwards reads them whole.
   GridDecoder(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, int64_t count, uint32_t nrow, bool drawn = false);
   ~GridDecoder();
 

@@ -58,7 +58,7 @@ void Reconstructor::run() {
   if (drawn_) commands.barrier(vk::kFragmentRead, vk::kComputeWrite);  // frames in flight may still read the grids
   program_->record(commands);
   commands.end();
-  context_.submit_and_wait(commands);
+  context_.submit_and_wait(commands, drawn_ ? &context_.device().render_queue() : nullptr);
 }
 
 std::vector<float> Reconstructor::mu() const {

@@ -18,7 +18,7 @@ namespace vkvae::train {
 class Reconstructor {
  public:
   // The first `count` images of `data` (all of them if fewer), drawn `nrow` per row. `drawn`:
-  // a renderer's fragment shaders read the grids (see GridDecoder).
+  // a renderer's fragment shaders read the grids: runs on the render queue (see GridDecoder).
   Reconstructor(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, const data::Dataset& data, int64_t count,
                 uint32_t nrow, bool drawn = false);
   ~Reconstructor();

@@ -34,13 +34,16 @@ void Context::check_validation(const std::string& where) const {
   if (options_.fatal_validation) instance_->validation().throw_if_errors(where);
 }
 
-void Context::submit_and_wait(const CommandBuffer& commands) {
+void Context::submit_and_wait(const CommandBuffer& commands, Queue* queue) {
   Fence fence(device_->handle());
   const VkCommandBuffer handle = commands.handle();
-  Queue& queue = commands.family() == device_->compute_queue().family() || !device_->transfer_queue()
-                     ? device_->compute_queue()
-                     : *device_->transfer_queue();
-  queue.submit({.commands = {&handle, 1}, .fence = &fence});
+  if (queue == nullptr) {
+    queue = commands.family() == device_->compute_queue().family() || !device_->transfer_queue()
+                ? &device_->compute_queue()
+                : device_->transfer_queue();
+  }
+  if (queue->family() != commands.family()) throw Error("commands recorded for queue family " + std::to_string(commands.family()) + " submitted to family " + std::to_string(queue->family()));
+  queue->submit({.commands = {&handle, 1}, .fence = &fence});
   fence.wait(options_.timeout);
   check_validation("after a submit");
 }

@@ -66,8 +66,9 @@ class Context {
   }
   CommandBuffer commands() { return CommandBuffer(*device_, device_->compute_queue().family()); }
 
-  // Submits to the compute queue and waits (finite timeout), then applies fatal_validation.
-  void submit_and_wait(const CommandBuffer& commands);
+  // Submits to the compute queue (or to `queue`, of the commands' family: the render queue) and
+  // waits (finite timeout), then applies fatal_validation.
+  void submit_and_wait(const CommandBuffer& commands, Queue* queue = nullptr);
 
   // Host ↔ device copies of any size and offset. The caller makes sure no GPU work is using
   // the range (these wait for their own copies only); GPU writes to be downloaded must have

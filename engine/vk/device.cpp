@@ -1,5 +1,6 @@
 #include "vk/device.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "util/error.hpp"
@@ -13,15 +14,22 @@ Device::Device(const DeviceInfo& info, const std::vector<const char*>& extra_ext
   }
   vkGetPhysicalDeviceMemoryProperties(info.handle, &memory_);
 
-  const float priority = 1.0f;
+  // Two queues of the compute family where it has them (training and a window's rendering).
+  uint32_t family_count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(info.handle, &family_count, nullptr);
+  std::vector<VkQueueFamilyProperties> families(family_count);
+  vkGetPhysicalDeviceQueueFamilyProperties(info.handle, &family_count, families.data());
+  const uint32_t compute_queues = std::min<uint32_t>(2, families.at(*info.compute_family).queueCount);
+
+  const float priorities[2] = {1.0f, 1.0f};
   std::vector<VkDeviceQueueCreateInfo> queues;
   for (auto family : {info.compute_family, info.transfer_family}) {
     if (!family) continue;
     VkDeviceQueueCreateInfo queue{};
     queue.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
     queue.queueFamilyIndex = *family;
-    queue.queueCount = 1;
-    queue.pQueuePriorities = &priority;
+    queue.queueCount = family == info.compute_family ? compute_queues : 1;
+    queue.pQueuePriorities = priorities;
     queues.push_back(queue);
   }
 
@@ -53,6 +61,10 @@ Device::Device(const DeviceInfo& info, const std::vector<const char*>& extra_ext
   VkQueue queue = VK_NULL_HANDLE;
   vkGetDeviceQueue(device_, *info.compute_family, 0, &queue);
   compute_ = std::make_unique<Queue>(queue, *info.compute_family);
+  if (compute_queues == 2) {
+    vkGetDeviceQueue(device_, *info.compute_family, 1, &queue);
+    render_ = std::make_unique<Queue>(queue, *info.compute_family);
+  }
   if (info.transfer_family) {
     vkGetDeviceQueue(device_, *info.transfer_family, 0, &queue);
     transfer_ = std::make_unique<Queue>(queue, *info.transfer_family);

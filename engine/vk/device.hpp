@@ -25,6 +25,11 @@ class Device {
   const VkPhysicalDeviceMemoryProperties& memory_properties() const { return memory_; }
 
   Queue& compute_queue() { return *compute_; }
+  // A second queue of the compute family for a window's work (decoding what it draws, drawing,
+  // presenting), so frames need not wait behind training's submits; the compute queue itself
+  // where the family has only one (then submissions to the two are serialized).
+  Queue& render_queue() { return render_ ? *render_ : *compute_; }
+  bool separate_render_queue() const { return render_ != nullptr; }
   // A queue of a dedicated transfer family, or nullptr when the device has none.
   Queue* transfer_queue() { return transfer_.get(); }
 
@@ -37,6 +42,7 @@ class Device {
   VkPhysicalDeviceMemoryProperties memory_{};
   VkDevice device_ = VK_NULL_HANDLE;
   std::unique_ptr<Queue> compute_;
+  std::unique_ptr<Queue> render_;
   std::unique_ptr<Queue> transfer_;
   PFN_vkCmdPushDescriptorSetKHR push_descriptor_set_ = nullptr;
 };

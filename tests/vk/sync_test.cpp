@@ -1,6 +1,8 @@
 // Fences and timeline semaphores: timeouts surface as errors, chained submits need no host wait.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "support/vulkan_test.hpp"
 #include "vk/check.hpp"
 
@@ -8,6 +10,28 @@ namespace vkvae::vk {
 namespace {
 
 class Sync : public test::VulkanTest {};
+
+TEST_F(Sync, RenderQueueIsASecondComputeQueueWhereTheFamilyHasOne) {
+  Device& device = context().device();
+  uint32_t count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(device.physical(), &count, nullptr);
+  std::vector<VkQueueFamilyProperties> families(count);
+  vkGetPhysicalDeviceQueueFamilyProperties(device.physical(), &count, families.data());
+  const uint32_t family = device.compute_queue().family();
+  EXPECT_EQ(device.render_queue().family(), family);
+  EXPECT_EQ(device.separate_render_queue(), families[family].queueCount >= 2);
+  EXPECT_EQ(device.render_queue().handle() != device.compute_queue().handle(), device.separate_render_queue());
+
+  // Work submitted there runs and its writes reach the host.
+  Buffer buffer = context().buffer(64);
+  CommandBuffer commands = context().commands();
+  commands.begin();
+  commands.fill(buffer, 0, 64, 7u);
+  commands.barrier(kTransferWrite, kHostRead | kTransferRead);
+  commands.end();
+  context().submit_and_wait(commands, &device.render_queue());
+  EXPECT_EQ(context().download<uint32_t>(buffer, 16), std::vector<uint32_t>(16, 7u));
+}
 
 TEST_F(Sync, FenceTimeoutIsAnErrorNamingTheWait) {
   // GPU work that cannot start until the host signals a semaphore: a hang on demand.
