@@ -20,6 +20,8 @@ class Kernels {
   explicit Kernels(vk::Context& context) : context_(context) {}
   // The pipeline for `desc`, created on first use.
   const vk::ComputePipeline& pipeline(const vk::PipelineDesc& desc);
+  // The device's subgroup width (0 when it does not say): the fewest lanes worth a workgroup.
+  uint32_t subgroup_size() const { return context_.info().subgroup_size; }
 
  private:
   vk::Context& context_;
@@ -29,6 +31,7 @@ class Kernels {
 class Encoder {
  public:
   Encoder(Kernels& kernels, vk::CommandBuffer& commands) : kernels_(kernels), commands_(commands) {}
+  uint32_t subgroup_size() const { return kernels_.subgroup_size(); }
 
   template <typename Push>
     requires std::is_standard_layout_v<Push>
