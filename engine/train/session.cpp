@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 
@@ -123,7 +125,16 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
   if (test_size_ > 0) reconstructor_ = std::make_unique<Reconstructor>(context, *kernels_, options, test, kReconShown, 8);
 }
 
-Session::~Session() = default;
+Session::~Session() {
+  // A wait that timed out (a stalled device) leaves steps in flight: their memory must outlive
+  // them, so wait once more before it is freed, and leave without freeing it if that fails too.
+  try {
+    timeline_.wait(submitted_, context_.timeout());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vkvae: the device did not finish its work (%s); exiting without freeing its memory\n", e.what());
+    std::_Exit(4);
+  }
+}
 
 void Session::upload_dataset(Program& program, const models::VaeGraph& model, const data::Dataset& data) {
   put(program, model.images, std::span<const uint8_t>(data.images.pixels));
