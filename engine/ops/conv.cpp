@@ -27,17 +27,20 @@ struct Tiles {
   uint32_t local, tm, tn;
 };
 
-// Tiles keep about 32 accumulators per lane: a layer with few rows (one input or output
-// channel) gets more columns per lane instead. Fewer columns than 32 (the 9 weights of a
+// Tiles keep about 32 accumulators per lane on a GPU (registers), 512 on a CPU device, where
+// they live in memory anyway and each gathered value then serves 32 rows instead of 16: 1.4-2x
+// faster on lavapipe (docs/BENCHMARKS.md). A layer with few rows (one input or output channel)
+// gets more columns per lane instead. Fewer columns than 32 (the 9 weights of a
 // one-channel 3×3 layer) get a workgroup just wide enough, down to one subgroup: lanes past the
 // last column still run, so 32 lanes for 9 columns did 3.5 times the work.
-Tiles tiles_for(uint64_t columns, uint32_t rows, uint32_t subgroup) {
+Tiles tiles_for(const Encoder& enc, uint64_t columns, uint32_t rows) {
   uint32_t local = columns >= 6 * 64 ? 64 : 32;
-  if (columns < local) local = std::max(std::max<uint32_t>(subgroup, 1), std::bit_ceil(static_cast<uint32_t>(columns)));
+  if (columns < local) local = std::max(std::max<uint32_t>(enc.subgroup_size(), 1), std::bit_ceil(static_cast<uint32_t>(columns)));
   local = std::min<uint32_t>(local, 64);
-  const uint32_t tm = rows >= 16 ? 16u : std::bit_ceil(rows);
+  const uint32_t max_tm = enc.cpu_device() ? 32 : 16, budget = enc.cpu_device() ? 512 : 32;
+  const uint32_t tm = std::min(max_tm, std::bit_ceil(rows));
   const uint32_t wanted = std::bit_ceil(static_cast<uint32_t>(std::max<uint64_t>(1, (columns + local - 1) / local)));
-  return {local, tm, std::min<uint32_t>({wanted, std::max<uint32_t>(4, 32 / tm), 16})};
+  return {local, tm, std::min<uint32_t>({wanted, std::max<uint32_t>(4, budget / tm), 16})};
 }
 
 // y-side ← x-side: Conv2d forward, ConvTranspose2d data gradient.
@@ -60,7 +63,7 @@ const Tensor& epilogue_input(const Tensor* bias, const ActivationGate* gate, con
 
 void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, const Tensor& large, const Tensor& w,
                       const Tensor* bias, ActivationSpec act, bool accumulate, const ActivationGate* gate = nullptr) {
-  const Tiles t = tiles_for(uint64_t{g.N} * g.P * g.Q, g.K, enc.subgroup_size());
+  const Tiles t = tiles_for(enc, uint64_t{g.N} * g.P * g.Q, g.K);
   const vk::PipelineDesc desc = epilogue_pipeline("conv_forward", t, bias, act, accumulate, gate);
   enc.dispatch(desc, {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
                {vk::groups_for(uint64_t{g.N} * g.P * g.Q, uint64_t{t.local} * t.tn), vk::groups_for(g.K, t.tm)});
@@ -72,7 +75,7 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
                             const ActivationGate* gate = nullptr) {
   // One slice of the grid per sub-pixel phase; each phase holds at most ⌈H/s⌉·⌈W/s⌉ positions.
   const uint64_t per_phase = uint64_t{g.N} * ((g.H + g.stride - 1) / g.stride) * ((g.W + g.stride - 1) / g.stride);
-  const Tiles t = tiles_for(per_phase, g.C, enc.subgroup_size());
+  const Tiles t = tiles_for(enc, per_phase, g.C);
   const vk::PipelineDesc desc = epilogue_pipeline("conv_backward_data", t, bias, act, accumulate, gate);
   enc.dispatch(desc, {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
                {vk::groups_for(per_phase, uint64_t{t.local} * t.tn), vk::groups_for(g.C, t.tm), g.stride * g.stride});
@@ -93,7 +96,7 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
                               const Tensor& dy_like, const Tensor& x_like, const Tensor* workspace, bool accumulate,
                               const OuterInnerSum* bias) {
   const uint32_t crs = g.C * g.R * g.S;
-  const Tiles t = tiles_for(crs, g.K, enc.subgroup_size());
+  const Tiles t = tiles_for(enc, crs, g.K);
   const uint32_t splits = splits_for(g);
   const uint64_t rows = uint64_t{g.N} * g.P;
   const uint32_t chunk = static_cast<uint32_t>((rows + splits - 1) / splits);

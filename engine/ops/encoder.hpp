@@ -22,6 +22,9 @@ class Kernels {
   const vk::ComputePipeline& pipeline(const vk::PipelineDesc& desc);
   // The device's subgroup width (0 when it does not say): the fewest lanes worth a workgroup.
   uint32_t subgroup_size() const { return context_.info().subgroup_size; }
+  // A CPU implementation (lavapipe): it keeps a lane's accumulators in memory whatever their
+  // number, so bigger tiles only save loads; a GPU spills registers past a few dozen.
+  bool cpu_device() const { return context_.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU; }
 
  private:
   vk::Context& context_;
@@ -32,6 +35,7 @@ class Encoder {
  public:
   Encoder(Kernels& kernels, vk::CommandBuffer& commands) : kernels_(kernels), commands_(commands) {}
   uint32_t subgroup_size() const { return kernels_.subgroup_size(); }
+  bool cpu_device() const { return kernels_.cpu_device(); }
 
   template <typename Push>
     requires std::is_standard_layout_v<Push>
