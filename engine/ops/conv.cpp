@@ -28,7 +28,7 @@ struct Tiles {
 };
 
 // Tiles keep about 32 accumulators per lane on a GPU (registers), 512 on a CPU device, where
-// they live in memory anyway and each gathered value then serves 32 rows instead of 16: 1.4-2x
+// they live in memory anyway and each gathered value then serves 32 rows instead of 16: 1.5-2x
 // faster on lavapipe (docs/BENCHMARKS.md). A layer with few rows (one input or output channel)
 // gets more columns per lane instead. Fewer columns than 32 (the 9 weights of a
 // one-channel 3×3 layer) get a workgroup just wide enough, down to one subgroup: lanes past the
