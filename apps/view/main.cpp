@@ -52,10 +52,10 @@ int run(const Options& o) {
     } else {
       model = std::make_unique<vkvae::view::CheckpointModel>(context, o.checkpoint);
     }
-    // Said in the panels, so that a stutter while training has its explanation at hand.
-    const std::string device = context.info().name + (context.device().separate_render_queue()
-                                                          ? " (drawing on its own queue)"
-                                                          : " (one queue: drawing and training take turns)");
+    // Said in the panels while training, so that a stutter has its explanation at hand.
+    const char* queues = context.device().separate_render_queue() ? " (drawing on its own queue)"
+                                                                  : " (one queue: drawing and training take turns)";
+    const std::string device = context.info().name + (live ? queues : "");
     vkvae::view::Window window(context, o.width, o.height, "vkvae-view: " + o.checkpoint);
     vkvae::view::Gui gui(context, window);
     vkvae::view::PictureRenderer pictures(context, window.render_pass());
