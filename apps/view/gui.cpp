@@ -54,7 +54,7 @@ Gui::Gui(vk::Context& context, Window& window) : context_(context) {
 }
 
 Gui::~Gui() {
-  vkDeviceWaitIdle(context_.device().handle());
+  context_.device().wait_idle();
   ImGui_ImplVulkan_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();

@@ -107,7 +107,7 @@ Window::Window(vk::Context& context, int width, int height, const std::string& t
 
 Window::~Window() {
   const VkDevice device = context_.device().handle();
-  vkDeviceWaitIdle(device);
+  context_.device().wait_idle();
   destroy_swapchain();
   for (InFlight& f : frames_) vkDestroySemaphore(device, f.acquired, nullptr);
   if (render_pass_) vkDestroyRenderPass(device, render_pass_, nullptr);
@@ -195,7 +195,7 @@ std::optional<Window::Frame> Window::begin_frame() {
   const bool resized = static_cast<uint32_t>(width) != extent_.width || static_cast<uint32_t>(height) != extent_.height;
   if (width == 0 || height == 0) return std::nullopt;
   if (!swapchain_ || resized) {
-    vkDeviceWaitIdle(device);
+    VKVAE_CHECK(context_.device().wait_idle());
     destroy_swapchain();
     create_swapchain();
     if (!swapchain_) return std::nullopt;
@@ -204,7 +204,7 @@ std::optional<Window::Frame> Window::begin_frame() {
   f.done->wait(context_.timeout());
   const VkResult acquired = vkAcquireNextImageKHR(device, swapchain_, UINT64_MAX, f.acquired, VK_NULL_HANDLE, &image_);
   if (acquired == VK_ERROR_OUT_OF_DATE_KHR) {
-    vkDeviceWaitIdle(device);
+    VKVAE_CHECK(context_.device().wait_idle());
     destroy_swapchain();
     create_swapchain();
     return std::nullopt;

@@ -87,6 +87,13 @@ Device::~Device() {
   }
 }
 
-void Device::wait_idle() const { VKVAE_CHECK(vkDeviceWaitIdle(device_)); }
+VkResult Device::wait_idle() {
+  // Always in this order, so two threads waiting at once cannot deadlock.
+  const auto compute = compute_->hold();
+  std::unique_lock<std::mutex> render, transfer;
+  if (render_) render = render_->hold();
+  if (transfer_) transfer = transfer_->hold();
+  return vkDeviceWaitIdle(device_);
+}
 
 }  // namespace vkvae::vk

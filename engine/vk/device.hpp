@@ -35,7 +35,9 @@ class Device {
 
   PFN_vkCmdPushDescriptorSetKHR push_descriptor_set() const { return push_descriptor_set_; }
 
-  void wait_idle() const;
+  // Waits until every queue is idle, holding their locks meanwhile: vkDeviceWaitIdle must not
+  // run beside a submit on another thread. Returns the result (callers in destructors ignore it).
+  VkResult wait_idle();
 
  private:
   DeviceInfo info_;

@@ -67,6 +67,8 @@ class Queue {
   // For work Submission does not describe (a window's binary semaphores), under the same lock.
   void submit(const VkSubmitInfo& info, VkFence fence);
   VkResult present(const VkPresentInfoKHR& info);
+  // Holds the queue against submits from other threads (Device::wait_idle).
+  std::unique_lock<std::mutex> hold() { return std::unique_lock(mutex_); }
 
  private:
   VkQueue queue_ = VK_NULL_HANDLE;
