@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <optional>
 
 #include "ops/activation.hpp"
 #include "ops/linear.hpp"
@@ -232,8 +233,9 @@ void conv2d_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, co
   const std::string op = "conv2d_backward_weight";
   const ConvGeometry g = conv2d_geometry(op, x.shape, dw.shape, params);  // dw has w's shape
   check_backward(op, {nullptr, &dw, db}, dz, x, dw, {g.N, g.K, g.P, g.Q});
-  const OuterInnerSum bias{db != nullptr ? *db : dw, dz, g.N, g.K, g.P * g.Q};
-  dispatch_backward_weight(enc, op, g, dw, dz, x, workspace, accumulate, db != nullptr ? &bias : nullptr);
+  std::optional<OuterInnerSum> bias;
+  if (db != nullptr) bias = OuterInnerSum{*db, dz, g.N, g.K, g.P * g.Q};
+  dispatch_backward_weight(enc, op, g, dw, dz, x, workspace, accumulate, bias ? &*bias : nullptr);
 }
 
 void conv_transpose2d_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w, const Tensor* b,
@@ -272,8 +274,9 @@ void conv_transpose2d_backward_weight(Encoder& enc, const Tensor& dw, const Tens
   const std::string op = "conv_transpose2d_backward_weight";
   const ConvGeometry g = conv_transpose2d_geometry(op, x.shape, dw.shape, params);  // dw has w's shape
   check_backward(op, {nullptr, &dw, db}, dz, x, dw, {g.N, g.C, g.H, g.W});
-  const OuterInnerSum bias{db != nullptr ? *db : dw, dz, g.N, g.C, g.H * g.W};
-  dispatch_backward_weight(enc, op, g, dw, x, dz, workspace, accumulate, db != nullptr ? &bias : nullptr);
+  std::optional<OuterInnerSum> bias;
+  if (db != nullptr) bias = OuterInnerSum{*db, dz, g.N, g.C, g.H * g.W};
+  dispatch_backward_weight(enc, op, g, dw, x, dz, workspace, accumulate, bias ? &*bias : nullptr);
 }
 
 }  // namespace vkvae::ops

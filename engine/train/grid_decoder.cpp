@@ -5,6 +5,15 @@
 
 namespace vkvae::train {
 
+void run_program(vk::Context& context, graph::Program& program, bool drawn) {
+  vk::CommandBuffer commands = context.commands();
+  commands.begin();
+  if (drawn) commands.barrier(vk::kFragmentRead, vk::kComputeWrite);  // frames in flight still read the outputs
+  program.record(commands);
+  commands.end();
+  context.submit_and_wait(commands, drawn ? &context.device().render_queue() : nullptr);
+}
+
 GridDecoder::GridDecoder(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, int64_t count, uint32_t nrow,
                          bool drawn)
     : context_(context), options_(options), count_(count), drawn_(drawn) {
@@ -42,12 +51,7 @@ void GridDecoder::decode(const std::vector<float>& z, const std::vector<int>& di
     const ops::Tensor lt = program_->tensor(graph_->labels);
     context_.upload(*lt.buffer, lt.offset, std::as_bytes(std::span<const float>(one_hot)));
   }
-  vk::CommandBuffer commands = context_.commands();
-  commands.begin();
-  if (drawn_) commands.barrier(vk::kFragmentRead, vk::kComputeWrite);  // frames in flight still read the grid
-  program_->record(commands);
-  commands.end();
-  context_.submit_and_wait(commands, drawn_ ? &context_.device().render_queue() : nullptr);
+  run_program(context_, *program_, drawn_);
 }
 
 Picture GridDecoder::download() const { return download_picture(context_, grid(), size()); }

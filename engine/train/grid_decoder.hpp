@@ -14,6 +14,10 @@
 
 namespace vkvae::train {
 
+// Runs `program` once and waits. `drawn`: a window's fragment shaders read its outputs, so it
+// runs on the device's render queue, behind the frames already submitted there.
+void run_program(vk::Context& context, graph::Program& program, bool drawn);
+
 class GridDecoder {
  public:
   // `drawn`: a renderer's fragment shaders read the grid, so each decode runs on the device's

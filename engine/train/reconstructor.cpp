@@ -6,6 +6,7 @@
 #include "nn/layers.hpp"
 #include "ops/random.hpp"
 #include "train/checkpoint.hpp"
+#include "train/grid_decoder.hpp"
 
 namespace vkvae::train {
 
@@ -52,14 +53,7 @@ void Reconstructor::copy_weights(const graph::Program& from, const graph::Graph&
   train::copy_weights(context_, *program_, graph_->graph, from, from_graph);
 }
 
-void Reconstructor::run() {
-  vk::CommandBuffer commands = context_.commands();
-  commands.begin();
-  if (drawn_) commands.barrier(vk::kFragmentRead, vk::kComputeWrite);  // frames in flight may still read the grids
-  program_->record(commands);
-  commands.end();
-  context_.submit_and_wait(commands, drawn_ ? &context_.device().render_queue() : nullptr);
-}
+void Reconstructor::run() { run_program(context_, *program_, drawn_); }
 
 std::vector<float> Reconstructor::mu() const {
   const ops::Tensor t = program_->tensor(graph_->mu);

@@ -63,6 +63,12 @@ TEST_F(OpErrors, EveryFamilyRefusesBadInputWithAMessageNamingTheOp) {
       {"fill", [&] { ops::fill(enc, u32({3}), 1.0f); }},
       {"advance_counters", [&] { ops::advance_counters(enc, step, f({4}), step, 3); }},
       {"linear_backward_input", [&] { ops::linear_backward_input(enc, a, f({3, 6}), f({7, 5})); }},
+      // A gate must have the input gradient's shape, and a valid activation.
+      {"linear_backward_input", [&] { const ops::ActivationGate gate{wrong, {ops::Activation::relu}}; ops::linear_backward_input(enc, a, f({3, 7}), f({7, 5}), false, &gate); }},
+      {"linear_backward_input", [&] { const ops::ActivationGate gate{b, {ops::Activation::elu, 0.0f}}; ops::linear_backward_input(enc, a, f({3, 7}), f({7, 5}), false, &gate); }},
+      {"conv2d_backward_input", [&] { const ops::ActivationGate gate{f({3, 2, 9, 9}), {ops::Activation::relu}}; ops::conv2d_backward_input(enc, f({3, 2, 9, 8}), f({3, 3, 5, 4}), f({3, 2, 3, 3}), {2, 1, 0}, false, &gate); }},
+      {"linear_backward_weight", [&] { const ops::Tensor db = f({6}); ops::linear_backward_weight(enc, f({7, 5}), f({3, 7}), a, false, &db); }},
+      {"sum_outer_inner", [&] { const ops::OuterInnerSum second{two, a, 3, 5, 2}; ops::sum_outer_inner(enc, {per_row, a, 5, 3, 1}, &second, false); }},
       {"linear_backward_weight", [&] { ops::linear_backward_weight(enc, f({7, 5}), f({3, 7}), wrong); }},
       // 67 images of 28×28 split the weight gradient, which then needs a workspace.
       {"conv2d_backward_weight", [&] { ops::conv2d_backward_weight(enc, f({8, 1, 3, 3}), f({67, 8, 14, 14}), f({67, 1, 28, 28}), {2, 1, 0}, nullptr); }},
