@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_ballot : require
 // dy (N,K,P,Q) · w (K,C,R,S) → dx (N,C,H,W) = act(Σ + bias (C)), or dx += … (ACCUMULATE):
 // Conv2d's input gradient, and ConvTranspose2d's forward (weights (Cin,Cout,R,S) read as K=Cin).
 //
@@ -21,6 +22,7 @@ layout(std430, set = 0, binding = 3) buffer DX_ { float dx[]; };
 #include "conv_geometry.glsl"
 #include "activation.glsl"
 #include "gemm_epilogue.glsl"
+#include "uniform_loads.glsl"
 
 void main() {
   const uint PQ = P * Q, HW = H * W;
@@ -45,10 +47,8 @@ void main() {
     ybase[j] = n * K * PQ;
     xat[j] = n * C * HW + h * W + ww;
   }
-  uint wcol[TM];
   float acc[TM][TN];
   for (uint i = 0; i < TM; ++i) {
-    wcol[i] = min(c0 + i, C - 1) * R * S;
     for (uint j = 0; j < TN; ++j) acc[i][j] = 0.0;
   }
 
@@ -65,20 +65,35 @@ void main() {
       for (uint k = 0; k < K; ++k) {
         float dv[TN];
         for (uint j = 0; j < TN; ++j) dv[j] = valid[j] ? dy[at[j] + k * PQ] : 0.0;
+        float wv[TM];
+        for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
+          const float mine = w[(k * C + min(c0 + min(b + uniform_load_lane(), TM - 1), C - 1)) * R * S + tap];
+          for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
+            if (b + l >= TM) break;
+            wv[b + l] = uniform_load_share(mine, l);
+          }
+        }
         for (uint i = 0; i < TM; ++i) {
-          const float wv = w[k * C * R * S + wcol[i] + tap];
-          for (uint j = 0; j < TN; ++j) acc[i][j] = fma(wv, dv[j], acc[i][j]);
+          for (uint j = 0; j < TN; ++j) acc[i][j] = fma(wv[i], dv[j], acc[i][j]);
         }
       }
     }
   }
 
+  float bias[TM];
+  for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
+    const float mine = HAS_BIAS ? epilogue_in[min(c0 + min(b + uniform_load_lane(), TM - 1), C - 1)] : 0.0;
+    for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
+      if (b + l >= TM) break;
+      bias[b + l] = uniform_load_share(mine, l);
+    }
+  }
   for (uint j = 0; j < TN; ++j) {
     if (pos0 + j * LOCAL_SIZE >= count) break;
     for (uint i = 0; i < TM; ++i) {
       if (c0 + i >= C) break;  // constant trip count: unrolled, acc stays in registers
       const uint o = xat[j] + (c0 + i) * HW;
-      dx[o] = gemm_finish(acc[i][j], c0 + i, o, ACCUMULATE ? dx[o] : 0.0);
+      dx[o] = epilogue(acc[i][j], bias[i], GATED ? epilogue_in[o] : 0.0, ACCUMULATE ? dx[o] : 0.0);
     }
   }
 }

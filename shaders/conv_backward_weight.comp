@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_ballot : require
 // dy (N,K,P,Q), x (N,C,H,W) → dw (K,C,R,S) = Σ_{n,p,q} dy[n,k,p,q]·x[n,c,p·st−pad+r,q·st−pad+s]
 // for the output rows (n, p) of split z: out[z] (K,C·R·S). Conv2d's weight gradient (and, with the roles
 // of x and dy swapped, ConvTranspose2d's). A short output and a long reduction, so the
@@ -20,6 +21,7 @@ layout(std430, set = 0, binding = 1) readonly buffer X_ { float x[]; };
 layout(std430, set = 0, binding = 2) buffer Out_ { float out_[]; };
 
 #include "conv_geometry.glsl"
+#include "uniform_loads.glsl"
 
 void main() {
   const uint PQ = P * Q, HW = H * W, RS = R * S, CRS = C * RS;
@@ -34,10 +36,8 @@ void main() {
     ss[j] = int(rs - r * S) - int(pad);
     xoff[j] = c * HW;
   }
-  uint krow[TM];
   float acc[TM][TN];
   for (uint i = 0; i < TM; ++i) {
-    krow[i] = min(k0 + i, K - 1) * PQ;
     for (uint j = 0; j < TN; ++j) acc[i][j] = 0.0;
   }
 
@@ -62,9 +62,16 @@ void main() {
         const int iw = iw0 + ss[j];
         xv[j] = row_valid[j] && iw >= 0 && iw < int(W) ? x[xrow[j] + uint(iw)] : 0.0;
       }
+      float dv[TM];
+      for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
+        const float mine = dy[yrow + min(k0 + min(b + uniform_load_lane(), TM - 1), K - 1) * PQ + q];
+        for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
+          if (b + l >= TM) break;
+          dv[b + l] = uniform_load_share(mine, l);
+        }
+      }
       for (uint i = 0; i < TM; ++i) {
-        const float dv = dy[yrow + krow[i] + q];
-        for (uint j = 0; j < TN; ++j) acc[i][j] = fma(dv, xv[j], acc[i][j]);
+        for (uint j = 0; j < TN; ++j) acc[i][j] = fma(dv[i], xv[j], acc[i][j]);
       }
     }
   }

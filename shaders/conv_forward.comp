@@ -1,43 +1,54 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_ballot : require
 // x (N,C,H,W) · w (K,C,R,S) → y (N,K,P,Q) = act(conv + bias (K)), or y += … (ACCUMULATE)
 //
 // As in gemm.comp: a workgroup owns TM output channels, so weight loads are uniform; each lane
-// owns TN output positions LOCAL_SIZE apart. For each tap (r,s) a lane works out its input
-// offset and bounds once, then runs down the C input channels.
+// owns TN output positions in runs of four consecutive ones (TN/4 runs, LOCAL_SIZE runs apart),
+// accumulated as vec4s. For each tap (r,s) a lane works out its input offsets and bounds once,
+// then runs down the C input channels.
+//
+// VEC4_STORES (P·Q % 4 == 0, output and gate 16-byte aligned): a run never leaves its image, so
+// it is stored, and gated, as one vec4. With one input channel an output costs nine FMAs, and
+// scalar stores cost more than they did.
 
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const uint TM = 8;
-layout(constant_id = 2) const uint TN = 4;
+layout(constant_id = 2) const uint TN = 4;  // a multiple of 4
+layout(constant_id = 7) const bool VEC4_STORES = false;
 layout(local_size_x_id = 0) in;
 
 layout(std430, set = 0, binding = 0) readonly buffer X_ { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Wt_ { float w[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Epilogue_ { float epilogue_in[]; };  // see gemm_epilogue.glsl
+layout(std430, set = 0, binding = 2) readonly buffer Epilogue4_ { vec4 epilogue_in4[]; };
 layout(std430, set = 0, binding = 3) buffer Y_ { float y[]; };
+layout(std430, set = 0, binding = 3) buffer Y4_ { vec4 y4[]; };
 
 #include "conv_geometry.glsl"
 #include "activation.glsl"
 #include "gemm_epilogue.glsl"
+#include "uniform_loads.glsl"
+
+const uint RUNS = TN / 4;
 
 void main() {
-  const uint PQ = P * Q, HW = H * W, total = N * PQ;
+  const uint PQ = P * Q, HW = H * W, CRS = C * R * S, total = N * PQ;
   const uint k0 = gl_WorkGroupID.y * TM;
-  const uint pos0 = gl_WorkGroupID.x * (LOCAL_SIZE * TN) + gl_LocalInvocationID.x;
+  // Run g of this lane starts at position (run0 + g·LOCAL_SIZE)·4; slot j = 4g + e.
+  const uint run0 = gl_WorkGroupID.x * (LOCAL_SIZE * RUNS) + gl_LocalInvocationID.x;
   int ih0[TN], iw0[TN];
   uint xbase[TN];
   for (uint j = 0; j < TN; ++j) {
-    const uint pos = min(pos0 + j * LOCAL_SIZE, total - 1);
+    const uint pos = min((run0 + (j / 4) * LOCAL_SIZE) * 4 + j % 4, total - 1);
     const uint n = pos / PQ, pq = pos - n * PQ, p = pq / Q, q = pq - p * Q;
     ih0[j] = int(p * stride) - int(pad);
     iw0[j] = int(q * stride) - int(pad);
     xbase[j] = n * C * HW;
   }
-  uint wrow[TM];
-  float acc[TM][TN];
+  vec4 acc[TM][RUNS];
   for (uint i = 0; i < TM; ++i) {
-    wrow[i] = min(k0 + i, K - 1) * C * R * S;
-    for (uint j = 0; j < TN; ++j) acc[i][j] = 0.0;
+    for (uint g = 0; g < RUNS; ++g) acc[i][g] = vec4(0.0);
   }
 
   for (uint r = 0; r < R; ++r) {
@@ -51,24 +62,61 @@ void main() {
       }
       const uint tap = r * S + s;
       for (uint c = 0; c < C; ++c) {
-        float xv[TN];
-        for (uint j = 0; j < TN; ++j) xv[j] = valid[j] ? x[at[j] + c * HW] : 0.0;
+        vec4 xv[RUNS];
+        for (uint j = 0; j < TN; ++j) xv[j / 4][j % 4] = valid[j] ? x[at[j] + c * HW] : 0.0;
+        float wv[TM];
+        for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
+          const float mine = w[min(k0 + min(b + uniform_load_lane(), TM - 1), K - 1) * CRS + c * R * S + tap];
+          for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
+            if (b + l >= TM) break;
+            wv[b + l] = uniform_load_share(mine, l);
+          }
+        }
         for (uint i = 0; i < TM; ++i) {
-          const float wv = w[wrow[i] + c * R * S + tap];
-          for (uint j = 0; j < TN; ++j) acc[i][j] = fma(wv, xv[j], acc[i][j]);
+          for (uint g = 0; g < RUNS; ++g) acc[i][g] = fma(vec4(wv[i]), xv[g], acc[i][g]);
         }
       }
     }
   }
 
-  for (uint j = 0; j < TN; ++j) {
-    const uint pos = pos0 + j * LOCAL_SIZE;
-    if (pos >= total) break;
-    const uint n = pos / PQ, pq = pos - n * PQ;
-    for (uint i = 0; i < TM; ++i) {
-    if (k0 + i >= K) break;  // constant trip count: unrolled, acc stays in registers
-      const uint o = (n * K + k0 + i) * PQ + pq;
-      y[o] = gemm_finish(acc[i][j], k0 + i, o, ACCUMULATE ? y[o] : 0.0);
+  float bias[TM];
+  for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
+    const float mine = HAS_BIAS ? epilogue_in[min(k0 + min(b + uniform_load_lane(), TM - 1), K - 1)] : 0.0;
+    for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
+      if (b + l >= TM) break;
+      bias[b + l] = uniform_load_share(mine, l);
+    }
+  }
+  for (uint g = 0; g < RUNS; ++g) {
+    const uint first = (run0 + g * LOCAL_SIZE) * 4;
+    if (first >= total) break;
+    if (VEC4_STORES) {
+      const uint n = first / PQ, pq = first - n * PQ;
+      for (uint i = 0; i < TM; ++i) {
+        if (k0 + i >= K) break;  // constant trip count: unrolled, acc stays in registers
+        const uint o4 = ((n * K + k0 + i) * PQ + pq) / 4;
+        const vec4 gate_y = GATED ? epilogue_in4[o4] : vec4(0.0);
+        const vec4 previous = ACCUMULATE ? y4[o4] : vec4(0.0);
+        vec4 out_;
+        for (uint e = 0; e < 4; ++e) out_[e] = epilogue(acc[i][g][e], bias[i], gate_y[e], previous[e]);
+        y4[o4] = out_;
+      }
+    } else {
+      // No break inside the element loop: it kept these loops from unrolling (acc in memory).
+      uint obase[4];
+      bool inside[4];
+      for (uint e = 0; e < 4; ++e) {
+        const uint pos = min(first + e, total - 1), n = pos / PQ;
+        inside[e] = first + e < total;
+        obase[e] = n * K * PQ + pos - n * PQ;
+      }
+      for (uint i = 0; i < TM; ++i) {
+        if (k0 + i >= K) break;
+        for (uint e = 0; e < 4; ++e) {
+          const uint o = obase[e] + (k0 + i) * PQ;
+          if (inside[e]) y[o] = epilogue(acc[i][g][e], bias[i], GATED ? epilogue_in[o] : 0.0, ACCUMULATE ? y[o] : 0.0);
+        }
+      }
     }
   }
 }

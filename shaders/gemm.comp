@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_ballot : require
 // A (M,K) · B (K,N) → C (M,N), any strides; + bias (N), activation, optional accumulation.
 //
 // Tuned for lavapipe and correct everywhere: a workgroup owns TM rows of C, so every load of A
@@ -31,15 +32,15 @@ layout(push_constant) uniform Push {
 
 #include "activation.glsl"
 #include "gemm_epilogue.glsl"
+#include "uniform_loads.glsl"
 
 void main() {
   const uint m0 = gl_WorkGroupID.y * TM;
   const uint n0 = gl_WorkGroupID.x * (LOCAL_SIZE * TN) + gl_LocalInvocationID.x;
   float acc[TM][TN];
-  uint row[TM], col[TN];
+  uint col[TN];
   float row_sum[TM];
-  for (uint i = 0; i < TM; ++i) {
-    row[i] = min(m0 + i, M - 1) * sam;  // clamped: out-of-range rows compute but never store
+  for (uint i = 0; i < TM; ++i) {  // rows past M are clamped: they compute but never store
     row_sum[i] = 0.0;
     for (uint j = 0; j < TN; ++j) acc[i][j] = 0.0;
   }
@@ -48,10 +49,17 @@ void main() {
   for (uint k = 0; k < K; ++k) {
     float bv[TN];
     for (uint j = 0; j < TN; ++j) bv[j] = b[k * sbk + col[j]];
+    float av[TM];
+    for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
+      const float mine = a[min(m0 + min(b + uniform_load_lane(), TM - 1), M - 1) * sam + k * sak];
+      for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
+        if (b + l >= TM) break;
+        av[b + l] = uniform_load_share(mine, l);
+      }
+    }
     for (uint i = 0; i < TM; ++i) {
-      const float av = a[row[i] + k * sak];
-      if (ROW_SUMS) row_sum[i] += av;
-      for (uint j = 0; j < TN; ++j) acc[i][j] = fma(av, bv[j], acc[i][j]);
+      if (ROW_SUMS) row_sum[i] += av[i];
+      for (uint j = 0; j < TN; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
     }
   }
 

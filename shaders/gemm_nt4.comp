@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_ballot : require
 // A (M,K) · B (N,K)ᵀ → C (M,N), K contiguous in A and B (K % 4 == 0, 16-byte aligned);
 // + bias (N), activation, optional accumulation. The forward pass of Linear.
 //
@@ -31,16 +32,16 @@ layout(push_constant) uniform Push {
 
 #include "activation.glsl"
 #include "gemm_epilogue.glsl"
+#include "uniform_loads.glsl"
 
 void main() {
   const uint K4 = K / 4;
   const uint m0 = gl_WorkGroupID.y * TM;
   const uint n0 = gl_WorkGroupID.x * (LOCAL_SIZE * TN) + gl_LocalInvocationID.x;
   vec4 acc[TM][TN];
-  uint row[TM], col[TN];
+  uint col[TN];
   float row_sum[TM];
   for (uint i = 0; i < TM; ++i) {
-    row[i] = min(m0 + i, M - 1) * (sam / 4);
     row_sum[i] = 0.0;
     for (uint j = 0; j < TN; ++j) acc[i][j] = vec4(0.0);
   }
@@ -49,10 +50,17 @@ void main() {
   for (uint k = 0; k < K4; ++k) {
     vec4 bv[TN];
     for (uint j = 0; j < TN; ++j) bv[j] = b[col[j] + k];
+    vec4 av[TM];
+    for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
+      const vec4 mine = a[min(m0 + min(b + uniform_load_lane(), TM - 1), M - 1) * (sam / 4) + k];
+      for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
+        if (b + l >= TM) break;
+        av[b + l] = uniform_load_share(mine, l);
+      }
+    }
     for (uint i = 0; i < TM; ++i) {
-      const vec4 av = a[row[i] + k];
-      if (ROW_SUMS) row_sum[i] += (av.x + av.y) + (av.z + av.w);
-      for (uint j = 0; j < TN; ++j) acc[i][j] = fma(av, bv[j], acc[i][j]);
+      if (ROW_SUMS) row_sum[i] += (av[i].x + av[i].y) + (av[i].z + av[i].w);
+      for (uint j = 0; j < TN; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
     }
   }
 

@@ -48,12 +48,13 @@ Tiles tiles_for(const Encoder& enc, uint64_t columns, uint32_t rows) {
 // y-side ← x-side: Conv2d forward, ConvTranspose2d data gradient.
 // The pipeline of conv_forward or conv_backward_data with the epilogue of shaders/gemm_epilogue.glsl:
 // a bias and activation, or a gate (whose activation then applies as a derivative).
-vk::PipelineDesc epilogue_pipeline(const char* shader, const Tiles& t, const Tensor* bias, ActivationSpec act,
-                                   bool accumulate, const ActivationGate* gate) {
+vk::PipelineDesc epilogue_pipeline(const Encoder& enc, const char* shader, const Tiles& t, const Tensor* bias,
+                                   ActivationSpec act, bool accumulate, const ActivationGate* gate) {
   vk::PipelineDesc desc{shader, 4, sizeof(Push),
                         {vk::SpecConstant::u32(0, t.local), vk::SpecConstant::u32(1, t.tm), vk::SpecConstant::u32(2, t.tn),
                          vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate),
-                         vk::SpecConstant::u32(5, gate != nullptr)}};
+                         vk::SpecConstant::u32(5, gate != nullptr),
+                         vk::SpecConstant::u32(15, enc.uniform_load_lanes(t.tm))}};
   add_activation_constants(desc, gate != nullptr ? gate->act : act);
   return desc;
 }
@@ -65,8 +66,13 @@ const Tensor& epilogue_input(const Tensor* bias, const ActivationGate* gate, con
 
 void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, const Tensor& large, const Tensor& w,
                       const Tensor* bias, ActivationSpec act, bool accumulate, const ActivationGate* gate = nullptr) {
-  const Tiles t = tiles_for(enc, uint64_t{g.N} * g.P * g.Q, g.K);
-  const vk::PipelineDesc desc = epilogue_pipeline("conv_forward", t, bias, act, accumulate, gate);
+  Tiles t = tiles_for(enc, uint64_t{g.N} * g.P * g.Q, g.K);
+  t.tn = std::max<uint32_t>(t.tn, 4);  // runs of four positions (shaders/conv_forward.comp)
+  // A run is stored as one vec4 where an image's positions and the tensors allow.
+  const bool aligned = small.offset % 16 == 0 && (gate == nullptr || gate->y.offset % 16 == 0);
+  const bool vec4_stores = (g.P * g.Q) % 4 == 0 && aligned;
+  vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_forward", t, bias, act, accumulate, gate);
+  desc.specialization.push_back(vk::SpecConstant::u32(7, vec4_stores));
   enc.dispatch(desc, {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
                {vk::groups_for(uint64_t{g.N} * g.P * g.Q, uint64_t{t.local} * t.tn), vk::groups_for(g.K, t.tm)});
 }
@@ -78,7 +84,7 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
   // One slice of the grid per sub-pixel phase; each phase holds at most ⌈H/s⌉·⌈W/s⌉ positions.
   const uint64_t per_phase = uint64_t{g.N} * ((g.H + g.stride - 1) / g.stride) * ((g.W + g.stride - 1) / g.stride);
   const Tiles t = tiles_for(enc, per_phase, g.C);
-  const vk::PipelineDesc desc = epilogue_pipeline("conv_backward_data", t, bias, act, accumulate, gate);
+  const vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_backward_data", t, bias, act, accumulate, gate);
   enc.dispatch(desc, {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
                {vk::groups_for(per_phase, uint64_t{t.local} * t.tn), vk::groups_for(g.C, t.tm), g.stride * g.stride});
 }
@@ -106,7 +112,8 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
   const auto desc = [&](bool acc) {
     return vk::PipelineDesc{"conv_backward_weight", 3, sizeof(Push),
                             {vk::SpecConstant::u32(0, t.local), vk::SpecConstant::u32(1, t.tm),
-                             vk::SpecConstant::u32(2, t.tn), vk::SpecConstant::u32(3, acc)}};
+                             vk::SpecConstant::u32(2, t.tn), vk::SpecConstant::u32(3, acc),
+                             vk::SpecConstant::u32(15, enc.uniform_load_lanes(t.tm))}};
   };
   if (splits == 1) {
     enc.dispatch(desc(accumulate), {dy_like, x_like, dw}, push_of(g, chunk), groups);

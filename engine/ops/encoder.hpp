@@ -4,6 +4,7 @@
 // are the caller's (the graph scheduler's) business.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <span>
@@ -25,6 +26,13 @@ class Kernels {
   // A CPU implementation (lavapipe): it keeps a lane's accumulators in memory whatever their
   // number, so bigger tiles only save loads; a GPU spills registers past a few dozen.
   bool cpu_device() const { return context_.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU; }
+  // UNIFORM_LOAD_LANES of shaders/uniform_loads.glsl for a kernel loading `values` uniform
+  // values at a time: lanes that share the loads. A CPU device loads per lane even when the
+  // address is uniform, so there a subgroup's lanes each load one value and broadcast it; a GPU
+  // loads uniform values once already, and a single value gains nothing from sharing.
+  uint32_t uniform_load_lanes(uint32_t values) const {
+    return cpu_device() && values > 1 ? std::max<uint32_t>(subgroup_size(), 1) : 1;
+  }
 
  private:
   vk::Context& context_;
@@ -36,6 +44,7 @@ class Encoder {
   Encoder(Kernels& kernels, vk::CommandBuffer& commands) : kernels_(kernels), commands_(commands) {}
   uint32_t subgroup_size() const { return kernels_.subgroup_size(); }
   bool cpu_device() const { return kernels_.cpu_device(); }
+  uint32_t uniform_load_lanes(uint32_t values) const { return kernels_.uniform_load_lanes(values); }
 
   template <typename Push>
     requires std::is_standard_layout_v<Push>

@@ -63,7 +63,13 @@ void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
   const uint32_t local = columns >= 6 * 64 ? 64 : 32;
   const uint32_t max_tn = kernel == GemmKernel::vec4_n ? 4 : 8;
   const uint32_t tn = std::min(max_tn, pow2_ceil((columns + local - 1) / local));
-  const uint32_t tm = kernel == GemmKernel::vec4_n && g.M >= 256 ? 16 : 8;
+  // A CPU device keeps the accumulators in memory and shares a subgroup's uniform loads
+  // (shaders/uniform_loads.glsl), so there taller tiles pay: on lavapipe 32 rows instead of 8
+  // made gemm_nn4 1.2-1.6x faster, 16 made gemm_nt4 1.2x faster (32 slowed it); gemm.comp takes
+  // 16 untested by a benchmark. A GPU keeps them in registers. Never taller than the output.
+  const uint32_t tall = !enc.cpu_device() ? (kernel == GemmKernel::vec4_n && g.M >= 256 ? 16 : 8)
+                        : kernel == GemmKernel::vec4_n ? 32 : 16;
+  const uint32_t tm = std::min(tall, std::max<uint32_t>(8, pow2_ceil(g.M)));
 
   const char* shader = kernel == GemmKernel::vec4_k ? "gemm_nt4"
                        : kernel == GemmKernel::vec4_n ? "gemm_nn4"
@@ -72,7 +78,8 @@ void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
                         {vk::SpecConstant::u32(0, local), vk::SpecConstant::u32(1, tm),
                          vk::SpecConstant::u32(2, tn), vk::SpecConstant::u32(3, g.bias != nullptr),
                          vk::SpecConstant::u32(4, g.accumulate), vk::SpecConstant::u32(5, g.gate != nullptr),
-                         vk::SpecConstant::u32(6, g.row_sums != nullptr)}};
+                         vk::SpecConstant::u32(6, g.row_sums != nullptr),
+                         vk::SpecConstant::u32(15, enc.uniform_load_lanes(tm))}};
   add_activation_constants(desc, g.act);
   const Push push{g.M, g.N, g.K, g.sam, g.sak, g.sbk, g.sbn, g.scm};
   // C stands in for the bindings a dispatch does not use (never touched: their constants are off).
