@@ -105,6 +105,8 @@ DeviceInfo query_device(uint32_t index, VkPhysicalDevice handle) {
     info.driver = driver_version_text(info.vendor_id, info.driver_version);
   }
   info.subgroup_size = vulkan12 ? subgroup.subgroupSize : 0;
+  info.subgroup_ballot = vulkan12 && (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) != 0 &&
+                         (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT) != 0;
   info.max_storage_buffer_range = limits.maxStorageBufferRange;
   info.max_memory_allocations = limits.maxMemoryAllocationCount;
   info.max_memory_allocation_size = vulkan12 ? maintenance3.maxMemoryAllocationSize : 0;
@@ -155,6 +157,8 @@ DeviceInfo query_device(uint32_t index, VkPhysicalDevice handle) {
     info.unsupported_reason = "no VK_KHR_push_descriptor";
   } else if (!info.timeline_semaphores) {
     info.unsupported_reason = "no timeline semaphores";
+  } else if (!info.subgroup_ballot) {
+    info.unsupported_reason = "no subgroup ballot operations in compute shaders";
   }
   return info;
 }

@@ -25,6 +25,8 @@ struct DeviceInfo {
 
   uint64_t device_local_bytes = 0;  // the largest device-local heap
   uint32_t subgroup_size = 0;
+  // Compute shaders may use subgroup broadcasts (GL_KHR_shader_subgroup_ballot).
+  bool subgroup_ballot = false;
 
   // Features vkvae uses or may use.
   bool fp16 = false;                  // shaderFloat16 + storageBuffer16BitAccess

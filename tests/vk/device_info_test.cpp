@@ -120,6 +120,7 @@ TEST_F(TestDevice, ReportsWhatVkvaeNeeds) {
   EXPECT_TRUE(info.usable()) << info.unsupported_reason;
   EXPECT_TRUE(info.push_descriptors);
   EXPECT_TRUE(info.timeline_semaphores);
+  EXPECT_TRUE(info.subgroup_ballot);
   EXPECT_TRUE(info.compute_family.has_value());
   EXPECT_GE(info.api_version, VK_API_VERSION_1_2);
   EXPECT_GT(info.subgroup_size, 0u);
