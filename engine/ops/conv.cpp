@@ -77,10 +77,39 @@ void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, 
                {vk::groups_for(uint64_t{g.N} * g.P * g.Q, uint64_t{t.local} * t.tn), vk::groups_for(g.K, t.tm)});
 }
 
+// conv_backward_data_cells (shaders/conv_backward_data_cells.comp): each lane a run of TN cells
+// of stride² outputs, TM = all C channels, accumulators TM·TN·stride² ≤ 512 (a CPU device's budget).
+void dispatch_backward_data_cells(Encoder& enc, const ConvGeometry& g, const Tensor& large, const Tensor& small,
+                                  const Tensor& w, const Tensor* bias, ActivationSpec act, bool accumulate,
+                                  const ActivationGate* gate) {
+  const uint32_t tm = std::bit_ceil(g.C), phases = g.stride * g.stride;
+  const uint32_t cells_v = (g.W + g.pad + g.stride - 1) / g.stride, cells_u = (g.H + g.pad + g.stride - 1) / g.stride;
+  const uint32_t tn = std::clamp<uint32_t>(std::min(std::bit_ceil(cells_v), 512 / (tm * phases)), 1, 16);
+  const uint64_t lanes = uint64_t{g.N} * cells_u * ((cells_v + tn - 1) / tn);
+  Tiles t{lanes >= 6 * 64 ? 64u : 32u, tm, tn};
+  vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_backward_data_cells", t, bias, act, accumulate, gate);
+  for (vk::SpecConstant& c : desc.specialization) {  // the weights loaded at a time: all taps of TM channels
+    if (c.id == 15) c = vk::SpecConstant::u32(15, enc.uniform_load_lanes(tm * g.R * g.S));
+  }
+  desc.specialization.push_back(vk::SpecConstant::u32(7, g.stride));
+  desc.specialization.push_back(vk::SpecConstant::u32(10, g.R));
+  desc.specialization.push_back(vk::SpecConstant::u32(11, g.S));
+  enc.dispatch(desc, {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
+               {vk::groups_for(lanes, t.local), vk::groups_for(g.C, t.tm)});
+}
+
 // x-side ← y-side: Conv2d data gradient, ConvTranspose2d forward.
 void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& large, const Tensor& small,
                             const Tensor& w, const Tensor* bias, ActivationSpec act, bool accumulate,
                             const ActivationGate* gate = nullptr) {
+  // Fewer than 8 channels on the x side (a ConvTranspose2d to one image channel): each value the
+  // phase kernel gathers feeds only C FMAs, while a lane of cells reuses it across taps and
+  // neighbours — 4-5x faster on lavapipe (docs/BENCHMARKS.md). GPUs, whose gathers are
+  // coalesced loads, keep the phase kernel until the cells are measured there.
+  if (enc.cpu_device() && g.C < 8) {
+    dispatch_backward_data_cells(enc, g, large, small, w, bias, act, accumulate, gate);
+    return;
+  }
   // One slice of the grid per sub-pixel phase; each phase holds at most ⌈H/s⌉·⌈W/s⌉ positions.
   const uint64_t per_phase = uint64_t{g.N} * ((g.H + g.stride - 1) / g.stride) * ((g.W + g.stride - 1) / g.stride);
   const Tiles t = tiles_for(enc, per_phase, g.C);
