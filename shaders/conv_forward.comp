@@ -9,8 +9,8 @@
 // then runs down the C input channels.
 //
 // VEC4_STORES (P·Q % 4 == 0, output and gate 16-byte aligned): a run never leaves its image, so
-// it is stored, and gated, as one vec4. With one input channel an output costs nine FMAs, and
-// scalar stores cost more than they did.
+// it is stored, and gated, as one vec4. With one input channel an output costs nine FMAs, and on
+// lavapipe its scalar store had cost more than they did.
 
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const uint TM = 8;
