@@ -66,13 +66,7 @@ void main() {
         float dv[TN];
         for (uint j = 0; j < TN; ++j) dv[j] = valid[j] ? dy[at[j] + k * PQ] : 0.0;
         float wv[TM];
-        for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
-          const float mine = w[(k * C + min(c0 + min(b + uniform_load_lane(), TM - 1), C - 1)) * R * S + tap];
-          for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
-            if (b + l >= TM) break;
-            wv[b + l] = uniform_load_share(mine, l);
-          }
-        }
+        LOAD_UNIFORM(float, wv, TM, i, w[(k * C + min(c0 + i, C - 1)) * R * S + tap]);
         for (uint i = 0; i < TM; ++i) {
           for (uint j = 0; j < TN; ++j) acc[i][j] = fma(wv[i], dv[j], acc[i][j]);
         }
@@ -81,13 +75,7 @@ void main() {
   }
 
   float bias[TM];
-  for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
-    const float mine = HAS_BIAS ? epilogue_in[min(c0 + min(b + uniform_load_lane(), TM - 1), C - 1)] : 0.0;
-    for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
-      if (b + l >= TM) break;
-      bias[b + l] = uniform_load_share(mine, l);
-    }
-  }
+  LOAD_UNIFORM(float, bias, TM, i, HAS_BIAS ? epilogue_in[min(c0 + i, C - 1)] : 0.0);
   for (uint j = 0; j < TN; ++j) {
     if (pos0 + j * LOCAL_SIZE >= count) break;
     for (uint i = 0; i < TM; ++i) {

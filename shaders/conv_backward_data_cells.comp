@@ -77,14 +77,7 @@ void main() {
     }
     // w[k, c0 + i, r, s] for every i, r, s: TM·TAPS uniform values.
     float wv[TM * TAPS];
-    for (uint b = 0; b < TM * TAPS; b += UNIFORM_LOAD_LANES) {
-      const uint e = min(b + uniform_load_lane(), TM * TAPS - 1), i = e / TAPS;
-      const float mine = w[(k * C + min(c0 + i, C - 1)) * TAPS + e - i * TAPS];
-      for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
-        if (b + l >= TM * TAPS) break;
-        wv[b + l] = uniform_load_share(mine, l);
-      }
-    }
+    LOAD_UNIFORM(float, wv, TM * TAPS, e, w[(k * C + min(c0 + e / TAPS, C - 1)) * TAPS + e % TAPS]);
     for (uint i = 0; i < TM; ++i) {
       for (uint r = 0; r < KR; ++r) {
         for (uint s = 0; s < KS; ++s) {
@@ -97,7 +90,7 @@ void main() {
   }
 
   float bias[TM];
-  for (uint i = 0; i < TM; ++i) bias[i] = HAS_BIAS ? epilogue_in[min(c0 + i, C - 1)] : 0.0;
+  LOAD_UNIFORM(float, bias, TM, i, HAS_BIAS ? epilogue_in[min(c0 + i, C - 1)] : 0.0);
   const bool stores = lane < lanes_needed;
   for (uint j = 0; j < TN; ++j) {
     for (uint f = 0; f < STRIDE * STRIDE; ++f) {

@@ -63,13 +63,7 @@ void main() {
         xv[j] = row_valid[j] && iw >= 0 && iw < int(W) ? x[xrow[j] + uint(iw)] : 0.0;
       }
       float dv[TM];
-      for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
-        const float mine = dy[yrow + min(k0 + min(b + uniform_load_lane(), TM - 1), K - 1) * PQ + q];
-        for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
-          if (b + l >= TM) break;
-          dv[b + l] = uniform_load_share(mine, l);
-        }
-      }
+      LOAD_UNIFORM(float, dv, TM, i, dy[yrow + min(k0 + i, K - 1) * PQ + q]);
       for (uint i = 0; i < TM; ++i) {
         for (uint j = 0; j < TN; ++j) acc[i][j] = fma(dv[i], xv[j], acc[i][j]);
       }

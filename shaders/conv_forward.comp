@@ -65,13 +65,7 @@ void main() {
         vec4 xv[RUNS];
         for (uint j = 0; j < TN; ++j) xv[j / 4][j % 4] = valid[j] ? x[at[j] + c * HW] : 0.0;
         float wv[TM];
-        for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
-          const float mine = w[min(k0 + min(b + uniform_load_lane(), TM - 1), K - 1) * CRS + c * R * S + tap];
-          for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
-            if (b + l >= TM) break;
-            wv[b + l] = uniform_load_share(mine, l);
-          }
-        }
+        LOAD_UNIFORM(float, wv, TM, i, w[min(k0 + i, K - 1) * CRS + c * R * S + tap]);
         for (uint i = 0; i < TM; ++i) {
           for (uint g = 0; g < RUNS; ++g) acc[i][g] = fma(vec4(wv[i]), xv[g], acc[i][g]);
         }
@@ -80,13 +74,7 @@ void main() {
   }
 
   float bias[TM];
-  for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
-    const float mine = HAS_BIAS ? epilogue_in[min(k0 + min(b + uniform_load_lane(), TM - 1), K - 1)] : 0.0;
-    for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
-      if (b + l >= TM) break;
-      bias[b + l] = uniform_load_share(mine, l);
-    }
-  }
+  LOAD_UNIFORM(float, bias, TM, i, HAS_BIAS ? epilogue_in[min(k0 + i, K - 1)] : 0.0);
   for (uint g = 0; g < RUNS; ++g) {
     const uint first = (run0 + g * LOCAL_SIZE) * 4;
     if (first >= total) break;

@@ -50,26 +50,23 @@ void main() {
     float bv[TN];
     for (uint j = 0; j < TN; ++j) bv[j] = b[k * sbk + col[j]];
     float av[TM];
-    for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
-      const float mine = a[min(m0 + min(b + uniform_load_lane(), TM - 1), M - 1) * sam + k * sak];
-      for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
-        if (b + l >= TM) break;
-        av[b + l] = uniform_load_share(mine, l);
-      }
-    }
+    LOAD_UNIFORM(float, av, TM, i, a[min(m0 + i, M - 1) * sam + k * sak]);
     for (uint i = 0; i < TM; ++i) {
       if (ROW_SUMS) row_sum[i] += av[i];
       for (uint j = 0; j < TN; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
     }
   }
 
+  // Each column's bias once, not once a row.
+  float bias[TN];
+  for (uint j = 0; j < TN; ++j) bias[j] = HAS_BIAS ? epilogue_in[min(n0 + j * LOCAL_SIZE, N - 1)] : 0.0;
   for (uint i = 0; i < TM; ++i) {
     if (m0 + i >= M) break;  // constant trip count: unrolled, acc stays in registers
     for (uint j = 0; j < TN; ++j) {
       const uint n = n0 + j * LOCAL_SIZE;
       if (n >= N) break;
       const uint at = (m0 + i) * scm + n;
-      c[at] = gemm_finish(acc[i][j], n, at, ACCUMULATE ? c[at] : 0.0);
+      c[at] = epilogue(acc[i][j], bias[j], GATED ? epilogue_in[at] : 0.0, ACCUMULATE ? c[at] : 0.0);
     }
   }
 

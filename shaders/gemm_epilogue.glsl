@@ -11,16 +11,12 @@ layout(constant_id = 3) const bool HAS_BIAS = false;
 layout(constant_id = 4) const bool ACCUMULATE = false;
 layout(constant_id = 5) const bool GATED = false;
 
-// The epilogue of one element: `bias` is its channel's bias (used with HAS_BIAS), `gate_y` the
-// gating activation's output at the element (GATED), `previous` the output's old value
-// (ACCUMULATE). Kernels that hold a tile's biases or gates in registers call this.
+// The epilogue of one element: `bias` is its channel's or column's bias (used with HAS_BIAS),
+// `gate_y` the gating activation's output at the element (GATED), `previous` the output's old
+// value (ACCUMULATE). Kernels load a tile's biases once, not once an element.
 float epilogue(float value, float bias, float gate_y, float previous) {
   if (GATED) return (ACCUMULATE ? previous + value : value) * act_grad_from_output(gate_y);
   if (HAS_BIAS) value += bias;
   value = act_forward(value);
   return ACCUMULATE ? previous + value : value;
-}
-
-float gemm_finish(float value, uint n, uint at, float previous) {
-  return epilogue(value, HAS_BIAS ? epilogue_in[n] : 0.0, GATED ? epilogue_in[at] : 0.0, previous);
 }

@@ -51,19 +51,18 @@ void main() {
     vec4 bv[TN];
     for (uint j = 0; j < TN; ++j) bv[j] = b[k * sbk4 + col[j]];
     float av[TM];
-    for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
-      const float mine = a[min(m0 + min(b + uniform_load_lane(), TM - 1), M - 1) * sam + k * sak];
-      for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
-        if (b + l >= TM) break;
-        av[b + l] = uniform_load_share(mine, l);
-      }
-    }
+    LOAD_UNIFORM(float, av, TM, i, a[min(m0 + i, M - 1) * sam + k * sak]);
     for (uint i = 0; i < TM; ++i) {
       if (ROW_SUMS) row_sum[i] += av[i];
       for (uint j = 0; j < TN; ++j) acc[i][j] = fma(vec4(av[i]), bv[j], acc[i][j]);
     }
   }
 
+  // Each column's bias once, not once a row.
+  vec4 bias[TN];
+  for (uint j = 0; j < TN; ++j) {
+    for (uint e = 0; e < 4; ++e) bias[j][e] = HAS_BIAS ? epilogue_in[min(n0 + j * LOCAL_SIZE, N4 - 1) * 4 + e] : 0.0;
+  }
   for (uint i = 0; i < TM; ++i) {
     if (m0 + i >= M) break;  // constant trip count: unrolled, acc stays in registers
     for (uint j = 0; j < TN; ++j) {
@@ -72,7 +71,7 @@ void main() {
       const uint at = (m0 + i) * (scm / 4) + n4;
       const vec4 previous = ACCUMULATE ? c[at] : vec4(0.0);
       vec4 out_;
-      for (uint e = 0; e < 4; ++e) out_[e] = gemm_finish(acc[i][j][e], n4 * 4 + e, at * 4 + e, previous[e]);
+      for (uint e = 0; e < 4; ++e) out_[e] = epilogue(acc[i][j][e], bias[j][e], GATED ? epilogue_in[at * 4 + e] : 0.0, previous[e]);
       c[at] = out_;
     }
   }

@@ -51,19 +51,16 @@ void main() {
     vec4 bv[TN];
     for (uint j = 0; j < TN; ++j) bv[j] = b[col[j] + k];
     vec4 av[TM];
-    for (uint b = 0; b < TM; b += UNIFORM_LOAD_LANES) {
-      const vec4 mine = a[min(m0 + min(b + uniform_load_lane(), TM - 1), M - 1) * (sam / 4) + k];
-      for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
-        if (b + l >= TM) break;
-        av[b + l] = uniform_load_share(mine, l);
-      }
-    }
+    LOAD_UNIFORM(vec4, av, TM, i, a[min(m0 + i, M - 1) * (sam / 4) + k]);
     for (uint i = 0; i < TM; ++i) {
       if (ROW_SUMS) row_sum[i] += (av[i].x + av[i].y) + (av[i].z + av[i].w);
       for (uint j = 0; j < TN; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
     }
   }
 
+  // Each column's bias once, not once a row.
+  float bias[TN];
+  for (uint j = 0; j < TN; ++j) bias[j] = HAS_BIAS ? epilogue_in[min(n0 + j * LOCAL_SIZE, N - 1)] : 0.0;
   for (uint i = 0; i < TM; ++i) {
     if (m0 + i >= M) break;  // constant trip count: the loop unrolls and acc stays in registers
     for (uint j = 0; j < TN; ++j) {
@@ -71,7 +68,7 @@ void main() {
       if (n >= N) break;
       const uint at = (m0 + i) * scm + n;
       const vec4 s = acc[i][j];
-      c[at] = gemm_finish((s.x + s.y) + (s.z + s.w), n, at, ACCUMULATE ? c[at] : 0.0);
+      c[at] = epilogue((s.x + s.y) + (s.z + s.w), bias[j], GATED ? epilogue_in[at] : 0.0, ACCUMULATE ? c[at] : 0.0);
     }
   }
 

@@ -7,15 +7,7 @@
 // lane: one loop fetches a block of values. On a GPU (UNIFORM_LOAD_LANES = 1) a uniform load is
 // one scalar load already and stays as it is.
 //
-// Use, with every lane of the subgroup active (a shader including this enables
-// GL_KHR_shader_subgroup_ballot):
-//   for (uint b = 0; b < COUNT; b += UNIFORM_LOAD_LANES) {
-//     const float mine = buffer[index_of(min(b + uniform_load_lane(), COUNT - 1))];
-//     for (uint l = 0; l < UNIFORM_LOAD_LANES; ++l) {
-//       if (b + l >= COUNT) break;
-//       values[b + l] = uniform_load_share(mine, l);
-//     }
-//   }
+// LOAD_UNIFORM below is the one way the kernels use this.
 
 layout(constant_id = 15) const uint UNIFORM_LOAD_LANES = 1;
 
@@ -25,3 +17,17 @@ uint uniform_load_lane() { return UNIFORM_LOAD_LANES == 1 ? 0u : gl_SubgroupInvo
 // The value lane l loaded, in every lane.
 float uniform_load_share(float mine, uint l) { return UNIFORM_LOAD_LANES == 1 ? mine : subgroupBroadcast(mine, l); }
 vec4 uniform_load_share(vec4 mine, uint l) { return UNIFORM_LOAD_LANES == 1 ? mine : subgroupBroadcast(mine, l); }
+
+// VALUES[ROW] = LOAD for every ROW in [0, COUNT), in every lane: LOAD is an expression in ROW,
+// the index of the value this lane loads (clamped to COUNT − 1, so every address is valid); TYPE
+// is float or vec4. Call it where every lane of the subgroup is active. The loops have constant
+// trip counts, so they unroll and VALUES stays in registers.
+#define LOAD_UNIFORM(TYPE, VALUES, COUNT, ROW, LOAD)                      \
+  for (uint block_ = 0; block_ < (COUNT); block_ += UNIFORM_LOAD_LANES) { \
+    const uint ROW = min(block_ + uniform_load_lane(), (COUNT) - 1);      \
+    const TYPE mine_ = (LOAD);                                            \
+    for (uint l_ = 0; l_ < UNIFORM_LOAD_LANES; ++l_) {                    \
+      if (block_ + l_ >= (COUNT)) break;                                  \
+      VALUES[block_ + l_] = uniform_load_share(mine_, l_);                \
+    }                                                                     \
+  }

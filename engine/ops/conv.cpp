@@ -47,14 +47,16 @@ Tiles tiles_for(const Encoder& enc, uint64_t columns, uint32_t rows) {
 
 // y-side ← x-side: Conv2d forward, ConvTranspose2d data gradient.
 // The pipeline of conv_forward or conv_backward_data with the epilogue of shaders/gemm_epilogue.glsl:
-// a bias and activation, or a gate (whose activation then applies as a derivative).
-vk::PipelineDesc epilogue_pipeline(const Encoder& enc, const char* shader, const Tiles& t, const Tensor* bias,
-                                   ActivationSpec act, bool accumulate, const ActivationGate* gate) {
+// a bias and activation, or a gate (whose activation then applies as a derivative). The kernel
+// loads `uniform_values` weights at a time (shaders/uniform_loads.glsl).
+vk::PipelineDesc epilogue_pipeline(const Encoder& enc, const char* shader, const Tiles& t, uint32_t uniform_values,
+                                   const Tensor* bias, ActivationSpec act, bool accumulate,
+                                   const ActivationGate* gate) {
   vk::PipelineDesc desc{shader, 4, sizeof(Push),
                         {vk::SpecConstant::u32(0, t.local), vk::SpecConstant::u32(1, t.tm), vk::SpecConstant::u32(2, t.tn),
                          vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate),
                          vk::SpecConstant::u32(5, gate != nullptr),
-                         vk::SpecConstant::u32(15, enc.uniform_load_lanes(t.tm))}};
+                         vk::SpecConstant::u32(15, enc.uniform_load_lanes(uniform_values))}};
   add_activation_constants(desc, gate != nullptr ? gate->act : act);
   return desc;
 }
@@ -71,7 +73,7 @@ void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, 
   // A run is stored as one vec4 where an image's positions and the tensors allow.
   const bool aligned = small.offset % 16 == 0 && (gate == nullptr || gate->y.offset % 16 == 0);
   const bool vec4_stores = (g.P * g.Q) % 4 == 0 && aligned;
-  vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_forward", t, bias, act, accumulate, gate);
+  vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_forward", t, t.tm, bias, act, accumulate, gate);
   desc.specialization.push_back(vk::SpecConstant::u32(7, vec4_stores));
   enc.dispatch(desc, {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
                {vk::groups_for(uint64_t{g.N} * g.P * g.Q, uint64_t{t.local} * t.tn), vk::groups_for(g.K, t.tm)});
@@ -87,10 +89,9 @@ void dispatch_backward_data_cells(Encoder& enc, const ConvGeometry& g, const Ten
   const uint32_t tn = std::clamp<uint32_t>(std::min(std::bit_ceil(cells_v), 512 / (tm * phases)), 1, 16);
   const uint64_t lanes = uint64_t{g.N} * cells_u * ((cells_v + tn - 1) / tn);
   Tiles t{lanes >= 6 * 64 ? 64u : 32u, tm, tn};
-  vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_backward_data_cells", t, bias, act, accumulate, gate);
-  for (vk::SpecConstant& c : desc.specialization) {  // the weights loaded at a time: all taps of TM channels
-    if (c.id == 15) c = vk::SpecConstant::u32(15, enc.uniform_load_lanes(tm * g.R * g.S));
-  }
+  // The weights loaded at a time: every tap of the TM channels.
+  vk::PipelineDesc desc =
+      epilogue_pipeline(enc, "conv_backward_data_cells", t, tm * g.R * g.S, bias, act, accumulate, gate);
   desc.specialization.push_back(vk::SpecConstant::u32(7, g.stride));
   desc.specialization.push_back(vk::SpecConstant::u32(10, g.R));
   desc.specialization.push_back(vk::SpecConstant::u32(11, g.S));
@@ -113,7 +114,7 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
   // One slice of the grid per sub-pixel phase; each phase holds at most ⌈H/s⌉·⌈W/s⌉ positions.
   const uint64_t per_phase = uint64_t{g.N} * ((g.H + g.stride - 1) / g.stride) * ((g.W + g.stride - 1) / g.stride);
   const Tiles t = tiles_for(enc, per_phase, g.C);
-  const vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_backward_data", t, bias, act, accumulate, gate);
+  const vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_backward_data", t, t.tm, bias, act, accumulate, gate);
   enc.dispatch(desc, {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
                {vk::groups_for(per_phase, uint64_t{t.local} * t.tn), vk::groups_for(g.C, t.tm), g.stride * g.stride});
 }
