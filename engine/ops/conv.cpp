@@ -128,24 +128,25 @@ uint32_t splits_for(const ConvGeometry& g) {
   return static_cast<uint32_t>(std::clamp<uint64_t>(std::min(rows, positions / 512), 1, 64));
 }
 
-// A weight gradient's kernel: its pipeline, grid and the `chunk` of work each split takes.
-// `accumulate`: the kernel adds into its output (a single split writing dw itself).
+// A weight gradient's kernel: its pipeline, grid, how many splits add partial sums (1: the
+// kernel writes dw itself, adding to it when accumulating) and the `chunk` of work a split takes.
 struct WeightGradientKernel {
   vk::PipelineDesc pipeline;
   vk::Groups groups;
-  uint32_t chunk;
+  uint32_t splits, chunk;
 };
 
 // conv_backward_weight: a workgroup owns TM output channels, its lanes the C·R·S taps; split z
 // takes `chunk` output rows (n, p).
-WeightGradientKernel tap_lanes_kernel(const Encoder& enc, const ConvGeometry& g, uint32_t splits, bool accumulate) {
-  const uint32_t taps = g.C * g.R * g.S;
+WeightGradientKernel tap_lanes_kernel(const Encoder& enc, const ConvGeometry& g, bool accumulate) {
+  const uint32_t taps = g.C * g.R * g.S, splits = splits_for(g);
   const Tiles t = tiles_for(enc, taps, g.K);
   const uint64_t rows = uint64_t{g.N} * g.P;
   return {{"conv_backward_weight", 3, sizeof(Push),
            {vk::SpecConstant::u32(0, t.local), vk::SpecConstant::u32(1, t.tm), vk::SpecConstant::u32(2, t.tn),
-            vk::SpecConstant::u32(3, accumulate), vk::SpecConstant::u32(15, enc.uniform_load_lanes(t.tm))}},
+            vk::SpecConstant::u32(3, accumulate && splits == 1), vk::SpecConstant::u32(15, enc.uniform_load_lanes(t.tm))}},
           {vk::groups_for(taps, uint64_t{t.local} * t.tn), vk::groups_for(g.K, t.tm), splits},
+          splits,
           static_cast<uint32_t>((rows + splits - 1) / splits)};
 }
 
@@ -153,16 +154,20 @@ WeightGradientKernel tap_lanes_kernel(const Encoder& enc, const ConvGeometry& g,
 // runs of four where an image's positions and dy's alignment allow; split z (workgroup x) takes
 // `chunk` runs. TM·C·R·S accumulators a lane, within a CPU device's budget of 512.
 WeightGradientKernel position_lanes_kernel(const Encoder& enc, const ConvGeometry& g, const Tensor& dy_like,
-                                           uint32_t splits, bool accumulate) {
-  const uint32_t taps = g.C * g.R * g.S;
+                                           bool accumulate) {
+  const uint32_t taps = g.C * g.R * g.S, lanes = enc.subgroup_size();
   const uint32_t tm = std::min({32u, std::bit_ceil(g.K), std::bit_floor(512 / taps)});
   const uint32_t run = (g.P * g.Q) % 4 == 0 && dy_like.offset % 16 == 0 ? 4 : 1;
   const uint64_t runs = uint64_t{g.N} * g.P * g.Q / run;
+  // About 32 runs a lane: the closing sum over the lanes costs a workgroup about as much as
+  // 8 runs do. Never more splits than splits_for, which sizes the workspace.
+  const auto splits = static_cast<uint32_t>(std::clamp<uint64_t>(runs / (uint64_t{lanes} * 32), 1, splits_for(g)));
   return {{"conv_backward_weight_narrow", 3, sizeof(Push),
-           {vk::SpecConstant::u32(0, enc.subgroup_size()), vk::SpecConstant::u32(1, tm),
-            vk::SpecConstant::u32(3, accumulate), vk::SpecConstant::u32(7, run), vk::SpecConstant::u32(9, g.C),
-            vk::SpecConstant::u32(10, g.R), vk::SpecConstant::u32(11, g.S)}},
+           {vk::SpecConstant::u32(0, lanes), vk::SpecConstant::u32(1, tm),
+            vk::SpecConstant::u32(3, accumulate && splits == 1), vk::SpecConstant::u32(7, run),
+            vk::SpecConstant::u32(9, g.C), vk::SpecConstant::u32(10, g.R), vk::SpecConstant::u32(11, g.S)}},
           {splits, vk::groups_for(g.K, tm), 1},
+          splits,
           static_cast<uint32_t>((runs + splits - 1) / splits)};
 }
 
@@ -172,20 +177,18 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
                               const Tensor& dy_like, const Tensor& x_like, const Tensor* workspace, bool accumulate,
                               const OuterInnerSum* bias) {
   const uint32_t taps = g.C * g.R * g.S;
-  const uint32_t splits = splits_for(g);
-  const bool direct_accumulate = splits == 1 && accumulate;
   // Few taps (a one-channel layer's 3×3): spreading them over lanes leaves most lanes idle, and on
   // a CPU device every dy value is a shared load; lanes over positions are 3-4x faster on lavapipe
   // (docs/BENCHMARKS.md). GPUs keep the tap lanes until the narrow kernel is measured there.
   const WeightGradientKernel kernel = enc.cpu_device() && taps <= 32 && enc.subgroup_size() > 1
-                                          ? position_lanes_kernel(enc, g, dy_like, splits, direct_accumulate)
-                                          : tap_lanes_kernel(enc, g, splits, direct_accumulate);
-  if (splits == 1) {
+                                          ? position_lanes_kernel(enc, g, dy_like, accumulate)
+                                          : tap_lanes_kernel(enc, g, accumulate);
+  if (kernel.splits == 1) {
     enc.dispatch(kernel.pipeline, {dy_like, x_like, dw}, push_of(g, kernel.chunk), kernel.groups);
     if (bias != nullptr) sum_outer_inner(enc, *bias, nullptr, accumulate);
     return;
   }
-  const uint64_t needed = uint64_t{splits} * g.K * taps;
+  const uint64_t needed = uint64_t{kernel.splits} * g.K * taps;
   if (workspace == nullptr || static_cast<uint64_t>(workspace->numel()) < needed) {
     op_error(op, "the weight gradient needs a workspace of " + std::to_string(needed) + " elements");
   }
@@ -195,7 +198,7 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
   enc.barrier();
   Tensor flat_dw = dw;  // (K,C,R,S) summed as K·C·R·S values
   flat_dw.shape = {dw.numel()};
-  sum_outer_inner(enc, OuterInnerSum{flat_dw, partials, splits, g.K * taps, 1}, bias, accumulate);
+  sum_outer_inner(enc, OuterInnerSum{flat_dw, partials, kernel.splits, g.K * taps, 1}, bias, accumulate);
 }
 
 // The checks both forward entry points make; `y_shape` is (N, channels, height, width).

@@ -1,6 +1,7 @@
 // Linear forward and backward against the double-precision reference, on awkward shapes that
 // reach every GEMM kernel (vec4 along K, vec4 along N, scalar) and every activation.
 #include <cmath>
+#include <optional>
 
 #include "ops/gemm.hpp"
 #include "ops/linear.hpp"
@@ -154,6 +155,48 @@ OpCase row_sums_case(ops::GemmKernel kernel, int M, int N, int K, bool accumulat
   return c;
 }
 
+// y (+)= Σ over A and C of x (A,B,C), and a second such sum in the same dispatch, against the
+// reference: shapes that reach the narrow job (one invocation an output), the wide one (a
+// workgroup an output, A·C ≥ 4096) with vec4 loads (C % 4 == 0) and without, and both at once.
+struct SumDims {
+  int A, B, C;
+};
+
+OpCase outer_inner_sum_case(SumDims first, std::optional<SumDims> second, bool accumulate) {
+  const auto dims = [](SumDims d) { return std::to_string(d.A) + "x" + std::to_string(d.B) + "x" + std::to_string(d.C); };
+  OpCase c;
+  c.name = "sum outer inner " + dims(first) + (second ? " and " + dims(*second) : "") + (accumulate ? " accumulate" : "");
+  c.inputs = {{{first.A, first.B, first.C}}};
+  c.outputs = {{first.B}};
+  if (second) {
+    c.inputs.push_back({{second->A, second->B, second->C}});
+    c.outputs.push_back({second->B});
+  }
+  const auto start = [](std::size_t o, std::size_t n) { return widen(random_floats(n, 70 + static_cast<uint32_t>(o))); };
+  if (accumulate) c.initial_output = start;
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    const ops::OuterInnerSum one{out[0], in[0], uint32_t(first.A), uint32_t(first.B), uint32_t(first.C)};
+    if (!second) {
+      ops::sum_outer_inner(enc, one, nullptr, accumulate);
+      return;
+    }
+    const ops::OuterInnerSum two{out[1], in[1], uint32_t(second->A), uint32_t(second->B), uint32_t(second->C)};
+    ops::sum_outer_inner(enc, one, &two, accumulate);
+  };
+  c.cpu = [=](const std::vector<Values>& in) {
+    std::vector<Values> want = {ops::ref::sum_outer_inner(in[0], first.A, first.B, first.C)};
+    if (second) want.push_back(ops::ref::sum_outer_inner(in[1], second->A, second->B, second->C));
+    for (std::size_t o = 0; accumulate && o < want.size(); ++o) {
+      const Values s0 = start(o, want[o].size());
+      for (std::size_t i = 0; i < s0.size(); ++i) want[o][i] += s0[i];
+    }
+    return want;
+  };
+  const int terms = std::max(first.A * first.C, second ? second->A * second->C : 0);
+  c.atol = c.rtol = tolerance_for(terms);
+  return c;
+}
+
 std::vector<OpCase> linear_cases() {
   const ActivationSpec none{}, relu{Activation::relu}, sigmoid{Activation::sigmoid};
   std::vector<OpCase> cases;
@@ -190,6 +233,11 @@ std::vector<OpCase> linear_cases() {
     cases.push_back(row_sums_case(ops::GemmKernel::vec4_n, 13, 24, 67, accumulate));
     cases.push_back(row_sums_case(ops::GemmKernel::vec4_k, 13, 9, 68, accumulate));
   }
+  cases.push_back(outer_inner_sum_case({3, 5, 2}, std::nullopt, false));        // narrow
+  cases.push_back(outer_inner_sum_case({67, 3, 196}, std::nullopt, false));     // wide, vec4
+  cases.push_back(outer_inner_sum_case({67, 2, 63}, std::nullopt, true));       // wide, scalar
+  cases.push_back(outer_inner_sum_case({1, 2, 5001}, std::nullopt, false));     // wide, one row a lane
+  cases.push_back(outer_inner_sum_case({49, 67, 1}, SumDims{130, 1, 784}, true));  // a split weight gradient and its bias
   return cases;
 }
 
