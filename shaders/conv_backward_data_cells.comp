@@ -9,7 +9,8 @@
 // of a cell reads the same T×T window of dy, and neighbouring cells share all but one column of
 // it: per channel k a lane gathers T·(TN + T − 1) values for TN·R·S FMAs. The kernel size and
 // stride are specialization constants, so every loop over them unrolls and the accumulators stay
-// in registers.
+// in registers. dy is a uniform texel buffer: on lavapipe a texelFetch is one vector gather, where
+// a storage-buffer load is a loop over the lanes (docs/ARCHITECTURE.md, "Texel-buffer inputs").
 
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const uint TM = 1;
@@ -19,7 +20,7 @@ layout(constant_id = 10) const uint KR = 3;      // kernel rows (R)
 layout(constant_id = 11) const uint KS = 3;      // kernel columns (S)
 layout(local_size_x_id = 0) in;
 
-layout(std430, set = 0, binding = 0) readonly buffer DY_ { float dy[]; };
+layout(set = 0, binding = 0) uniform textureBuffer dy_tex;
 layout(std430, set = 0, binding = 1) readonly buffer Wt_ { float w[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Epilogue_ { float epilogue_in[]; };  // see gemm_epilogue.glsl
 layout(std430, set = 0, binding = 3) buffer DX_ { float dx[]; };
@@ -72,7 +73,7 @@ void main() {
     float win[TR][WIN];
     for (uint t = 0; t < TR; ++t) {
       for (uint m = 0; m < WIN; ++m) {
-        win[t][m] = row_in[t] && col_in[m] ? dy[row_at[t] + k * PQ + col_at[m]] : 0.0;
+        win[t][m] = row_in[t] && col_in[m] ? texelFetch(dy_tex, int(row_at[t] + k * PQ + col_at[m])).x : 0.0;
       }
     }
     // w[k, c0 + i, r, s] for every i, r, s: TM·TAPS uniform values.

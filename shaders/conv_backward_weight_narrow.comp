@@ -5,9 +5,12 @@
 // per output channel (a one-channel 3×3 layer has 9). There conv_backward_weight spreads the taps
 // over lanes, so most lanes idle and every dy value is a shared load; here the lanes split the
 // reduction instead. A lane takes runs of RUN consecutive positions of one image, gathers their
-// RUN·TAPS input values once, then for each of TM output channels loads the run's dy as one
-// vector and adds it into TM·TAPS accumulators (every weight of those channels). At the end the
+// RUN·TAPS input values once, then for each of TM output channels loads the run's RUN dy values
+// and adds them into TM·TAPS accumulators (every weight of those channels). At the end the
 // workgroup adds its lanes' sums in lane order: a fixed order, so the same bits every time.
+//
+// dy and x are uniform texel buffers: on lavapipe a texelFetch is one vector gather, where a
+// storage-buffer load is a loop over the lanes (docs/ARCHITECTURE.md, "Texel-buffer inputs").
 //
 // A workgroup is one subgroup. Split z (workgroup x) takes `chunk` runs and writes its partial
 // sums out[z] (K, C·R·S), which a fixed-order pass adds up; with a single split the kernel writes
@@ -16,15 +19,14 @@
 layout(constant_id = 0) const uint LOCAL_SIZE = 8;  // the subgroup size
 layout(constant_id = 1) const uint TM = 32;         // output channels a workgroup
 layout(constant_id = 3) const bool ACCUMULATE = false;
-layout(constant_id = 7) const uint RUN = 4;         // 4 where P·Q % 4 == 0 and dy is 16-byte aligned, else 1
+layout(constant_id = 7) const uint RUN = 4;         // 4 where P·Q % 4 == 0, else 1
 layout(constant_id = 9) const uint CHANNELS = 1;    // C
 layout(constant_id = 10) const uint KR = 3;         // R
 layout(constant_id = 11) const uint KS = 3;         // S
 layout(local_size_x_id = 0) in;
 
-layout(std430, set = 0, binding = 0) readonly buffer DY_ { float dy[]; };
-layout(std430, set = 0, binding = 0) readonly buffer DY4_ { vec4 dy4[]; };
-layout(std430, set = 0, binding = 1) readonly buffer X_ { float x[]; };
+layout(set = 0, binding = 0) uniform textureBuffer dy_tex;
+layout(set = 0, binding = 1) uniform textureBuffer x_tex;
 layout(std430, set = 0, binding = 2) buffer Out_ { float out_[]; };
 
 #include "conv_geometry.glsl"
@@ -62,7 +64,7 @@ void main() {
           const int iw = iw0 + int(s);
           const bool inside = ih >= 0 && ih < int(H) && iw >= 0 && iw < int(W);
           const uint at = inside ? (n * CHANNELS * H + uint(ih)) * W + uint(iw) : 0u;
-          for (uint c = 0; c < CHANNELS; ++c) xv[e][(c * KR + r) * KS + s] = inside ? x[at + c * HW] : 0.0;
+          for (uint c = 0; c < CHANNELS; ++c) xv[e][(c * KR + r) * KS + s] = inside ? texelFetch(x_tex, int(at + c * HW)).x : 0.0;
         }
       }
       if (++qe == Q) {
@@ -75,12 +77,7 @@ void main() {
     for (uint i = 0; i < TM; ++i) {
       const uint at = yat + min(k0 + i, K - 1) * PQ;
       float dv[RUN];
-      if (RUN == 4) {
-        const vec4 v = dy4[at / 4];
-        for (uint e = 0; e < RUN; ++e) dv[e] = v[e];
-      } else {
-        for (uint e = 0; e < RUN; ++e) dv[e] = dy[at + e];
-      }
+      for (uint e = 0; e < RUN; ++e) dv[e] = texelFetch(dy_tex, int(at + e)).x;
       for (uint t = 0; t < TAPS; ++t) {
         for (uint e = 0; e < RUN; ++e) acc[i][t] = fma(dv[e], xv[e][t], acc[i][t]);
       }

@@ -70,6 +70,7 @@ void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, 
                       const Tensor* bias, ActivationSpec act, bool accumulate, const ActivationGate* gate = nullptr) {
   Tiles t = tiles_for(enc, uint64_t{g.N} * g.P * g.Q, g.K);
   t.tn = std::max<uint32_t>(t.tn, 4);  // runs of four positions (shaders/conv_forward.comp)
+  if (g.C == 1 && getenv("TL")) { t.local = atoi(getenv("TL")); t.tm = atoi(getenv("TM")); t.tn = atoi(getenv("TN")); }
   // A run is stored as one vec4 where an image's positions and the tensors allow.
   const bool aligned = small.offset % 16 == 0 && (gate == nullptr || gate->y.offset % 16 == 0);
   const bool vec4_stores = (g.P * g.Q) % 4 == 0 && aligned;
@@ -95,6 +96,7 @@ void dispatch_backward_data_cells(Encoder& enc, const ConvGeometry& g, const Ten
   desc.specialization.push_back(vk::SpecConstant::u32(7, g.stride));
   desc.specialization.push_back(vk::SpecConstant::u32(10, g.R));
   desc.specialization.push_back(vk::SpecConstant::u32(11, g.S));
+  desc.texel_buffers = 0b001;  // dy
   enc.dispatch(desc, {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
                {vk::groups_for(lanes, t.local), vk::groups_for(g.C, t.tm)});
 }
@@ -105,9 +107,10 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
                             const ActivationGate* gate = nullptr) {
   // Fewer than 8 channels on the x side (a ConvTranspose2d to one image channel): each value the
   // phase kernel gathers feeds only C FMAs, while a lane of cells reuses it across taps and
-  // neighbours — 4-5x faster on lavapipe (docs/BENCHMARKS.md). GPUs, whose gathers are
-  // coalesced loads, keep the phase kernel until the cells are measured there.
-  if (enc.cpu_device() && g.C < 8) {
+  // neighbours — 4-5x faster on lavapipe, more with dy as a texel buffer (docs/BENCHMARKS.md).
+  // GPUs, whose gathers are coalesced loads, keep the phase kernel until the cells are measured
+  // there; a dy past the texel-buffer limits too.
+  if (enc.cpu_device() && g.C < 8 && enc.texel_bindable(small)) {
     dispatch_backward_data_cells(enc, g, large, small, w, bias, act, accumulate, gate);
     return;
   }
@@ -151,13 +154,12 @@ WeightGradientKernel tap_lanes_kernel(const Encoder& enc, const ConvGeometry& g,
 }
 
 // conv_backward_weight_narrow: a workgroup is one subgroup whose lanes split the positions, in
-// runs of four where an image's positions and dy's alignment allow; split z (workgroup x) takes
-// `chunk` runs. TM·C·R·S accumulators a lane, within a CPU device's budget of 512.
-WeightGradientKernel position_lanes_kernel(const Encoder& enc, const ConvGeometry& g, const Tensor& dy_like,
-                                           bool accumulate) {
+// runs of four where an image's positions allow; split z (workgroup x) takes `chunk` runs.
+// TM·C·R·S accumulators a lane, within a CPU device's budget of 512.
+WeightGradientKernel position_lanes_kernel(const Encoder& enc, const ConvGeometry& g, bool accumulate) {
   const uint32_t taps = g.C * g.R * g.S, lanes = enc.subgroup_size();
   const uint32_t tm = std::min({32u, std::bit_ceil(g.K), std::bit_floor(512 / taps)});
-  const uint32_t run = (g.P * g.Q) % 4 == 0 && dy_like.offset % 16 == 0 ? 4 : 1;
+  const uint32_t run = (g.P * g.Q) % 4 == 0 ? 4 : 1;
   const uint64_t runs = uint64_t{g.N} * g.P * g.Q / run;
   // About 32 runs a lane: the closing sum over the lanes costs a workgroup about as much as
   // 8 runs do. Never more splits than splits_for, which sizes the workspace.
@@ -165,7 +167,8 @@ WeightGradientKernel position_lanes_kernel(const Encoder& enc, const ConvGeometr
   return {{"conv_backward_weight_narrow", 3, sizeof(Push),
            {vk::SpecConstant::u32(0, lanes), vk::SpecConstant::u32(1, tm),
             vk::SpecConstant::u32(3, accumulate && splits == 1), vk::SpecConstant::u32(7, run),
-            vk::SpecConstant::u32(9, g.C), vk::SpecConstant::u32(10, g.R), vk::SpecConstant::u32(11, g.S)}},
+            vk::SpecConstant::u32(9, g.C), vk::SpecConstant::u32(10, g.R), vk::SpecConstant::u32(11, g.S)},
+           0b011},  // dy and x as texel buffers
           {splits, vk::groups_for(g.K, tm), 1},
           splits,
           static_cast<uint32_t>((runs + splits - 1) / splits)};
@@ -178,10 +181,12 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
                               const OuterInnerSum* bias) {
   const uint32_t taps = g.C * g.R * g.S;
   // Few taps (a one-channel layer's 3×3): spreading them over lanes leaves most lanes idle, and on
-  // a CPU device every dy value is a shared load; lanes over positions are 3-4x faster on lavapipe
-  // (docs/BENCHMARKS.md). GPUs keep the tap lanes until the narrow kernel is measured there.
-  const WeightGradientKernel kernel = enc.cpu_device() && taps <= 32 && enc.subgroup_size() > 1
-                                          ? position_lanes_kernel(enc, g, dy_like, accumulate)
+  // a CPU device every dy value is a shared load; lanes over positions, reading dy and x as texel
+  // buffers, are about 4x faster on lavapipe (docs/BENCHMARKS.md). GPUs keep the tap lanes until
+  // the narrow kernel is measured there; tensors past the texel-buffer limits too.
+  const bool narrow = enc.cpu_device() && taps <= 32 && enc.subgroup_size() > 1 && enc.texel_bindable(dy_like) &&
+                      enc.texel_bindable(x_like);
+  const WeightGradientKernel kernel = narrow ? position_lanes_kernel(enc, g, accumulate)
                                           : tap_lanes_kernel(enc, g, accumulate);
   if (kernel.splits == 1) {
     enc.dispatch(kernel.pipeline, {dy_like, x_like, dw}, push_of(g, kernel.chunk), kernel.groups);

@@ -8,7 +8,7 @@ namespace vkvae::ops {
 
 const vk::ComputePipeline& Kernels::pipeline(const vk::PipelineDesc& desc) {
   std::string key = desc.shader + "/" + std::to_string(desc.storage_buffers) + "/" +
-                    std::to_string(desc.push_constant_bytes);
+                    std::to_string(desc.push_constant_bytes) + "/" + std::to_string(desc.texel_buffers);
   for (const auto& c : desc.specialization) {
     key += "/" + std::to_string(c.id) + "=" + std::to_string(c.bits);
   }

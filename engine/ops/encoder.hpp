@@ -33,6 +33,13 @@ class Kernels {
   uint32_t uniform_load_lanes(uint32_t values) const {
     return cpu_device() && values > 1 ? std::max<uint32_t>(subgroup_size(), 1) : 1;
   }
+  // Whether `t` can be bound as a uniform texel buffer (vk::PipelineDesc::texel_buffers): its
+  // offset and size within the device's texel-buffer limits.
+  bool texel_bindable(const Tensor& t) const {
+    const vk::DeviceInfo& info = context_.info();
+    return t.offset % info.min_texel_buffer_offset_alignment == 0 &&
+           static_cast<uint64_t>(t.numel()) <= info.max_texel_buffer_elements;
+  }
 
  private:
   vk::Context& context_;
@@ -45,6 +52,7 @@ class Encoder {
   uint32_t subgroup_size() const { return kernels_.subgroup_size(); }
   bool cpu_device() const { return kernels_.cpu_device(); }
   uint32_t uniform_load_lanes(uint32_t values) const { return kernels_.uniform_load_lanes(values); }
+  bool texel_bindable(const Tensor& t) const { return kernels_.texel_bindable(t); }
 
   template <typename Push>
     requires std::is_standard_layout_v<Push>

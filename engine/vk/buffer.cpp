@@ -49,7 +49,8 @@ Buffer::Buffer(Buffer&& other) noexcept
       buffer_(std::move(other.buffer_)),
       allocation_(std::exchange(other.allocation_, Allocation{})),
       size_(std::exchange(other.size_, 0)),
-      use_(other.use_) {}
+      use_(other.use_),
+      views_(std::move(other.views_)) {}
 
 Buffer& Buffer::operator=(Buffer&& other) noexcept {
   if (this != &other) {
@@ -59,6 +60,7 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
     allocation_ = std::exchange(other.allocation_, Allocation{});
     size_ = std::exchange(other.size_, 0);
     use_ = other.use_;
+    views_ = std::move(other.views_);
   }
   return *this;
 }
@@ -66,9 +68,27 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
 Buffer::~Buffer() { release(); }
 
 void Buffer::release() {
+  views_.clear();   // views die before their buffer
   buffer_.reset();  // the buffer dies before the memory it is bound to
   if (pool_ != nullptr && allocation_) pool_->free(allocation_);
   allocation_ = Allocation{};
+}
+
+VkBufferView Buffer::texel_view(VkDeviceSize offset, VkDeviceSize size) const {
+  auto& slot = views_[{offset, size}];
+  if (!slot) {
+    const VkDevice device = pool_->device().handle();
+    VkBufferViewCreateInfo info{};
+    info.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO;
+    info.buffer = handle();
+    info.format = VK_FORMAT_R32_SFLOAT;
+    info.offset = offset;
+    info.range = size;
+    VkBufferView view = VK_NULL_HANDLE;
+    VKVAE_CHECK(vkCreateBufferView(device, &info, nullptr, &view));
+    slot = OwnedBufferView(device, view);
+  }
+  return slot.get();
 }
 
 void Buffer::flush(VkDeviceSize offset, VkDeviceSize size) const {

@@ -4,6 +4,8 @@
 #include <vulkan/vulkan.h>
 
 #include <cstddef>
+#include <map>
+#include <utility>
 
 #include "vk/memory.hpp"
 #include "vk/owned.hpp"
@@ -13,6 +15,7 @@ namespace vkvae::vk {
 class Buffer {
  public:
   static constexpr VkBufferUsageFlags kDefaultUsage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+                                                      VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
                                                       VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
                                                       VK_BUFFER_USAGE_TRANSFER_DST_BIT;
 
@@ -34,6 +37,9 @@ class Buffer {
   void flush(VkDeviceSize offset, VkDeviceSize size) const;
   void invalidate(VkDeviceSize offset, VkDeviceSize size) const;
   explicit operator bool() const { return static_cast<bool>(buffer_); }
+  // An R32_SFLOAT view of [offset, offset+size), made on first use and kept while the buffer
+  // lives (recorded command buffers refer to it).
+  VkBufferView texel_view(VkDeviceSize offset, VkDeviceSize size) const;
 
  private:
   void release();
@@ -43,6 +49,7 @@ class Buffer {
   Allocation allocation_;
   VkDeviceSize size_ = 0;
   MemoryUse use_ = MemoryUse::DeviceLocal;
+  mutable std::map<std::pair<VkDeviceSize, VkDeviceSize>, OwnedBufferView> views_;
 };
 
 }  // namespace vkvae::vk

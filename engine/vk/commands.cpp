@@ -104,6 +104,7 @@ void CommandBuffer::dispatch(const ComputePipeline& pipeline, std::span<const Bu
 
   std::vector<VkDescriptorBufferInfo> infos(buffers.size());
   std::vector<VkWriteDescriptorSet> writes(buffers.size());
+  std::vector<VkBufferView> views(buffers.size());
   for (std::size_t i = 0; i < buffers.size(); ++i) {
     const BufferRange& b = buffers[i];
     if (b.buffer == nullptr || !*b.buffer) throw Error(who + ": binding " + std::to_string(i) + " is empty");
@@ -112,6 +113,25 @@ void CommandBuffer::dispatch(const ComputePipeline& pipeline, std::span<const Bu
       throw Error(who + ": binding " + std::to_string(i) + " range [" + std::to_string(b.offset) +
                   ", +" + std::to_string(size) + ") lies outside its " +
                   std::to_string(b.buffer->size()) + "-byte buffer");
+    }
+    writes[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+    writes[i].dstBinding = static_cast<uint32_t>(i);
+    writes[i].descriptorCount = 1;
+    if ((desc.texel_buffers >> i) & 1u) {
+      if (size % 4 != 0 || size / 4 > info.max_texel_buffer_elements) {
+        throw Error(who + ": texel binding " + std::to_string(i) + " spans " + std::to_string(size) +
+                    " bytes; it must be whole floats, at most the device's maxTexelBufferElements (" +
+                    std::to_string(info.max_texel_buffer_elements) + ")");
+      }
+      if (b.offset % info.min_texel_buffer_offset_alignment != 0) {
+        throw Error(who + ": texel binding " + std::to_string(i) + " offset " + std::to_string(b.offset) +
+                    " is not a multiple of the device's minTexelBufferOffsetAlignment (" +
+                    std::to_string(info.min_texel_buffer_offset_alignment) + ")");
+      }
+      views[i] = b.buffer->texel_view(b.offset, size);
+      writes[i].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+      writes[i].pTexelBufferView = &views[i];
+      continue;
     }
     if (size > info.max_storage_buffer_range) {
       throw Error(who + ": binding " + std::to_string(i) + " spans " + std::to_string(size) +
@@ -124,9 +144,6 @@ void CommandBuffer::dispatch(const ComputePipeline& pipeline, std::span<const Bu
                   std::to_string(info.min_storage_buffer_offset_alignment) + ")");
     }
     infos[i] = {b.buffer->handle(), b.offset, size};
-    writes[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
-    writes[i].dstBinding = static_cast<uint32_t>(i);
-    writes[i].descriptorCount = 1;
     writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     writes[i].pBufferInfo = &infos[i];
   }

@@ -111,6 +111,8 @@ DeviceInfo query_device(uint32_t index, VkPhysicalDevice handle) {
   info.max_memory_allocations = limits.maxMemoryAllocationCount;
   info.max_memory_allocation_size = vulkan12 ? maintenance3.maxMemoryAllocationSize : 0;
   info.min_storage_buffer_offset_alignment = limits.minStorageBufferOffsetAlignment;
+  info.max_texel_buffer_elements = limits.maxTexelBufferElements;
+  info.min_texel_buffer_offset_alignment = limits.minTexelBufferOffsetAlignment;
   info.non_coherent_atom_size = limits.nonCoherentAtomSize;
   info.max_push_constants_bytes = limits.maxPushConstantsSize;
   info.max_shared_memory_bytes = limits.maxComputeSharedMemorySize;

@@ -43,6 +43,8 @@ struct DeviceInfo {
   uint32_t max_memory_allocations = 0;
   uint64_t max_memory_allocation_size = 0;
   uint64_t min_storage_buffer_offset_alignment = 0;
+  uint64_t max_texel_buffer_elements = 0;
+  uint64_t min_texel_buffer_offset_alignment = 0;
   uint64_t non_coherent_atom_size = 0;
   uint32_t max_push_constants_bytes = 0;
   uint32_t max_shared_memory_bytes = 0;

@@ -40,6 +40,7 @@ class Owned {
 };
 
 using OwnedBuffer = Owned<VkBuffer, VkDevice, &vkDestroyBuffer>;
+using OwnedBufferView = Owned<VkBufferView, VkDevice, &vkDestroyBufferView>;
 using OwnedMemory = Owned<VkDeviceMemory, VkDevice, &vkFreeMemory>;
 using OwnedShaderModule = Owned<VkShaderModule, VkDevice, &vkDestroyShaderModule>;
 using OwnedPipeline = Owned<VkPipeline, VkDevice, &vkDestroyPipeline>;

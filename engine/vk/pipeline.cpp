@@ -39,7 +39,8 @@ ComputePipeline::ComputePipeline(const Device& device, const PipelineCache& cach
   std::vector<VkDescriptorSetLayoutBinding> bindings(desc.storage_buffers);
   for (uint32_t i = 0; i < desc.storage_buffers; ++i) {
     bindings[i].binding = i;
-    bindings[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    bindings[i].descriptorType = (desc.texel_buffers >> i) & 1u ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                                                : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     bindings[i].descriptorCount = 1;
     bindings[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
   }

@@ -29,6 +29,9 @@ struct PipelineDesc {
   uint32_t storage_buffers = 1;     // bindings 0 .. storage_buffers-1 of set 0
   uint32_t push_constant_bytes = 0; // must match the shader's push_constant block
   std::vector<SpecConstant> specialization;
+  // Bit i: binding i is a read-only uniform texel buffer (an R32_SFLOAT view, `textureBuffer`
+  // in the shader) instead of a storage buffer. See docs/ARCHITECTURE.md, "Texel-buffer inputs".
+  uint32_t texel_buffers = 0;
 };
 
 class ComputePipeline {

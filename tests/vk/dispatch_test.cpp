@@ -2,6 +2,7 @@
 // copies and fills, and the errors a wrong dispatch gets before it reaches the GPU.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <tuple>
@@ -141,6 +142,33 @@ TEST_F(Dispatch, MistakesAreCaughtBeforeTheGpu) {
   EXPECT_THROW(commands.fill(small, 2, 8, 0), Error);
   EXPECT_THROW(commands.fill(small, 0, 16, 0), Error);
   EXPECT_THROW(commands.copy(x, 250, small, 0, 8), Error);
+  commands.end();
+}
+
+// Texel-buffer bindings (PipelineDesc::texel_buffers) have their own rules: whole floats, the
+// device's texel offset alignment.
+TEST_F(Dispatch, TexelBindingMistakesAreCaughtBeforeTheGpu) {
+  Buffer x = context().buffer(256);
+  // A kernel whose bindings 0 and 1 are texel buffers (shaders/conv_backward_weight_narrow.comp).
+  PipelineDesc desc{"conv_backward_weight_narrow", 3, 12 * sizeof(uint32_t), {SpecConstant::u32(1, 1)}, 0b011};
+  ComputePipeline narrow = context().pipeline(desc);
+  CommandBuffer commands = context().commands();
+  commands.begin();
+  const std::array<uint32_t, 12> push{};
+  const auto message = [&](std::initializer_list<BufferRange> bindings) {
+    try {
+      commands.dispatch(narrow, bindings, push, {1});
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const VkDeviceSize alignment = context().info().min_texel_buffer_offset_alignment;
+  if (alignment > 4) {
+    EXPECT_NE(message({{&x, 4, 16}, {&x}, {&x}}).find("minTexelBufferOffsetAlignment"), std::string::npos);
+  }
+  EXPECT_NE(message({{&x, 0, 18}, {&x}, {&x}}).find("whole floats"), std::string::npos);
+  EXPECT_NE(message({{&x}, {&x, 0, 300}, {&x}}).find("outside its 256-byte buffer"), std::string::npos);
   commands.end();
 }
 
