@@ -8,9 +8,9 @@
 // accumulated as vec4s. For each tap (r,s) a lane works out its input offsets and bounds once,
 // then runs down the C input channels.
 //
-// VEC4_STORES (P·Q % 4 == 0, output and gate 16-byte aligned): a run never leaves its image, so
-// it is stored, and gated, as one vec4. With one input channel an output costs nine FMAs, and on
-// lavapipe its scalar store had cost more than they did.
+// VEC4_STORES (P·Q % 4 == 0, output and gate 16-byte aligned): a run is stored as one vec4
+// (conv_store_run.glsl). With one input channel an output costs nine FMAs, and on lavapipe its
+// scalar store had cost more than they did.
 
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const uint TM = 8;
@@ -29,6 +29,9 @@ layout(std430, set = 0, binding = 3) buffer Y4_ { vec4 y4[]; };
 #include "activation.glsl"
 #include "gemm_epilogue.glsl"
 #include "uniform_loads.glsl"
+float epilogue_value(uint i) { return epilogue_in[i]; }
+vec4 epilogue_run(uint i4) { return epilogue_in4[i4]; }
+#include "conv_store_run.glsl"
 
 const uint RUNS = TN / 4;
 
@@ -78,33 +81,9 @@ void main() {
   for (uint g = 0; g < RUNS; ++g) {
     const uint first = (run0 + g * LOCAL_SIZE) * 4;
     if (first >= total) break;
-    if (VEC4_STORES) {
-      const uint n = first / PQ, pq = first - n * PQ;
-      for (uint i = 0; i < TM; ++i) {
-        if (k0 + i >= K) break;  // constant trip count: unrolled, acc stays in registers
-        const uint o4 = ((n * K + k0 + i) * PQ + pq) / 4;
-        const vec4 gate_y = GATED ? epilogue_in4[o4] : vec4(0.0);
-        const vec4 previous = ACCUMULATE ? y4[o4] : vec4(0.0);
-        vec4 out_;
-        for (uint e = 0; e < 4; ++e) out_[e] = epilogue(acc[i][g][e], bias[i], gate_y[e], previous[e]);
-        y4[o4] = out_;
-      }
-    } else {
-      // No break inside the element loop: it kept these loops from unrolling (acc in memory).
-      uint obase[4];
-      bool inside[4];
-      for (uint e = 0; e < 4; ++e) {
-        const uint pos = min(first + e, total - 1), n = pos / PQ;
-        inside[e] = first + e < total;
-        obase[e] = n * K * PQ + pos - n * PQ;
-      }
-      for (uint i = 0; i < TM; ++i) {
-        if (k0 + i >= K) break;
-        for (uint e = 0; e < 4; ++e) {
-          const uint o = obase[e] + (k0 + i) * PQ;
-          if (inside[e]) y[o] = epilogue(acc[i][g][e], bias[i], GATED ? epilogue_in[o] : 0.0, ACCUMULATE ? y[o] : 0.0);
-        }
-      }
+    for (uint i = 0; i < TM; ++i) {
+      if (k0 + i >= K) break;  // constant trip count: unrolled, acc stays in registers
+      store_run(first, k0 + i, acc[i][g], bias[i]);
     }
   }
 }

@@ -21,7 +21,9 @@ vec4 uniform_load_share(vec4 mine, uint l) { return UNIFORM_LOAD_LANES == 1 ? mi
 // VALUES[ROW] = LOAD for every ROW in [0, COUNT), in every lane: LOAD is an expression in ROW,
 // the index of the value this lane loads (clamped to COUNT − 1, so every address is valid); TYPE
 // is float or vec4. Call it where every lane of the subgroup is active. The loops have constant
-// trip counts, so they unroll and VALUES stays in registers.
+// trip counts, so they unroll and VALUES stays in registers — as long as COUNT is at most 32
+// blocks of UNIFORM_LOAD_LANES: NIR does not unroll longer loops, and VALUES then becomes a
+// dynamically indexed array (load a long list in pieces).
 #define LOAD_UNIFORM(TYPE, VALUES, COUNT, ROW, LOAD)                      \
   for (uint block_ = 0; block_ < (COUNT); block_ += UNIFORM_LOAD_LANES) { \
     const uint ROW = min(block_ + uniform_load_lane(), (COUNT) - 1);      \

@@ -66,14 +66,43 @@ const Tensor& epilogue_input(const Tensor* bias, const ActivationGate* gate, con
   return bias != nullptr ? *bias : gate != nullptr ? gate->y : output;
 }
 
+// conv_forward_narrow (shaders/conv_forward_narrow.comp): each lane up to four runs of four
+// positions, whose input windows (C·R·S values a position) it gathers once; TM channels a
+// workgroup, whose TM·C·R·S weights every lane holds, within a CPU device's budget of 512.
+void dispatch_forward_narrow(Encoder& enc, const ConvGeometry& g, const Tensor& small, const Tensor& large,
+                             const Tensor& w, const Tensor* bias, ActivationSpec act, bool accumulate,
+                             const ActivationGate* gate, bool vec4_stores) {
+  const uint32_t taps = g.C * g.R * g.S;
+  const uint64_t runs = (uint64_t{g.N} * g.P * g.Q + 3) / 4;
+  const uint32_t local = runs >= 6 * 64 ? 64 : 32;
+  const uint32_t tm = std::min({32u, std::bit_ceil(g.K), std::bit_floor(512 / taps)});
+  // TN (specialization constant 2) counts runs here, not positions.
+  const Tiles t{local, tm, std::clamp<uint32_t>(std::bit_ceil(static_cast<uint32_t>((runs + local - 1) / local)), 1, 4)};
+  vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_forward_narrow", t, tm * taps, bias, act, accumulate, gate);
+  desc.specialization.push_back(vk::SpecConstant::u32(7, vec4_stores));
+  desc.specialization.push_back(vk::SpecConstant::u32(10, g.R));
+  desc.specialization.push_back(vk::SpecConstant::u32(11, g.S));
+  desc.specialization.push_back(vk::SpecConstant::u32(12, g.C));
+  desc.texel_buffers = 0b0101;  // x and the epilogue's input
+  enc.dispatch(desc, {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
+               {vk::groups_for(runs, uint64_t{local} * t.tn), vk::groups_for(g.K, tm)});
+}
+
 void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, const Tensor& large, const Tensor& w,
                       const Tensor* bias, ActivationSpec act, bool accumulate, const ActivationGate* gate = nullptr) {
-  Tiles t = tiles_for(enc, uint64_t{g.N} * g.P * g.Q, g.K);
-  t.tn = std::max<uint32_t>(t.tn, 4);  // runs of four positions (shaders/conv_forward.comp)
-  if (g.C == 1 && getenv("TL")) { t.local = atoi(getenv("TL")); t.tm = atoi(getenv("TM")); t.tn = atoi(getenv("TN")); }
-  // A run is stored as one vec4 where an image's positions and the tensors allow.
+  // A run of four positions is stored as one vec4 where an image's positions and the tensors allow.
   const bool aligned = small.offset % 16 == 0 && (gate == nullptr || gate->y.offset % 16 == 0);
   const bool vec4_stores = (g.P * g.Q) % 4 == 0 && aligned;
+  // Few taps (a one-channel layer's 3×3): tap by tap, conv_forward's time goes to updating
+  // accumulators in memory; the narrow kernel makes each output in a register, 1.35–1.75× faster on
+  // lavapipe (docs/BENCHMARKS.md). GPUs keep conv_forward until the narrow kernel is measured there.
+  if (enc.cpu_device() && g.C * g.R * g.S <= 32 && enc.texel_bindable(large) &&
+      enc.texel_bindable(epilogue_input(bias, gate, small))) {
+    dispatch_forward_narrow(enc, g, small, large, w, bias, act, accumulate, gate, vec4_stores);
+    return;
+  }
+  Tiles t = tiles_for(enc, uint64_t{g.N} * g.P * g.Q, g.K);
+  t.tn = std::max<uint32_t>(t.tn, 4);  // runs of four positions (shaders/conv_forward.comp)
   vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_forward", t, t.tm, bias, act, accumulate, gate);
   desc.specialization.push_back(vk::SpecConstant::u32(7, vec4_stores));
   enc.dispatch(desc, {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
