@@ -9,8 +9,9 @@
 // of a cell reads the same T×T window of dy, and neighbouring cells share all but one column of
 // it: per channel k a lane gathers T·(TN + T − 1) values for TN·R·S FMAs. The kernel size and
 // stride are specialization constants, so every loop over them unrolls and the accumulators stay
-// in registers. dy is a uniform texel buffer: on lavapipe a texelFetch is one vector gather, where
-// a storage-buffer load is a loop over the lanes (docs/ARCHITECTURE.md, "Texel-buffer inputs").
+// in registers. dy and the epilogue's input (bias or gate) are uniform texel buffers: on lavapipe
+// a texelFetch is one vector gather, where a storage-buffer load is a loop over the lanes
+// (docs/ARCHITECTURE.md, "Texel-buffer inputs").
 
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const uint TM = 1;
@@ -22,7 +23,7 @@ layout(local_size_x_id = 0) in;
 
 layout(set = 0, binding = 0) uniform textureBuffer dy_tex;
 layout(std430, set = 0, binding = 1) readonly buffer Wt_ { float w[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Epilogue_ { float epilogue_in[]; };  // see gemm_epilogue.glsl
+layout(set = 0, binding = 2) uniform textureBuffer epilogue_in;  // see gemm_epilogue.glsl
 layout(std430, set = 0, binding = 3) buffer DX_ { float dx[]; };
 
 #include "conv_geometry.glsl"
@@ -91,7 +92,7 @@ void main() {
   }
 
   float bias[TM];
-  LOAD_UNIFORM(float, bias, TM, i, HAS_BIAS ? epilogue_in[min(c0 + i, C - 1)] : 0.0);
+  LOAD_UNIFORM(float, bias, TM, i, HAS_BIAS ? texelFetch(epilogue_in, int(min(c0 + i, C - 1))).x : 0.0);
   const bool stores = lane < lanes_needed;
   for (uint j = 0; j < TN; ++j) {
     for (uint f = 0; f < STRIDE * STRIDE; ++f) {
@@ -100,7 +101,7 @@ void main() {
       for (uint i = 0; i < TM; ++i) {
         const uint o = ((n * C + min(c0 + i, C - 1)) * H + uint(max(h, 0))) * W + uint(max(ww, 0));
         if (inside && c0 + i < C) {
-          dx[o] = epilogue(acc[i][j][f], bias[i], GATED ? epilogue_in[o] : 0.0, ACCUMULATE ? dx[o] : 0.0);
+          dx[o] = epilogue(acc[i][j][f], bias[i], GATED ? texelFetch(epilogue_in, int(o)).x : 0.0, ACCUMULATE ? dx[o] : 0.0);
         }
       }
     }

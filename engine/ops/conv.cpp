@@ -125,7 +125,7 @@ void dispatch_backward_data_cells(Encoder& enc, const ConvGeometry& g, const Ten
   desc.specialization.push_back(vk::SpecConstant::u32(7, g.stride));
   desc.specialization.push_back(vk::SpecConstant::u32(10, g.R));
   desc.specialization.push_back(vk::SpecConstant::u32(11, g.S));
-  desc.texel_buffers = 0b001;  // dy
+  desc.texel_buffers = 0b0101;  // dy and the epilogue's input
   enc.dispatch(desc, {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
                {vk::groups_for(lanes, t.local), vk::groups_for(g.C, t.tm)});
 }
@@ -138,8 +138,9 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
   // phase kernel gathers feeds only C FMAs, while a lane of cells reuses it across taps and
   // neighbours — 4-5x faster on lavapipe, more with dy as a texel buffer (docs/BENCHMARKS.md).
   // GPUs, whose gathers are coalesced loads, keep the phase kernel until the cells are measured
-  // there; a dy past the texel-buffer limits too.
-  if (enc.cpu_device() && g.C < 8 && enc.texel_bindable(small)) {
+  // there; tensors past the texel-buffer limits too.
+  if (enc.cpu_device() && g.C < 8 && enc.texel_bindable(small) &&
+      enc.texel_bindable(epilogue_input(bias, gate, large))) {
     dispatch_backward_data_cells(enc, g, large, small, w, bias, act, accumulate, gate);
     return;
   }
