@@ -114,38 +114,34 @@ void CommandBuffer::dispatch(const ComputePipeline& pipeline, std::span<const Bu
                   ", +" + std::to_string(size) + ") lies outside its " +
                   std::to_string(b.buffer->size()) + "-byte buffer");
     }
+    // A storage binding, or a texel binding (PipelineDesc::texel_buffers) with its own limits.
+    const bool texel = (desc.texel_buffers >> i) & 1u;
+    const std::string binding = who + (texel ? ": texel binding " : ": binding ") + std::to_string(i);
+    const uint64_t max_bytes = texel ? info.max_texel_buffer_elements * 4 : info.max_storage_buffer_range;
+    const char* max_name = texel ? "maxTexelBufferElements × 4 bytes" : "maxStorageBufferRange";
+    if (size > max_bytes || (texel && size % 4 != 0)) {
+      throw Error(binding + " spans " + std::to_string(size) + " bytes; it must be" +
+                  (texel ? " whole floats," : "") + " at most the device's " + max_name + " (" +
+                  std::to_string(max_bytes) + "): bind it in pieces");
+    }
+    const uint64_t alignment = texel ? info.min_texel_buffer_offset_alignment : info.min_storage_buffer_offset_alignment;
+    if (b.offset % alignment != 0) {
+      throw Error(binding + " offset " + std::to_string(b.offset) + " is not a multiple of the device's " +
+                  (texel ? "minTexelBufferOffsetAlignment" : "minStorageBufferOffsetAlignment") + " (" +
+                  std::to_string(alignment) + ")");
+    }
     writes[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
     writes[i].dstBinding = static_cast<uint32_t>(i);
     writes[i].descriptorCount = 1;
-    if ((desc.texel_buffers >> i) & 1u) {
-      if (size % 4 != 0 || size / 4 > info.max_texel_buffer_elements) {
-        throw Error(who + ": texel binding " + std::to_string(i) + " spans " + std::to_string(size) +
-                    " bytes; it must be whole floats, at most the device's maxTexelBufferElements (" +
-                    std::to_string(info.max_texel_buffer_elements) + ")");
-      }
-      if (b.offset % info.min_texel_buffer_offset_alignment != 0) {
-        throw Error(who + ": texel binding " + std::to_string(i) + " offset " + std::to_string(b.offset) +
-                    " is not a multiple of the device's minTexelBufferOffsetAlignment (" +
-                    std::to_string(info.min_texel_buffer_offset_alignment) + ")");
-      }
+    if (texel) {
       views[i] = b.buffer->texel_view(b.offset, size);
       writes[i].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
       writes[i].pTexelBufferView = &views[i];
-      continue;
+    } else {
+      infos[i] = {b.buffer->handle(), b.offset, size};
+      writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+      writes[i].pBufferInfo = &infos[i];
     }
-    if (size > info.max_storage_buffer_range) {
-      throw Error(who + ": binding " + std::to_string(i) + " spans " + std::to_string(size) +
-                  " bytes, over the device's maxStorageBufferRange of " +
-                  std::to_string(info.max_storage_buffer_range) + "; bind it in pieces");
-    }
-    if (b.offset % info.min_storage_buffer_offset_alignment != 0) {
-      throw Error(who + ": binding " + std::to_string(i) + " offset " + std::to_string(b.offset) +
-                  " is not a multiple of the device's minStorageBufferOffsetAlignment (" +
-                  std::to_string(info.min_storage_buffer_offset_alignment) + ")");
-    }
-    infos[i] = {b.buffer->handle(), b.offset, size};
-    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    writes[i].pBufferInfo = &infos[i];
   }
 
   vkCmdBindPipeline(buffer_, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.handle());
