@@ -185,10 +185,12 @@ WeightGradientKernel tap_lanes_kernel(const Encoder& enc, const ConvGeometry& g,
 
 // conv_backward_weight_narrow: a workgroup is one subgroup whose lanes split the positions, in
 // runs of four where an image's positions allow; split z (workgroup x) takes `chunk` runs.
-// TM·C·R·S accumulators a lane, within a CPU device's budget of 512.
+// TM·C·R·S accumulators a lane, within a CPU device's budget of 512, and their sums over the
+// lanes in shared memory (4·TM·C·R·S·lanes bytes).
 WeightGradientKernel position_lanes_kernel(const Encoder& enc, const ConvGeometry& g, bool accumulate) {
   const uint32_t taps = g.C * g.R * g.S, lanes = enc.subgroup_size();
-  const uint32_t tm = std::min({32u, std::bit_ceil(g.K), std::bit_floor(512 / taps)});
+  const uint32_t shared_tm = enc.max_shared_memory_bytes() / (4 * taps * lanes);
+  const uint32_t tm = std::min({32u, std::bit_ceil(g.K), std::bit_floor(512 / taps), std::bit_floor(shared_tm)});
   const uint32_t run = (g.P * g.Q) % 4 == 0 ? 4 : 1;
   const uint64_t runs = uint64_t{g.N} * g.P * g.Q / run;
   // About 32 runs a lane: the closing sum over the lanes costs a workgroup about as much as
@@ -215,7 +217,7 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
   // buffers, are about 4x faster on lavapipe (docs/BENCHMARKS.md). GPUs keep the tap lanes until
   // the narrow kernel is measured there; tensors past the texel-buffer limits too.
   const bool narrow = enc.cpu_device() && taps <= 32 && enc.subgroup_size() > 1 && enc.texel_bindable(dy_like) &&
-                      enc.texel_bindable(x_like);
+                      enc.texel_bindable(x_like) && enc.max_shared_memory_bytes() / (4 * taps * enc.subgroup_size()) >= 1;
   const WeightGradientKernel kernel = narrow ? position_lanes_kernel(enc, g, accumulate)
                                           : tap_lanes_kernel(enc, g, accumulate);
   if (kernel.splits == 1) {

@@ -33,6 +33,7 @@ class Kernels {
   uint32_t uniform_load_lanes(uint32_t values) const {
     return cpu_device() && values > 1 ? std::max<uint32_t>(subgroup_size(), 1) : 1;
   }
+  uint32_t max_shared_memory_bytes() const { return context_.info().max_shared_memory_bytes; }
   // Whether `t` can be bound as a uniform texel buffer (vk::PipelineDesc::texel_buffers): its
   // offset and size within the device's texel-buffer limits.
   bool texel_bindable(const Tensor& t) const {
@@ -53,6 +54,7 @@ class Encoder {
   bool cpu_device() const { return kernels_.cpu_device(); }
   uint32_t uniform_load_lanes(uint32_t values) const { return kernels_.uniform_load_lanes(values); }
   bool texel_bindable(const Tensor& t) const { return kernels_.texel_bindable(t); }
+  uint32_t max_shared_memory_bytes() const { return kernels_.max_shared_memory_bytes(); }
 
   template <typename Push>
     requires std::is_standard_layout_v<Push>

@@ -50,7 +50,7 @@ Buffer::Buffer(Buffer&& other) noexcept
       allocation_(std::exchange(other.allocation_, Allocation{})),
       size_(std::exchange(other.size_, 0)),
       use_(other.use_),
-      views_(std::move(other.views_)) {}
+      texel_views_(std::move(other.texel_views_)) {}
 
 Buffer& Buffer::operator=(Buffer&& other) noexcept {
   if (this != &other) {
@@ -60,7 +60,7 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
     allocation_ = std::exchange(other.allocation_, Allocation{});
     size_ = std::exchange(other.size_, 0);
     use_ = other.use_;
-    views_ = std::move(other.views_);
+    texel_views_ = std::move(other.texel_views_);
   }
   return *this;
 }
@@ -68,14 +68,15 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
 Buffer::~Buffer() { release(); }
 
 void Buffer::release() {
-  views_.clear();   // views die before their buffer
+  if (texel_views_) texel_views_->views.clear();  // views die before their buffer
   buffer_.reset();  // the buffer dies before the memory it is bound to
   if (pool_ != nullptr && allocation_) pool_->free(allocation_);
   allocation_ = Allocation{};
 }
 
 VkBufferView Buffer::texel_view(VkDeviceSize offset, VkDeviceSize size) const {
-  auto& slot = views_[{offset, size}];
+  const std::lock_guard lock(texel_views_->mutex);
+  auto& slot = texel_views_->views[{offset, size}];
   if (!slot) {
     const VkDevice device = pool_->device().handle();
     VkBufferViewCreateInfo info{};

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <utility>
 
 #include "vk/memory.hpp"
@@ -38,7 +40,8 @@ class Buffer {
   void invalidate(VkDeviceSize offset, VkDeviceSize size) const;
   explicit operator bool() const { return static_cast<bool>(buffer_); }
   // An R32_SFLOAT view of [offset, offset+size), made on first use and kept while the buffer
-  // lives (recorded command buffers refer to it).
+  // lives (recorded command buffers refer to it). Thread safe: the viewer records its programs
+  // while the trainer's thread records its own over the same parameters.
   VkBufferView texel_view(VkDeviceSize offset, VkDeviceSize size) const;
 
  private:
@@ -49,7 +52,11 @@ class Buffer {
   Allocation allocation_;
   VkDeviceSize size_ = 0;
   MemoryUse use_ = MemoryUse::DeviceLocal;
-  mutable std::map<std::pair<VkDeviceSize, VkDeviceSize>, OwnedBufferView> views_;
+  struct TexelViews {
+    std::mutex mutex;
+    std::map<std::pair<VkDeviceSize, VkDeviceSize>, OwnedBufferView> views;
+  };
+  std::unique_ptr<TexelViews> texel_views_ = std::make_unique<TexelViews>();
 };
 
 }  // namespace vkvae::vk
