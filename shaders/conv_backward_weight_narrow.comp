@@ -30,13 +30,14 @@ layout(set = 0, binding = 1) uniform textureBuffer x_tex;
 layout(std430, set = 0, binding = 2) buffer Out_ { float out_[]; };
 
 #include "conv_geometry.glsl"
+#include "conv_window.glsl"
 
 const uint TAPS = CHANNELS * KR * KS;
 
 shared float lane_sums[TM * TAPS * LOCAL_SIZE];  // [value][lane]
 
 void main() {
-  const uint PQ = P * Q, HW = H * W, lane = gl_SubgroupInvocationID;
+  const uint PQ = P * Q, lane = gl_SubgroupInvocationID;
   const uint k0 = gl_WorkGroupID.y * TM;
   const uint runs = N * PQ / RUN, first = gl_WorkGroupID.x * chunk, last = min(runs, first + chunk);
 
@@ -61,10 +62,7 @@ void main() {
       for (uint r = 0; r < KR; ++r) {
         const int ih = ih0 + int(r);
         for (uint s = 0; s < KS; ++s) {
-          const int iw = iw0 + int(s);
-          const bool inside = ih >= 0 && ih < int(H) && iw >= 0 && iw < int(W);
-          const uint at = inside ? (n * CHANNELS * H + uint(ih)) * W + uint(iw) : 0u;
-          for (uint c = 0; c < CHANNELS; ++c) xv[e][(c * KR + r) * KS + s] = inside ? texelFetch(x_tex, int(at + c * HW)).x : 0.0;
+          for (uint c = 0; c < CHANNELS; ++c) xv[e][(c * KR + r) * KS + s] = window_value(n, ih, iw0 + int(s), c);
         }
       }
       if (++qe == Q) {

@@ -26,6 +26,7 @@ layout(std430, set = 0, binding = 3) buffer Y_ { float y[]; };
 layout(std430, set = 0, binding = 3) buffer Y4_ { vec4 y4[]; };
 
 #include "conv_geometry.glsl"
+#include "conv_window.glsl"
 #include "activation.glsl"
 #include "gemm_epilogue.glsl"
 #include "uniform_loads.glsl"
@@ -40,7 +41,7 @@ vec4 epilogue_run(uint i4) {
 const uint TAPS = CHANNELS * KR * KS;  // tap t = (c·R + r)·S + s, the weights' own order
 
 void main() {
-  const uint PQ = P * Q, HW = H * W, total = N * PQ;
+  const uint PQ = P * Q, total = N * PQ;
   const uint k0 = gl_WorkGroupID.y * TM;
   const uint run0 = gl_WorkGroupID.x * (LOCAL_SIZE * RUNS) + gl_LocalInvocationID.x;
 
@@ -55,12 +56,7 @@ void main() {
       for (uint r = 0; r < KR; ++r) {
         const int ih = ih0 + int(r);
         for (uint s = 0; s < KS; ++s) {
-          const int iw = iw0 + int(s);
-          const bool inside = ih >= 0 && ih < int(H) && iw >= 0 && iw < int(W);
-          const uint at = inside ? (n * CHANNELS * H + uint(ih)) * W + uint(iw) : 0u;
-          for (uint c = 0; c < CHANNELS; ++c) {
-            xv[(c * KR + r) * KS + s][g][e] = inside ? texelFetch(x_tex, int(at + c * HW)).x : 0.0;
-          }
+          for (uint c = 0; c < CHANNELS; ++c) xv[(c * KR + r) * KS + s][g][e] = window_value(n, ih, iw0 + int(s), c);
         }
       }
     }

@@ -183,14 +183,22 @@ WeightGradientKernel tap_lanes_kernel(const Encoder& enc, const ConvGeometry& g,
           static_cast<uint32_t>((rows + splits - 1) / splits)};
 }
 
-// conv_backward_weight_narrow: a workgroup is one subgroup whose lanes split the positions, in
-// runs of four where an image's positions allow; split z (workgroup x) takes `chunk` runs.
-// TM·C·R·S accumulators a lane, within a CPU device's budget of 512, and their sums over the
-// lanes in shared memory (4·TM·C·R·S·lanes bytes).
-WeightGradientKernel position_lanes_kernel(const Encoder& enc, const ConvGeometry& g, bool accumulate) {
+// The output channels a workgroup of conv_backward_weight_narrow takes, or 0 where that kernel
+// does not run: only on a CPU device with real subgroups, for at most 32 taps C·R·S. TM·C·R·S
+// accumulators a lane, within a CPU device's budget of 512, and their sums over the lanes in
+// shared memory (4·TM·C·R·S·lanes bytes).
+uint32_t narrow_weight_channels(const Encoder& enc, const ConvGeometry& g) {
   const uint32_t taps = g.C * g.R * g.S, lanes = enc.subgroup_size();
+  if (!enc.cpu_device() || taps > 32 || lanes < 2) return 0;
   const uint32_t shared_tm = enc.max_shared_memory_bytes() / (4 * taps * lanes);
-  const uint32_t tm = std::min({32u, std::bit_ceil(g.K), std::bit_floor(512 / taps), std::bit_floor(shared_tm)});
+  return std::min({32u, std::bit_ceil(g.K), std::bit_floor(512 / taps), std::bit_floor(shared_tm)});
+}
+
+// conv_backward_weight_narrow: a workgroup is one subgroup whose lanes split the positions, in
+// runs of four where an image's positions allow; split z (workgroup x) takes `chunk` runs; TM
+// from narrow_weight_channels.
+WeightGradientKernel position_lanes_kernel(const Encoder& enc, const ConvGeometry& g, uint32_t tm, bool accumulate) {
+  const uint32_t lanes = enc.subgroup_size();
   const uint32_t run = (g.P * g.Q) % 4 == 0 ? 4 : 1;
   const uint64_t runs = uint64_t{g.N} * g.P * g.Q / run;
   // About 32 runs a lane: the closing sum over the lanes costs a workgroup about as much as
@@ -216,9 +224,9 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
   // a CPU device every dy value is a shared load; lanes over positions, reading dy and x as texel
   // buffers, are about 4x faster on lavapipe (docs/BENCHMARKS.md). GPUs keep the tap lanes until
   // the narrow kernel is measured there; tensors past the texel-buffer limits too.
-  const bool narrow = enc.cpu_device() && taps <= 32 && enc.subgroup_size() > 1 && enc.texel_bindable(dy_like) &&
-                      enc.texel_bindable(x_like) && enc.max_shared_memory_bytes() / (4 * taps * enc.subgroup_size()) >= 1;
-  const WeightGradientKernel kernel = narrow ? position_lanes_kernel(enc, g, accumulate)
+  const uint32_t narrow_tm = narrow_weight_channels(enc, g);
+  const WeightGradientKernel kernel = narrow_tm > 0 && enc.texel_bindable(dy_like) && enc.texel_bindable(x_like)
+                                          ? position_lanes_kernel(enc, g, narrow_tm, accumulate)
                                           : tap_lanes_kernel(enc, g, accumulate);
   if (kernel.splits == 1) {
     enc.dispatch(kernel.pipeline, {dy_like, x_like, dw}, push_of(g, kernel.chunk), kernel.groups);
