@@ -27,9 +27,10 @@ void main() {
   const float step_size = lr / bias_correction1;
   const float coef = clip_coefficient();
   const uint first = gl_WorkGroupID.x * LOCAL_SIZE * ITEMS + gl_LocalInvocationID.x;
+  bool bad = false;
   for (uint k = 0; k < ITEMS; ++k) {
     const uint i = first + k * LOCAL_SIZE;
-    if (i >= n) return;
+    if (i >= n) break;
     float p = param[i];
     float g = grad[i] * coef;
     if (DECOUPLED) {
@@ -41,6 +42,9 @@ void main() {
     const float vi = beta2 * v[i] + (1.0 - beta2) * g * g;
     m[i] = mi;
     v[i] = vi;
-    param[i] = p - step_size * mi / (sqrt(vi) / bias_correction2_sqrt + eps);
+    const float updated = p - step_size * mi / (sqrt(vi) / bias_correction2_sqrt + eps);
+    param[i] = updated;
+    bad = bad || not_finite(updated) || not_finite(mi) || not_finite(vi);
   }
+  if (bad) atomicOr(nonfinite, UPDATE_BIT);
 }

@@ -22,16 +22,21 @@ void main() {
   if (GUARD && nonfinite != 0u) return;
   const float coef = clip_coefficient();
   const uint first = gl_WorkGroupID.x * LOCAL_SIZE * ITEMS + gl_LocalInvocationID.x;
+  bool bad = false;
   for (uint k = 0; k < ITEMS; ++k) {
     const uint i = first + k * LOCAL_SIZE;
-    if (i >= n) return;
+    if (i >= n) break;
     const float p = param[i];
     float g = grad[i] * coef + weight_decay * p;
     if (momentum != 0.0) {
       const float b = step <= 1u ? g : momentum * buf[i] + (1.0 - dampening) * g;
       buf[i] = b;
       g = NESTEROV ? g + momentum * b : b;
+      bad = bad || not_finite(b);
     }
-    param[i] = p - lr * g;
+    const float updated = p - lr * g;
+    param[i] = updated;
+    bad = bad || not_finite(updated);
   }
+  if (bad) atomicOr(nonfinite, UPDATE_BIT);
 }

@@ -11,15 +11,13 @@
 namespace vkvae::data {
 namespace {
 
-constexpr const char* kRefetch = "re-fetch it (scripts/fetch-mnist.sh) or check --data";
-
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
-  throw Error(path.string() + ": " + what + "; " + kRefetch, 2);
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what, const std::string& hint) {
+  throw Error(path.string() + ": " + what + "; " + hint, 2);
 }
 
-std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path, const std::vector<uint8_t>& packed) {
+std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path, const std::vector<uint8_t>& packed, const std::string& hint) {
   z_stream stream{};
-  if (inflateInit2(&stream, 15 + 16) != Z_OK) fail(path, "zlib could not start inflating");  // 16: gzip wrapper
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) fail(path, "zlib could not start inflating", hint);  // 16: gzip wrapper
   std::vector<uint8_t> out;
   stream.next_in = const_cast<Bytef*>(packed.data());
   stream.avail_in = static_cast<uInt>(packed.size());
@@ -35,9 +33,9 @@ std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path, const std::
   }
   const std::string message = stream.msg ? stream.msg : "";
   inflateEnd(&stream);
-  if (status == Z_DATA_ERROR) fail(path, "corrupt gzip data (" + message + ")");
-  if (status != Z_STREAM_END) fail(path, "truncated gzip data");
-  if (stream.avail_in != 0) fail(path, "unexpected bytes after the gzip data");
+  if (status == Z_DATA_ERROR) fail(path, "corrupt gzip data (" + message + ")", hint);
+  if (status != Z_STREAM_END) fail(path, "truncated gzip data", hint);
+  if (stream.avail_in != 0) fail(path, "unexpected bytes after the gzip data", hint);
   return out;
 }
 
@@ -47,12 +45,12 @@ uint32_t big_endian(const std::vector<uint8_t>& bytes, std::size_t at) {
 
 // Checks the header and returns the dimensions; the data starts right after them.
 std::vector<int64_t> parse_header(const std::filesystem::path& path, const std::vector<uint8_t>& bytes, uint8_t rank,
-                                  const char* what) {
-  const auto too_short = [&] { fail(path, "too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)"); };
+                                  const char* what, const std::string& hint) {
+  const auto too_short = [&] { fail(path, "too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)", hint); };
   if (bytes.size() < 4) too_short();
-  if (bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08) fail(path, "not an IDX file of unsigned bytes (bad magic)");
+  if (bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08) fail(path, "not an IDX file of unsigned bytes (bad magic)", hint);
   if (bytes[3] != rank) {
-    fail(path, "has " + std::to_string(bytes[3]) + " dimensions; " + what + " have " + std::to_string(rank));
+    fail(path, "has " + std::to_string(bytes[3]) + " dimensions; " + what + " have " + std::to_string(rank), hint);
   }
   if (bytes.size() < 4u + 4u * rank) too_short();
   std::vector<int64_t> dims;
@@ -60,48 +58,53 @@ std::vector<int64_t> parse_header(const std::filesystem::path& path, const std::
   uint64_t elements = 1;
   for (uint8_t d = 0; d < rank; ++d) {
     dims.push_back(big_endian(bytes, 4u + 4u * d));
-    elements *= static_cast<uint64_t>(dims.back());  // each < 2³², at most 3 of them: a product of 28×28 images fits
   }
-  expected += elements;
+  // Dimensions up to 2³² - 1 each: their product can pass 2⁶⁴, which no file holds.
+  bool overflow = false;
+  for (int64_t d : dims) overflow = overflow || __builtin_mul_overflow(elements, static_cast<uint64_t>(d), &elements);
+  overflow = overflow || __builtin_add_overflow(expected, elements, &expected);
+  if (overflow) fail(path, "truncated: its header promises more than 2⁶⁴ bytes of data", hint);
   if (bytes.size() < expected) {
-    fail(path, "truncated: the header promises " + std::to_string(expected) + " bytes, the file has " + std::to_string(bytes.size()));
+    fail(path, "truncated: the header promises " + std::to_string(expected) + " bytes, the file has " + std::to_string(bytes.size()), hint);
   }
   if (bytes.size() > expected) {
-    fail(path, "has " + std::to_string(bytes.size() - expected) + " bytes after the data its header describes");
+    fail(path, "has " + std::to_string(bytes.size() - expected) + " bytes after the data its header describes", hint);
   }
   return dims;
 }
 
 }  // namespace
 
-std::vector<uint8_t> read_maybe_gzip(const std::filesystem::path& path) {
+std::vector<uint8_t> read_maybe_gzip(const std::filesystem::path& path, const std::string& hint) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw Error(path.string() + ": is a directory, not an IDX file; " + hint, 2);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path.string() + ": cannot open it; check that it exists and is readable", 2);
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw Error(path.string() + ": read error", 2);
-  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return inflate_gzip(path, bytes);
+  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return inflate_gzip(path, bytes, hint);
   return bytes;
 }
 
-Images read_idx_images(const std::filesystem::path& path) {
-  std::vector<uint8_t> bytes = read_maybe_gzip(path);
-  const std::vector<int64_t> dims = parse_header(path, bytes, 3, "image files");
+Images read_idx_images(const std::filesystem::path& path, const std::string& hint) {
+  std::vector<uint8_t> bytes = read_maybe_gzip(path, hint);
+  const std::vector<int64_t> dims = parse_header(path, bytes, 3, "image files", hint);
   Images images{dims[0], dims[1], dims[2], {}};
   images.pixels.assign(bytes.begin() + 16, bytes.end());
   return images;
 }
 
-std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path) {
-  std::vector<uint8_t> bytes = read_maybe_gzip(path);
-  parse_header(path, bytes, 1, "label files");
+std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path, const std::string& hint) {
+  std::vector<uint8_t> bytes = read_maybe_gzip(path, hint);
+  parse_header(path, bytes, 1, "label files", hint);
   return {bytes.begin() + 8, bytes.end()};
 }
 
-Dataset load_dataset(const std::filesystem::path& images_path, const std::filesystem::path& labels_path) {
-  Dataset d{read_idx_images(images_path), read_idx_labels(labels_path)};
-  if (d.images.count == 0) fail(images_path, "holds no images");
+Dataset load_dataset(const std::filesystem::path& images_path, const std::filesystem::path& labels_path, const std::string& hint) {
+  Dataset d{read_idx_images(images_path, hint), read_idx_labels(labels_path, hint)};
+  if (d.images.count == 0) fail(images_path, "holds no images", hint);
   if (d.images.rows != 28 || d.images.cols != 28) {
-    fail(images_path, "holds " + std::to_string(d.images.rows) + "×" + std::to_string(d.images.cols) + " images; vkvae's models take 28×28");
+    fail(images_path, "holds " + std::to_string(d.images.rows) + "×" + std::to_string(d.images.cols) + " images; vkvae's models take 28×28", hint);
   }
   if (static_cast<int64_t>(d.labels.size()) != d.images.count) {
     throw Error(images_path.string() + " holds " + std::to_string(d.images.count) + " images but " + labels_path.string() + " holds " +
@@ -109,7 +112,7 @@ Dataset load_dataset(const std::filesystem::path& images_path, const std::filesy
                 2);
   }
   for (std::size_t i = 0; i < d.labels.size(); ++i) {
-    if (d.labels[i] > 9) fail(labels_path, "label " + std::to_string(i) + " is " + std::to_string(d.labels[i]) + ", not a digit 0–9");
+    if (d.labels[i] > 9) fail(labels_path, "label " + std::to_string(i) + " is " + std::to_string(d.labels[i]) + ", not a digit 0–9", hint);
   }
   return d;
 }

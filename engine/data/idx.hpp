@@ -6,12 +6,16 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace vkvae::data {
 
+// What an error about an IDX file tells a person to do, by default (the run's data).
+inline constexpr const char* kMnistHint = "re-fetch it (scripts/fetch-mnist.sh) or check --data";
+
 // The whole file, inflated when it starts with gzip's magic bytes.
-std::vector<uint8_t> read_maybe_gzip(const std::filesystem::path& path);
+std::vector<uint8_t> read_maybe_gzip(const std::filesystem::path& path, const std::string& hint = kMnistHint);
 
 struct Images {
   int64_t count = 0, rows = 0, cols = 0;
@@ -19,9 +23,9 @@ struct Images {
 };
 
 // A u8 IDX file of 3 dimensions (count, rows, cols).
-Images read_idx_images(const std::filesystem::path& path);
+Images read_idx_images(const std::filesystem::path& path, const std::string& hint = kMnistHint);
 // A u8 IDX file of 1 dimension (count).
-std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path);
+std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path, const std::string& hint = kMnistHint);
 
 // Images and their labels, checked to agree in count, to be non-empty and 28 × 28, and the
 // labels to be digits (0–9).
@@ -30,6 +34,6 @@ struct Dataset {
   std::vector<uint8_t> labels;
   int64_t size() const { return images.count; }
 };
-Dataset load_dataset(const std::filesystem::path& images, const std::filesystem::path& labels);
+Dataset load_dataset(const std::filesystem::path& images, const std::filesystem::path& labels, const std::string& hint = kMnistHint);
 
 }  // namespace vkvae::data

@@ -39,10 +39,10 @@ const NamedTensor* SafeTensors::find(const std::string& name) const {
 
 std::vector<float> SafeTensors::f32(const std::string& name, const std::vector<int64_t>& shape, const std::string& source) const {
   const NamedTensor* t = find(name);
-  if (!t) throw Error(source + ": no tensor '" + name + "'; is it a checkpoint of this model?");
+  if (!t) throw Error(source + ": no tensor '" + name + "'; is it a checkpoint of this model?", 2);
   if (t->dtype != "F32" || t->shape != shape) {
     throw Error(source + ": tensor '" + name + "' is " + t->dtype + " " + shape_str(t->shape) + ", expected F32 " + shape_str(shape) +
-                "; the checkpoint is of another model or size");
+                "; the checkpoint is of another model or size", 2);
   }
   std::vector<float> values(t->data.size() / 4);
   std::memcpy(values.data(), t->data.data(), t->data.size());
@@ -134,8 +134,9 @@ void write_safetensors(const std::filesystem::path& path, const SafeTensors& fil
   write_file_atomically(path, encode_safetensors(file));
 }
 
-SafeTensors read_safetensors(const std::filesystem::path& path) {
-  return decode_safetensors(read_file(path), path.string());
+SafeTensors read_safetensors(const std::filesystem::path& path, const std::string& source) {
+  const std::string name = source.empty() ? path.string() : source;
+  return decode_safetensors(read_file(path, name), name);
 }
 
 }  // namespace vkvae::io

@@ -35,7 +35,8 @@ SafeTensors decode_safetensors(const std::vector<std::byte>& bytes, const std::s
 
 // Whole-file helpers: the write is atomic (util/atomic_file).
 void write_safetensors(const std::filesystem::path& path, const SafeTensors& file);
-SafeTensors read_safetensors(const std::filesystem::path& path);
+// `source` names the file in errors (e.g. "--init FILE"); by default its path.
+SafeTensors read_safetensors(const std::filesystem::path& path, const std::string& source = {});
 
 std::string shape_str(const std::vector<int64_t>& shape);
 

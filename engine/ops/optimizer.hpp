@@ -29,7 +29,7 @@ struct OptimizerTensors {
   Tensor hyper;          // (8) f32: OptimizerHyper
   Tensor step;           // (1) u32: the step being taken, ≥ 1
   Tensor grad_norm_sq;   // (1) f32: Σ grad², from grad_norm_sq(), read when clipping
-  Tensor nonfinite;      // (1) u32: non-zero skips the update
+  Tensor nonfinite;      // (1) u32: non-zero skips the update; a non-finite result sets its top bit
 };
 
 struct OptimizerOptions {

@@ -1,5 +1,7 @@
 #include "train/checkpoint.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "util/error.hpp"
@@ -59,6 +61,9 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& check
 }
 
 CheckpointHeader read_checkpoint_header(const io::SafeTensors& file, const std::string& source) {
+  const auto damaged = [&](const std::string& what) {
+    return Error(source + ": its training metadata is damaged (" + what + "); use another checkpoint", 2);
+  };
   const auto it = file.metadata.find("format");
   if (it == file.metadata.end() || it->second != kFormat || !file.metadata.count("config") || !file.metadata.count("progress")) {
     throw Error(source + ": not a vkvae training checkpoint (no " + kFormat + " metadata); pass a checkpoint vkvae-train wrote", 2);
@@ -76,18 +81,14 @@ CheckpointHeader read_checkpoint_header(const io::SafeTensors& file, const std::
     if (!p.at("best_test_loss").is_null()) h.progress.best_test_loss = p.at("best_test_loss").get<double>();
     h.progress.history = p.at("history").get<std::vector<json>>();
     const auto rng = p.at("rng").get<std::vector<uint32_t>>();
-    if (rng.size() != 4) throw Error("rng must have 4 words");
+    if (rng.size() != 4) throw damaged("its RNG state must have 4 words");
     h.rng = {rng[0], rng[1], rng[2], rng[3]};
     h.cursor = p.at("cursor").get<uint32_t>();
-    if (p.at("device_step").get<int64_t>() != h.progress.step) throw Error("its step counters disagree");
+    if (p.at("device_step").get<int64_t>() != h.progress.step) throw damaged("its step counters disagree");
   } catch (const json::exception& e) {
-    throw Error(source + ": its training metadata is damaged (" + std::string(e.what()) + "); use another checkpoint", 2);
-  } catch (const UsageError& e) {
-    throw Error(std::string(e.what()), 2);
+    throw damaged(e.what());
   }
-  if (h.progress.step < 0 || h.progress.epoch < 0 || h.progress.steps_in_epoch < 0) {
-    throw Error(source + ": its training metadata is damaged (negative counters); use another checkpoint", 2);
-  }
+  if (h.progress.step < 0 || h.progress.epoch < 0 || h.progress.steps_in_epoch < 0) throw damaged("negative counters");
   return h;
 }
 
@@ -133,6 +134,13 @@ DeviceState read_checkpoint_state(const io::SafeTensors& file, const std::vector
   const auto fill = [&](std::vector<float>& arena, const std::string& prefix) {
     for (const ParameterSlot& slot : slots) {
       const std::vector<float> values = file.f32(prefix + slot.name, dims(slot.shape), source);
+      // A NaN or an infinity would train (or be drawn) as garbage, and be saved again.
+      const auto bad = std::find_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); });
+      if (bad != values.end()) {
+        throw Error(source + ": tensor '" + prefix + slot.name + "' holds NaN or infinite values (the first at element " +
+                        std::to_string(bad - values.begin()) + "); use another checkpoint",
+                    2);
+      }
       std::copy(values.begin(), values.end(), arena.begin() + static_cast<std::ptrdiff_t>(slot.offset));
     }
   };

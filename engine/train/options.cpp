@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::train {
@@ -49,6 +49,9 @@ GivenOptions given_from_json(const json& j, const std::string& source) {
       if constexpr (std::is_integral_v<T>) {
         if (!it->is_number_integer()) throw json::type_error::create(302, "not an integer", nullptr);
       }
+      if constexpr (std::is_unsigned_v<T>) {
+        if (!it->is_number_unsigned()) throw UsageError(source + ": \"" + key + "\" " + it->dump() + ": must be at least 0");
+      }
       field = it->get<T>();
     } catch (const json::exception&) {
       throw UsageError(source + ": \"" + key + "\" has the wrong type (" + it->dump() + "); see vkvae-train --help");
@@ -70,10 +73,11 @@ void at_least(const char* flag, int64_t value, int64_t min) {
   if (value < min) bad(flag, std::to_string(value), "must be at least " + std::to_string(min));
 }
 
-template <typename T>
-std::string number(T value) {
-  json j = value;
-  return j.dump();
+// As JSON writes it, and "nan", "inf" or "-inf" where JSON has no word (it would say null).
+std::string number(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  return json(value).dump();
 }
 
 }  // namespace
@@ -85,11 +89,13 @@ void GivenOptions::merge(const GivenOptions& over) {
 }
 
 GivenOptions read_config_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError("--config " + path.string() + ": cannot read it; check the path");
+  const std::string source = "--config " + path.string();
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) throw UsageError(source + ": cannot read it; check the path");
+  const std::vector<std::byte> bytes = read_file(path, source);
   json j;
   try {
-    j = json::parse(in);
+    j = json::parse(reinterpret_cast<const char*>(bytes.data()), reinterpret_cast<const char*>(bytes.data()) + bytes.size());
   } catch (const json::exception& e) {
     throw UsageError("--config " + path.string() + ": not valid JSON (" + std::string(e.what()) + ")");
   }
@@ -175,6 +181,11 @@ TrainOptions resolve(const GivenOptions& given) {
   if (given.data) o.data = *given.data;
   if (given.init) o.init = *given.init;
 
+  check_options(o);
+  return o;
+}
+
+void check_options(const TrainOptions& o) {
   at_least("--latent", o.latent, 1);
   at_least("--hidden", o.hidden, 1);
   at_least("--batch", o.batch, 1);
@@ -190,7 +201,6 @@ TrainOptions resolve(const GivenOptions& given) {
   if (!(o.beta >= 0.0) || !std::isfinite(o.beta)) bad("--beta", number(o.beta), "must be a finite number ≥ 0");
   if (!(o.lr > 0.0) || !std::isfinite(o.lr)) bad("--lr", number(o.lr), "must be a finite number > 0");
   if (!(o.weight_decay >= 0.0) || !std::isfinite(o.weight_decay)) bad("--weight-decay", number(o.weight_decay), "must be a finite number ≥ 0");
-  return o;
 }
 
 json to_json(const TrainOptions& o) {

@@ -56,6 +56,9 @@ struct TrainOptions {
 // The recipe of a model (the defaults of every option), then `given` on top. Throws UsageError
 // naming the flag of the first bad value.
 TrainOptions resolve(const GivenOptions& given);
+// The checks of resolve, for options changed afterwards (a resumed run's --epochs, --max-steps,
+// --checkpoint-every): throws UsageError naming the flag of the first bad value.
+void check_options(const TrainOptions& options);
 
 nlohmann::json to_json(const TrainOptions& options);
 // The options of a config.json (or a checkpoint's config); `source` names it in errors.

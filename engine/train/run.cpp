@@ -7,6 +7,7 @@
 #include "data/mnist_files.hpp"
 #include "io/png.hpp"
 #include "train/checkpoint.hpp"
+#include "train/run_dir.hpp"
 #include "train/session.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -19,47 +20,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-const char* const kColumns[] = {"epoch", "step", "train_loss", "train_recon", "train_kl", "test_loss", "test_recon", "test_kl",
-                                "samples_per_s", "seconds"};
-
 std::string epoch_file(const char* dir, int64_t epoch) {
   char name[64];
   std::snprintf(name, sizeof name, "%s/epoch_%03lld.png", dir, static_cast<long long>(epoch));
   return name;
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
-}
-
-// The whole metrics history as JSON lines and as CSV (rewritten atomically: a few KiB).
-void write_metrics(const fs::path& dir, const std::vector<json>& history, bool objective) {
-  std::vector<std::string> columns(std::begin(kColumns), std::end(kColumns));
-  if (objective) columns.insert(columns.end(), {"kl_weight", "train_objective", "test_objective"});
-  std::string jsonl, csv;
-  for (std::size_t i = 0; i < columns.size(); ++i) csv += (i ? "," : "") + columns[i];
-  csv += "\n";
-  for (const json& record : history) {
-    jsonl += record.dump() + "\n";
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      const json& v = record.contains(columns[i]) ? record.at(columns[i]) : json(nullptr);
-      csv += (i ? "," : "") + (v.is_null() ? std::string() : v.dump());
-    }
-    csv += "\n";
-  }
-  write_text(dir / "metrics.jsonl", jsonl);
-  write_text(dir / "metrics.csv", csv);
-}
-
-// A new run's directory may exist only if it is empty.
-void check_new_run_dir(const fs::path& dir) {
-  std::error_code error;
-  if (fs::exists(dir, error)) {
-    if (!fs::is_directory(dir, error)) throw UsageError("--out " + dir.string() + ": exists and is not a directory; choose another path");
-    if (!fs::is_empty(dir, error)) {
-      throw UsageError("--out " + dir.string() + ": not empty; choose a new directory, or continue that run with --resume " + dir.string());
-    }
-  }
 }
 
 void create_run_dir(const fs::path& dir) {
@@ -74,16 +38,22 @@ fs::path last_checkpoint(const fs::path& dir) {
   const fs::path last = dir / "checkpoints" / "last.safetensors";
   std::error_code error;
   if (!fs::is_regular_file(last, error)) {
+    if (stopped_before_first_checkpoint(dir)) {
+      throw UsageError("--resume " + dir.string() + ": the run there stopped before its first checkpoint, so there is nothing to resume; "
+                       "start it again with --out " + dir.string());
+    }
     throw UsageError("--resume " + dir.string() + ": no checkpoints/last.safetensors in it; pass a run directory vkvae-train wrote");
   }
   return last;
 }
 
+// Checked as strictly as the same options of a new run, before anything is written.
 TrainOptions with_overrides(TrainOptions options, const RunRequest& request) {
   if (request.epochs) options.epochs = *request.epochs;
   if (request.max_steps) options.max_steps = *request.max_steps;
   if (request.checkpoint_every) options.checkpoint_every = *request.checkpoint_every;
   if (request.data) options.data = *request.data;
+  check_options(options);
   return options;
 }
 
@@ -96,16 +66,21 @@ class Run {
     std::optional<io::SafeTensors> resumed;
     std::optional<CheckpointHeader> header;
     std::string resumed_source;
+    const char* flag = request.resume.empty() ? "--out" : "--resume";
     if (!request.resume.empty()) {
       dir_ = request.resume;
+      RunLock::check_free(dir_, flag);  // early, before the work below; taken for real before the first write
       resumed_source = last_checkpoint(dir_).string();
       resumed = io::read_safetensors(resumed_source);
       header = read_checkpoint_header(*resumed, resumed_source);
       options_ = with_overrides(header->options, request);
       progress_ = header->progress;
+      checkpointed_ = true;
     } else {
       options_ = request.options;
       dir_ = request.out;
+      check_new_run_dir(dir_);
+      RunLock::check_free(dir_, flag);
     }
     profile_ = request.profile;
     report_seconds_ = request.report_seconds;
@@ -117,7 +92,6 @@ class Run {
       throw UsageError("--batch " + std::to_string(options_.batch) + " is larger than the training set (" + std::to_string(train_.size()) +
                        " images in " + files.train_images.string() + "); use a smaller --batch");
     }
-    if (!resumed) check_new_run_dir(dir_);
     session_ = std::make_unique<Session>(context, options_, train_, test_);
 
     if (resumed) {
@@ -137,8 +111,8 @@ class Run {
       if (options_.init.empty()) {
         session_->init_parameters();
       } else {
-        const io::SafeTensors init = io::read_safetensors(options_.init);
         const std::string source = "--init " + options_.init.string();
+        const io::SafeTensors init = io::read_safetensors(options_.init, source);
         for (const io::NamedTensor& t : init.tensors) {
           bool known = false;
           for (const ParameterSlot& s : session_->parameters()) known = known || s.name == t.name || t.name.rfind("optimizer.", 0) == 0;
@@ -147,19 +121,26 @@ class Run {
         session_->load_parameters(read_checkpoint_state(init, session_->parameters(), session_->parameter_count(), false, source).parameters);
       }
     }
-    // Created only now, so that a run refused above leaves nothing behind.
+    // Only now is anything written, so a run refused above leaves nothing behind. The lock is
+    // held from here to the end; a new run checks again under it that the directory is free.
     if (!resumed) create_run_dir(dir_);
+    lock_.emplace(dir_, flag);
+    const bool reused = !resumed && check_new_run_dir(dir_);
+    sweep_dead_writers(dir_);
+    metrics_.emplace(dir_);
     reporter_.note("device: " + vk::describe_device(context.info()));
     reporter_.note("data: " + std::to_string(train_.size()) + " training and " + std::to_string(test_.size()) + " test images from " +
                    options_.data.string());
     if (resumed) {
       reporter_.note("resuming " + dir_.string() + " at step " + std::to_string(progress_.step) + " (epoch " +
                      std::to_string(progress_.epoch + 1) + ", step " + std::to_string(progress_.steps_in_epoch) + " of it)");
+      // The records its checkpoint knows and a file lacks (a file lost or cut short) come back;
+      // nothing is removed. The options on disk change only when training changes them.
+      metrics_->restore(progress_.history);
+    } else {
+      if (reused) reporter_.note("reusing " + dir_.string() + ": the run there stopped before its first checkpoint");
+      write_config(dir_, to_json(options_));
     }
-    write_text(dir_ / "config.json", to_json(options_).dump(2) + "\n");
-    // A resumed run's files show the history its checkpoint knows (a record written after the
-    // checkpoint, or for a part of an epoch, is redone).
-    write_metrics(dir_, progress_.history, reports_objective());
   }
 
   RunResult go() {
@@ -230,21 +211,26 @@ class Run {
 
  private:
   void steer(const Between& b) {
-    if (b.lr) {
+    const auto change = [&](const char* option, double from, double to) {
+      log_change(dir_, {{"step", progress_.step}, {"epoch", progress_.epoch + 1}, {"option", option}, {"from", from}, {"to", to}});
+      reporter_.note(std::string(option) + " set to " + json(to).dump() + " at step " + std::to_string(progress_.step));
+    };
+    if (b.lr && *b.lr != options_.lr) {
+      change("lr", options_.lr, *b.lr);
       options_.lr = *b.lr;
       session_->set_learning_rate(*b.lr);
     }
-    if (b.beta) {
+    if (b.beta && *b.beta != options_.beta) {
+      change("beta", options_.beta, *b.beta);
       options_.beta = *b.beta;
       session_->set_kl_weight(options_.kl_weight(progress_.epoch));
     }
+    if (b.lr || b.beta) write_config(dir_, to_json(options_));
     if (b.checkpoint) {
       checkpoint(false);
       reporter_.note("checkpoint written at step " + std::to_string(progress_.step));
     }
   }
-
-  bool reports_objective() const { return options_.beta != 1.0 || options_.kl_warmup > 0 || options_.recon_only_epochs > 0; }
 
   // Evaluates, draws, records and checkpoints. A complete epoch moves the run to the next one;
   // a partial one (--max-steps) leaves the checkpoint where training stopped.
@@ -254,32 +240,30 @@ class Run {
     const double train_recon = progress_.epoch_recon / examples, train_kl = progress_.epoch_kl / examples;
     const double test_recon = test.mean_recon(), test_kl = test.mean_kl();
     const int64_t number = progress_.epoch + 1;
-    json record = {{"epoch", number},
-                   {"step", progress_.step},
-                   {"train_loss", train_recon + train_kl},
-                   {"train_recon", train_recon},
-                   {"train_kl", train_kl},
-                   {"test_loss", test_recon + test_kl},
-                   {"test_recon", test_recon},
-                   {"test_kl", test_kl},
-                   {"samples_per_s", examples / std::max(progress_.epoch_seconds, 1e-9)},
-                   {"seconds", progress_.epoch_seconds}};
-    if (reports_objective()) {
-      const double w = options_.kl_weight(progress_.epoch);
-      record["kl_weight"] = w;
-      record["train_objective"] = train_recon + w * train_kl;
-      record["test_objective"] = test_recon + w * test_kl;
-    }
+    const double w = options_.kl_weight(progress_.epoch);
+    const json record = {{"epoch", number},
+                         {"step", progress_.step},
+                         {"partial", !complete},
+                         {"train_loss", train_recon + train_kl},
+                         {"train_recon", train_recon},
+                         {"train_kl", train_kl},
+                         {"test_loss", test_recon + test_kl},
+                         {"test_recon", test_recon},
+                         {"test_kl", test_kl},
+                         {"kl_weight", w},
+                         {"train_objective", train_recon + w * train_kl},
+                         {"test_objective", test_recon + w * test_kl},
+                         {"lr", options_.lr},
+                         {"samples_per_s", examples / std::max(progress_.epoch_seconds, 1e-9)},
+                         {"seconds", progress_.epoch_seconds}};
     const double test_loss = test_recon + test_kl;
 
     draw(number);
-    std::vector<json> history = progress_.history;
-    history.push_back(record);
-    write_metrics(dir_, history, reports_objective());
+    metrics_->append(record);
     const bool best = test_loss < progress_.best_test_loss;
     if (best) progress_.best_test_loss = test_loss;
     if (complete) {
-      progress_.history = history;
+      progress_.history.push_back(record);
       progress_.epoch += 1;
       progress_.steps_in_epoch = 0;
       progress_.epoch_recon = progress_.epoch_kl = progress_.epoch_seconds = 0.0;
@@ -306,12 +290,19 @@ class Run {
     const io::SafeTensors file = encode_checkpoint(c, session_->parameters());
     io::write_safetensors(dir_ / "checkpoints" / "last.safetensors", file);
     if (best) io::write_safetensors(dir_ / "checkpoints" / "best.safetensors", file);
+    checkpointed_ = true;
+    // The options in force, where a person looks for them (a resumed run's new --epochs, say).
+    write_config(dir_, to_json(options_));
   }
 
   [[noreturn]] void stop_nonfinite() {
-    throw Error("training stopped at step " + std::to_string(progress_.step) + " (epoch " + std::to_string(progress_.epoch + 1) +
-                "): the loss or a gradient became NaN or infinite; the last good checkpoint is kept in " +
-                (dir_ / "checkpoints").string() + "; try a lower --lr");
+    const std::string where = "training stopped at step " + std::to_string(progress_.step) + " (epoch " +
+                              std::to_string(progress_.epoch + 1) + "): the loss, a gradient or a weight became NaN or infinite; ";
+    if (!checkpointed_) {
+      throw Error(where + "no checkpoint had been written yet, so there is nothing to resume; start again with a lower --lr (--out " +
+                  dir_.string() + " may be reused)");
+    }
+    throw Error(where + "the last good checkpoint is kept in " + (dir_ / "checkpoints").string() + "; try a lower --lr");
   }
 
   vk::Context& context_;
@@ -322,6 +313,9 @@ class Run {
   double report_seconds_ = 0.5;
   RunControl* control_ = nullptr;
   fs::path dir_;
+  std::optional<RunLock> lock_;
+  std::optional<MetricsLog> metrics_;
+  bool checkpointed_ = false;  // the directory holds a checkpoint of this run
   RunProgress progress_;
   data::Dataset train_, test_;
   std::unique_ptr<Session> session_;
@@ -339,6 +333,7 @@ void check_run_request(const RunRequest& request) {
   const TrainOptions options = run_options(request);
   data::find_mnist_files(options.data);
   if (request.resume.empty()) check_new_run_dir(request.out);
+  RunLock::check_free(request.resume.empty() ? request.out : request.resume, request.resume.empty() ? "--out" : "--resume");
 }
 
 RunResult run_training(vk::Context& context, const RunRequest& request, Reporter& reporter, const std::atomic<bool>& stop) {

@@ -77,6 +77,15 @@ TEST_F(Idx, RefusesMalformedFiles) {
   longer.push_back(7);
   test::write_idx(path("long"), {4, 28, 28}, longer, false);
   EXPECT_NE(error_of([&] { read_idx_images(path("long")); }, path("long")).find("1 bytes after the data"), std::string::npos);
+  // Dimensions whose product passes 2⁶⁴: said so, not wrapped round to a small count.
+  write_bytes(path("huge"), {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+  EXPECT_NE(error_of([&] { read_idx_images(path("huge")); }, path("huge")).find("promises more than 2⁶⁴ bytes"), std::string::npos);
+  write_bytes(path("big"), {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 28, 0, 0, 0, 28});
+  EXPECT_NE(error_of([&] { read_idx_images(path("big")); }, path("big")).find("promises 3367254359296 bytes"), std::string::npos);
+  // A directory where a file should be; the hint is the caller's.
+  fs::create_directories(path("folder"));
+  const std::string folder = error_of([&] { read_idx_images(path("folder"), "check --images"); }, path("folder"));
+  EXPECT_NE(folder.find("is a directory, not an IDX file; check --images"), std::string::npos) << folder;
 
   // gzip: damaged in the middle, and cut short.
   test::write_idx(path("ok.gz"), {4, 28, 28}, s.images, true);

@@ -2,6 +2,8 @@
 // schedule, and a one-line error naming the flag (or file and key) for each bad value.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -100,15 +102,19 @@ TEST(Options, BadValuesNameTheirFlag) {
   EXPECT_EQ(with([](GivenOptions& g) { g.binarize = "static"; }), "--binarize static: use none or dynamic");
   EXPECT_EQ(with([](GivenOptions& g) { g.max_steps = -1; }), "--max-steps -1: must be at least 0");
   EXPECT_EQ(with([](GivenOptions& g) { g.kl_warmup = -1; }), "--kl-warmup -1: must be at least 0");
+  // As typed, not as JSON's null.
+  EXPECT_EQ(with([](GivenOptions& g) { g.lr = std::nan(""); }), "--lr nan: must be a finite number > 0");
+  EXPECT_EQ(with([](GivenOptions& g) { g.beta = -INFINITY; }), "--beta -inf: must be a finite number ≥ 0");
 }
 
 TEST(Options, ConfigFilesNameTheFileAndKey) {
   const auto path = std::filesystem::temp_directory_path() / "vkvae_options_bad.json";
+  std::filesystem::remove_all(path);
   const auto error = [&](const std::string& text) {
     std::ofstream(path) << text;
     try {
       read_config_file(path);
-    } catch (const UsageError& e) {
+    } catch (const Error& e) {
       return std::string(e.what());
     }
     return std::string("no error");
@@ -119,7 +125,13 @@ TEST(Options, ConfigFilesNameTheFileAndKey) {
   EXPECT_EQ(error(R"({"batch": 1.5})"), where + "\"batch\" has the wrong type (1.5); see vkvae-train --help");
   EXPECT_EQ(error("[1]"), where + "expected a JSON object of option names and values");
   EXPECT_EQ(error("{").rfind(where + "not valid JSON", 0), 0u);
+  // As strict as --seed on the command line.
+  EXPECT_EQ(error(R"({"seed": -1})"), where + "\"seed\" -1: must be at least 0");
   std::filesystem::remove(path);
+  // A directory where the file should be: one clear line, not a stream error.
+  std::filesystem::create_directories(path);
+  EXPECT_EQ(error("").rfind(where + "is a directory", 0), 0u) << error("");
+  std::filesystem::remove_all(path);
   EXPECT_EQ(error_of({}), "no error");
 }
 

@@ -5,12 +5,17 @@
 // and keeps the last good checkpoint.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cmath>
 #include <fstream>
+#include <map>
 
 #include "io/safetensors.hpp"
 #include "support/idx_writer.hpp"
 #include "support/vulkan_test.hpp"
 #include "train/run.hpp"
+#include "train/run_dir.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
@@ -94,6 +99,10 @@ class Run : public test::VulkanTest {
     }
     return out;
   }
+  static std::vector<json> complete(std::vector<json> records) {
+    std::erase_if(records, [](const json& r) { return r.at("partial").get<bool>(); });
+    return records;
+  }
   // A checkpoint's tensors, and its metadata without timings.
   static std::pair<std::vector<io::NamedTensor>, json> checkpoint(const fs::path& dir) {
     const io::SafeTensors file = io::read_safetensors(dir / "checkpoints" / "last.safetensors");
@@ -132,7 +141,9 @@ TEST_F(Run, EveryModelTrainsAndLeavesItsRunDirectory) {
     std::ifstream csv(dir / "metrics.csv");
     std::string header;
     std::getline(csv, header);
-    EXPECT_EQ(header, "epoch,step,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,samples_per_s,seconds");
+    EXPECT_EQ(header,
+              "epoch,step,partial,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,kl_weight,train_objective,"
+              "test_objective,lr,samples_per_s,seconds");
   }
 }
 
@@ -159,10 +170,16 @@ TEST_F(Run, StoppedAndResumedRunsMatchAnUninterruptedOne) {
   limited.max_steps = 11;
   const RunResult stopped = train(fresh(limited, root_ / "limited"));
   EXPECT_EQ(stopped.step, 11);
-  EXPECT_EQ(losses(root_ / "limited").size(), 2u);  // epoch 1, and the part of epoch 2
+  const auto before_resume = losses(root_ / "limited");
+  ASSERT_EQ(before_resume.size(), 2u);  // epoch 1, and the part of epoch 2
+  EXPECT_TRUE(before_resume[1]["partial"].get<bool>());
   RunRequest more = resume(root_ / "limited");
   more.max_steps = 0;
   train(more);
+  // The record of the part of epoch 2 stays: a run's files only gain records.
+  const auto after_resume = losses(root_ / "limited");
+  ASSERT_EQ(after_resume.size(), 3u);
+  EXPECT_EQ(after_resume[1], before_resume[1]);
 
   // Stopped by --max-steps exactly at the end of epoch 1; resuming without raising the limit
   // has nothing to do; raising it finishes the run.
@@ -193,7 +210,7 @@ TEST_F(Run, StoppedAndResumedRunsMatchAnUninterruptedOne) {
 
   const auto expected = losses(root_ / "straight");
   ASSERT_EQ(expected.size(), 2u);
-  EXPECT_EQ(losses(root_ / "limited"), expected);
+  EXPECT_EQ(complete(losses(root_ / "limited")), expected);
   EXPECT_EQ(losses(root_ / "epoch_end"), expected);
   EXPECT_EQ(losses(root_ / "interrupted"), expected);
   const auto [tensors, progress] = checkpoint(root_ / "straight");
@@ -316,6 +333,165 @@ TEST_F(Run, NonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
     const auto* values = reinterpret_cast<const float*>(t.data.data());
     for (std::size_t i = 0; i < t.data.size() / 4; ++i) ASSERT_TRUE(std::isfinite(values[i])) << t.name;
   }
+}
+
+
+// The bytes of every file in a run directory, by path: what "nothing lost or overwritten" means.
+std::map<std::string, std::vector<std::byte>> snapshot(const fs::path& dir) {
+  std::map<std::string, std::vector<std::byte>> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().filename() != ".vkvae-lock") {
+      files[fs::relative(entry.path(), dir).string()] = read_file(entry.path());
+    }
+  }
+  return files;
+}
+
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST_F(Run, AResumeNeverErasesRecordsNorRewritesFilesItDidNotChange) {
+  TrainOptions o = small();
+  o.max_steps = 11;  // stops inside epoch 2: a partial record
+  train(fresh(o, root_ / "run"));
+  const auto before = snapshot(root_ / "run");
+  Recorder notes;
+  EXPECT_EQ(train(resume(root_ / "run"), &notes).step, 11);  // nothing to do
+  EXPECT_NE(notes.notes.find("nothing to do"), std::string::npos) << notes.notes;
+  EXPECT_EQ(snapshot(root_ / "run"), before);
+
+  // A resume that diverges (its checkpoint's learning rate made huge) writes nothing either.
+  const fs::path last = root_ / "run" / "checkpoints" / "last.safetensors";
+  io::SafeTensors file = io::read_safetensors(last);
+  json config = json::parse(file.metadata.at("config"));
+  config["lr"] = 1e30;
+  file.metadata["config"] = config.dump();
+  io::write_safetensors(last, file);
+  const auto diverging = snapshot(root_ / "run");
+  RunRequest more = resume(root_ / "run");
+  more.max_steps = 0;
+  more.checkpoint_every = 0;
+  EXPECT_NE(error_of([&] { train(more); }).find("became NaN or infinite"), std::string::npos);
+  EXPECT_EQ(snapshot(root_ / "run"), diverging);
+
+  // A lost metrics file comes back from the checkpoint's history on the next resume.
+  fs::remove(root_ / "run" / "metrics.jsonl");
+  write_file_atomically(last, before.at("checkpoints/last.safetensors"));
+  train(resume(root_ / "run"));
+  EXPECT_EQ(losses(root_ / "run").size(), 1u);  // epoch 1: the partial record was the file's alone
+}
+
+TEST_F(Run, OptionsGivenWithAResumeAreCheckedBeforeAnythingIsWritten) {
+  TrainOptions o = small();
+  o.max_steps = 3;
+  train(fresh(o, root_ / "run"));
+  const auto before = snapshot(root_ / "run");
+  RunRequest r = resume(root_ / "run");
+  r.max_steps = -5;
+  EXPECT_NE(error_of([&] { train(r); }).find("--max-steps -5: must be at least 0"), std::string::npos);
+  r = resume(root_ / "run");
+  r.checkpoint_every = -7;
+  EXPECT_NE(error_of([&] { train(r); }).find("--checkpoint-every -7: must be at least 0"), std::string::npos);
+  r = resume(root_ / "run");
+  r.epochs = -3;
+  EXPECT_NE(error_of([&] { train(r); }).find("--epochs -3: must be at least 1"), std::string::npos);
+  EXPECT_THROW(check_run_request(r), UsageError);  // what a front end checks first
+  EXPECT_EQ(snapshot(root_ / "run"), before);
+}
+
+TEST_F(Run, ARunDirectoryHeldByAnotherRunIsRefusedNamingTheHolder) {
+  TrainOptions o = small();
+  o.max_steps = 2;
+  fs::create_directories(root_ / "held");
+  {
+    const RunLock other(root_ / "held", "--out");  // as another process would hold it
+    const std::string error = error_of([&] { train(fresh(o, root_ / "held")); });
+    EXPECT_NE(error.find("--out " + (root_ / "held").string() + ": in use by another vkvae run (pid " + std::to_string(::getpid()) + ")"),
+              std::string::npos)
+        << error;
+    EXPECT_THROW(check_run_request(fresh(o, root_ / "held")), UsageError);
+  }
+  train(fresh(o, root_ / "held"));  // free again: the lock goes with its holder
+  const auto before = snapshot(root_ / "held");
+  {
+    const RunLock other(root_ / "held", "--resume");
+    RunRequest r = resume(root_ / "held");
+    r.max_steps = 4;
+    EXPECT_NE(error_of([&] { train(r); }).find("in use by another vkvae run"), std::string::npos);
+  }
+  EXPECT_EQ(snapshot(root_ / "held"), before);
+}
+
+TEST_F(Run, NonFiniteWeightsOrMomentsAreRefusedWhereverTheyComeFrom) {
+  TrainOptions o = small();
+  o.max_steps = 2;
+  train(fresh(o, root_ / "run"));
+  const fs::path last = root_ / "run" / "checkpoints" / "last.safetensors";
+  io::SafeTensors file = io::read_safetensors(last);
+  for (io::NamedTensor& t : file.tensors) {
+    if (t.name == "optimizer.exp_avg_sq.fc1.weight") reinterpret_cast<float*>(t.data.data())[5] = std::nanf("");
+  }
+  io::write_safetensors(last, file);
+  const auto before = snapshot(root_ / "run");
+  RunRequest r = resume(root_ / "run");
+  r.max_steps = 4;
+  const std::string error = error_of([&] { train(r); });
+  EXPECT_NE(error.find(last.string() + ": tensor 'optimizer.exp_avg_sq.fc1.weight' holds NaN or infinite values (the first at element 5)"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(snapshot(root_ / "run"), before);
+
+  // Weights to start from (--init), with an infinity.
+  io::SafeTensors weights = io::read_safetensors(root_ / "run" / "checkpoints" / "best.safetensors");
+  std::erase_if(weights.tensors, [](const io::NamedTensor& t) { return t.name.rfind("optimizer.", 0) == 0; });
+  reinterpret_cast<float*>(weights.tensors[0].data.data())[0] = INFINITY;
+  io::write_safetensors(root_ / "inf.safetensors", weights);
+  TrainOptions from = o;
+  from.init = root_ / "inf.safetensors";
+  EXPECT_NE(error_of([&] { train(fresh(from, root_ / "from")); }).find("--init " + from.init.string() + ": tensor '"), std::string::npos);
+  EXPECT_FALSE(fs::exists(root_ / "from"));
+}
+
+TEST_F(Run, ARunThatDivergesBeforeItsFirstCheckpointSaysSoAndItsDirectoryCanBeReused) {
+  TrainOptions o = small();
+  o.lr = 1e30;
+  const std::string error = error_of([&] { train(fresh(o, root_ / "run")); });
+  EXPECT_NE(error.find("no checkpoint had been written yet"), std::string::npos) << error;
+  EXPECT_EQ(error.find("last good checkpoint"), std::string::npos) << error;
+  EXPECT_TRUE(stopped_before_first_checkpoint(root_ / "run"));
+  EXPECT_NE(error_of([&] { train(resume(root_ / "run")); }).find("stopped before its first checkpoint, so there is nothing to resume; start it again with --out"),
+            std::string::npos);
+  TrainOptions calm = small();
+  calm.max_steps = 2;
+  Recorder notes;
+  train(fresh(calm, root_ / "run"), &notes);
+  EXPECT_NE(notes.notes.find("reusing " + (root_ / "run").string()), std::string::npos) << notes.notes;
+  EXPECT_TRUE(fs::is_regular_file(root_ / "run" / "checkpoints" / "last.safetensors"));
+  EXPECT_EQ(json::parse(std::ifstream(root_ / "run" / "config.json"))["lr"], calm.lr);
+}
+
+TEST_F(Run, TemporaryFilesOfDeadWritersAreSweptThoseOfLiveOnesKept) {
+  TrainOptions o = small();
+  o.max_steps = 2;
+  train(fresh(o, root_ / "run"));
+  // pid_max is at most 2²², so no process has this pid.
+  const fs::path dead = root_ / "run" / "checkpoints" / ".last.safetensors.tmp.4194305";
+  const fs::path live = root_ / "run" / "checkpoints" / (".best.safetensors.tmp." + std::to_string(::getppid()));  // our parent lives
+  const fs::path theirs = root_ / "run" / "checkpoints" / "notes.tmp.4194305";  // not a name vkvae writes
+  for (const fs::path& p : {dead, live, theirs}) std::ofstream(p) << "partial";
+  RunRequest r = resume(root_ / "run");
+  r.max_steps = 3;
+  train(r);
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(theirs));
 }
 
 }  // namespace
