@@ -29,6 +29,35 @@ data::Dataset test_split(const TrainedModel& model, const CommandOptions& o) {
   return d;
 }
 
+// A whole number of at least `min`, said in one short line ("--limit 0: must be at least 1").
+CLI::Validator at_least(int64_t min) {
+  return CLI::Validator(
+      [min](std::string& value) -> std::string {
+        std::size_t used = 0;
+        try {
+          if (std::stoll(value, &used) >= min && used == value.size()) return {};
+        } catch (const std::exception&) {
+          // Not a number: said below.
+        }
+        return "must be a whole number, at least " + std::to_string(min) + " (got " + value + ")";
+      },
+      "", "at least");
+}
+
+// A checkpoint file, or a run directory standing for its best checkpoint (said on stderr).
+std::string checkpoint_file(const std::string& given) {
+  std::error_code error;
+  if (!fs::is_directory(given, error)) return given;
+  for (const char* name : {"best", "last"}) {
+    const fs::path file = fs::path(given) / "checkpoints" / (std::string(name) + ".safetensors");
+    if (fs::is_regular_file(file, error)) {
+      std::fprintf(stderr, "using %s (the run's %s checkpoint)\n", file.c_str(), name);
+      return file.string();
+    }
+  }
+  throw UsageError(given + ": a directory without checkpoints/best.safetensors; give a checkpoint file or a run directory vkvae-train wrote");
+}
+
 void check_png_path(const std::string& out) {
   if (out.empty()) throw UsageError("--out: give the PNG file to write");
   if (fs::path(out).extension() != ".png") throw UsageError("--out " + out + ": the picture is a PNG; name it *.png");
@@ -107,10 +136,10 @@ int anomaly(vk::Context& context, const CommandOptions& o) {
   TrainedModel model(context, o.checkpoint);
   data::Dataset data;
   if (!o.labels.empty()) {
-    data = data::load_dataset(o.images, o.labels);
+    data = data::load_dataset(o.images, o.labels, "check --images and --labels");
   } else {
     if (models::is_conditional(model.options().model)) throw UsageError("--labels: a conditional model needs the images' labels");
-    data.images = data::read_idx_images(o.images);
+    data.images = data::read_idx_images(o.images, "check --images");
     if (data.images.count == 0) throw UsageError("--images " + o.images + ": holds no images");
     if (data.images.rows != 28 || data.images.cols != 28) throw UsageError("--images " + o.images + ": vkvae's models take 28×28 images");
     data.labels.assign(static_cast<std::size_t>(data.images.count), 0);
@@ -143,17 +172,21 @@ int anomaly(vk::Context& context, const CommandOptions& o) {
 
 void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::Context&)>& run) {
   const auto checkpoint = [&](CLI::App* c) {
-    c->add_option("checkpoint", o.checkpoint, "A checkpoint vkvae-train wrote (e.g. RUN_DIR/checkpoints/best.safetensors)")
+    c->add_option("checkpoint", o.checkpoint, "A checkpoint vkvae-train wrote, or a run directory (its best checkpoint)")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->type_name("CHECKPOINT|RUN_DIR")
+        ->check(CLI::ExistingPath);
   };
   CLI::App* e = app.add_subcommand("evaluate", "The test set's negative ELBO, reconstruction, KL and an importance-weighted NLL");
   checkpoint(e);
   e->add_option("--data", o.data, "MNIST-layout IDX directory (default: the one the model trained on)")->type_name("DIR");
   e->add_option("--k", o.k, "Importance samples per image (0: skip; 5000 works, batched)")->capture_default_str()->check(CLI::Range(0, 1000000));
-  e->add_option("--limit", o.limit, "Only the first N test images")->check(CLI::PositiveNumber)->type_name("N");
+  e->add_option("--limit", o.limit, "Only the first N test images")->check(at_least(1))->type_name("N");
   e->add_option("--seed", o.seed, "Noise seed")->capture_default_str();
-  e->callback([&] { run = [&](vk::Context& c) { return evaluate(c, o); }; });
+  e->callback([&] { run = [&](vk::Context& c) {
+    o.checkpoint = checkpoint_file(o.checkpoint);
+    return evaluate(c, o);
+  }; });
 
   CLI::App* s = app.add_subcommand("sample", "Decode prior samples into a PNG grid");
   checkpoint(s);
@@ -162,7 +195,10 @@ void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::
   s->add_option("--nrow", o.nrow, "Images per row")->capture_default_str()->check(CLI::Range(1, 256));
   s->add_option("--digit", o.digit, "Conditional models: the digit to draw (default: a row per digit)")->type_name("D");
   s->add_option("--seed", o.seed, "Noise seed")->capture_default_str();
-  s->callback([&] { run = [&](vk::Context& c) { return sample(c, o); }; });
+  s->callback([&] { run = [&](vk::Context& c) {
+    o.checkpoint = checkpoint_file(o.checkpoint);
+    return sample(c, o);
+  }; });
 
   CLI::App* i = app.add_subcommand("interpolate", "Decode a straight line in latent space between two test images");
   checkpoint(i);
@@ -171,7 +207,10 @@ void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::
   i->add_option("--steps", o.steps, "Images along the line")->capture_default_str()->check(CLI::Range(1, 256));
   i->add_option("--out", o.out, "PNG file to write")->required()->type_name("FILE.png");
   i->add_option("--data", o.data, "MNIST-layout IDX directory (default: the one the model trained on)")->type_name("DIR");
-  i->callback([&] { run = [&](vk::Context& c) { return interpolate(c, o); }; });
+  i->callback([&] { run = [&](vk::Context& c) {
+    o.checkpoint = checkpoint_file(o.checkpoint);
+    return interpolate(c, o);
+  }; });
 
   CLI::App* a = app.add_subcommand("anomaly", "Per-image anomaly scores (negative ELBO) of an IDX file, as CSV");
   checkpoint(a);
@@ -180,7 +219,10 @@ void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::
   a->add_option("--out", o.out, "CSV file to write")->required()->type_name("FILE.csv");
   a->add_option("--k", o.k, "Also an importance-weighted NLL with K samples (0: no)")->check(CLI::Range(0, 1000000))->default_val(0);
   a->add_option("--seed", o.seed, "Noise seed")->capture_default_str();
-  a->callback([&] { run = [&](vk::Context& c) { return anomaly(c, o); }; });
+  a->callback([&] { run = [&](vk::Context& c) {
+    o.checkpoint = checkpoint_file(o.checkpoint);
+    return anomaly(c, o);
+  }; });
 }
 
 }  // namespace vkvae::app

@@ -1,7 +1,6 @@
 // vkvae-train: the command-line front of vkvae. Parses options, calls the engine, prints.
 #include <CLI/CLI.hpp>
 
-#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -9,6 +8,7 @@
 
 #include "commands.hpp"
 #include "progress.hpp"
+#include "stop_signals.hpp"
 #include "train_flags.hpp"
 #include "train/run.hpp"
 #include "util/error.hpp"
@@ -27,14 +27,6 @@ struct Options {
   std::string cache_dir;
   vkvae::app::TrainFlags train;
 };
-
-
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_interrupt(int) {
-  // A second Ctrl-C ends the process at once; the first lets the run write its checkpoint.
-  if (g_stop.exchange(true)) std::_Exit(130);
-}
 
 int list_devices(const Options& options) {
   vkvae::vk::InstanceOptions instance_options;
@@ -81,19 +73,28 @@ int run(Options& options, const std::function<int(vkvae::vk::Context&)>& command
   vkvae::vk::Context context(context_options);
 
   auto reporter = vkvae::app::make_reporter(stderr);
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
-  const vkvae::train::RunResult result = vkvae::train::run_training(context, request, *reporter, g_stop);
+  const vkvae::train::RunResult result = vkvae::train::run_training(context, request, *reporter, vkvae::app::stop_requested());
   const std::string dir = result.dir.string();
   if (result.interrupted) {
     std::fprintf(stderr, "interrupted at step %lld; checkpoint written to %s/checkpoints/last.safetensors; continue with: vkvae-train --resume %s\n",
                  static_cast<long long>(result.step), dir.c_str(), dir.c_str());
-    return 130;
+    return vkvae::app::stop_exit_code();
   }
   std::fprintf(stderr, "done: %lld steps", static_cast<long long>(result.step));
   if (result.test_loss) std::fprintf(stderr, ", test loss %.2f nats per example", *result.test_loss);
   std::fprintf(stderr, "\nrun directory: %s (config.json, metrics.csv, metrics.jsonl, checkpoints/, samples/, recon/)\n", dir.c_str());
   return 0;
+}
+
+// A command on a trained model takes everything from its checkpoint: a training option given with
+// it would be silently ignored, so it is refused.
+void refuse_training_options(const CLI::App& app) {
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->get_group() == vkvae::app::kTrainingGroup && option->count() > 0) {
+      const std::string name = app.get_subcommands().at(0)->get_name();
+      throw vkvae::UsageError(option->get_name() + ": a training option; " + name + " takes the model and its options from the checkpoint");
+    }
+  }
 }
 
 }  // namespace
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
   app.get_formatter()->column_width(36);
   // A flag given twice takes its last value, as a later flag overrides an earlier one.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  // --device and --cache-dir may come after a command's name too (`evaluate CKPT --device 0`).
+  app.fallthrough();
   Options options;
   app.add_flag("--list-devices", options.list_devices,
                "Print every Vulkan device, one per line (index, name, type, vendor, Vulkan "
@@ -137,6 +140,11 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (command) refuse_training_options(app);
+    // Training: from before its set-up (data, pipelines), so that a signal then still ends the
+    // run with a checkpoint. The commands on a trained model keep the default: they write at
+    // most one file at their end, atomically.
+    if (!command && !options.list_devices) vkvae::app::catch_stop_signals();
     return run(options, command);
   } catch (const vkvae::Error& e) {
     std::fprintf(stderr, "vkvae-train: error: %s\n", e.what());

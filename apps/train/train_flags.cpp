@@ -55,6 +55,8 @@ train::RunRequest make_request(const TrainFlags& options) {
 
 void add_training_options(CLI::App& app, TrainFlags& o) {
   train::GivenOptions& g = o.given;
+  // Those after it join this group; vkvae-train's commands on a trained model refuse them.
+  app.option_defaults()->group(kTrainingGroup);
   app.add_option("--model", g.model, "mlp, conv, cmlp, cconv or mlp2 (default: conv)")->type_name("NAME");
   app.add_option("--latent", g.latent, "Latent dimensions (recipe: mlp 20, conv 16, mlp2 2)")->type_name("N");
   app.add_option("--hidden", g.hidden, "Hidden units (recipe: mlp 400, conv 256, mlp2 512)")->type_name("N");
@@ -84,6 +86,7 @@ void add_training_options(CLI::App& app, TrainFlags& o) {
                "time per step (training is unchanged by it)");
   app.add_option("--config", o.config, "JSON file of options (keys are flag names, as in a run's config.json); flags override it")
       ->type_name("FILE");
+  app.option_defaults()->group("Options");
 }
 
 }  // namespace vkvae::app

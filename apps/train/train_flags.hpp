@@ -19,7 +19,10 @@ struct TrainFlags {
   train::GivenOptions given;
 };
 
-// Adds --model … --config, --out, --resume and --profile to `app`.
+// The help section of the training options.
+inline constexpr const char* kTrainingGroup = "Training (a new run, or --resume)";
+
+// Adds --model … --config, --out, --resume and --profile to `app`, in kTrainingGroup.
 void add_training_options(CLI::App& app, TrainFlags& flags);
 // The run the flags ask for: a new run (its options resolved: --config, then flags, over the
 // recipe; --out defaulting to runs/<model>-<date>-<time>) or a resumed one. Throws UsageError.

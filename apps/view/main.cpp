@@ -11,6 +11,7 @@
 
 #include "explorer.hpp"
 #include "live.hpp"
+#include "stop_signals.hpp"
 #include "train_flags.hpp"
 #include "gui.hpp"
 #include "io/png.hpp"
@@ -65,7 +66,9 @@ int run(const Options& o) {
     const float clear[4] = {0.08f, 0.08f, 0.10f, 1.0f};
     const auto start = std::chrono::steady_clock::now();
     int drawn = 0;
-    for (int frame = 1; !window.should_close(); ++frame) {
+    // Ctrl-C or SIGTERM closes the window as its close button would (a second one exits at once).
+    const std::atomic<bool>& signalled = vkvae::app::stop_requested();
+    for (int frame = 1; !window.should_close() && !signalled.load(); ++frame) {
       glfwPollEvents();
       const auto f = window.begin_frame();
       if (!f) {
@@ -100,6 +103,7 @@ int run(const Options& o) {
       std::fprintf(stderr, "vkvae-view: training %s\n", live->outcome().c_str());
       if (live->failed()) status = 1;
     }
+    if (status == 0) status = vkvae::app::stop_exit_code();
     const int errors = context.instance().validation().errors();
     if (errors > 0) {
       std::fprintf(stderr, "vkvae-view: error: the Vulkan validation layer reported %d errors (see above)\n", errors);
@@ -138,6 +142,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    vkvae::app::catch_stop_signals();
     return run(o);
   } catch (const vkvae::Error& e) {
     std::fprintf(stderr, "vkvae-view: error: %s\n", e.what());

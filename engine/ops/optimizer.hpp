@@ -9,6 +9,10 @@
 
 namespace vkvae::ops {
 
+// The bit an optimizer step sets in its non-finite flag when a weight or moment it wrote is NaN
+// or ±Inf (the step's bookkeeping sets its own bit for gradients).
+constexpr uint32_t kUpdateNonFiniteBit = 0x80000000u;
+
 enum class OptimizerKind { adam, adamw, sgd };
 
 // The layout of the hyperparameter tensor (8 × f32).

@@ -182,5 +182,33 @@ TEST_F(NonFinite, RaisedFlagGuardsTheUpdate) {
   EXPECT_EQ(store.download(m), std::vector<float>(n, 0.0f));
 }
 
+TEST_F(NonFinite, AnUpdateThatIsNotFiniteRaisesTheFlag) {
+  ops::Kernels kernels(context());
+  TensorStore store(context());
+  const int n = 301;  // several workgroups; the bad element in the last
+  ops::OptimizerHyper h;
+  const ops::Tensor hyper = store.upload({8}, std::vector<float>{h.lr, h.beta1, h.beta2, h.eps, 0, 0, 0, 0});
+  const ops::Tensor huge_lr = store.upload({8}, std::vector<float>{3e38f, 0, 0, 0, 0, 0, 0, 0});
+  const ops::Tensor step = store.make({1}, ops::DType::u32), norm = store.make({1});
+  context().upload(*step.buffer, std::span<const uint32_t>(std::vector<uint32_t>{3}));
+  const auto flag_after = [&](OptimizerKind kind, const ops::Tensor& hyper_values, std::vector<float> v) {
+    const ops::Tensor p = store.upload({n}, random_floats(n, 1)), g = store.upload({n}, random_floats(n, 2, 1.0f, 2.0f));
+    const ops::Tensor m = store.upload({n}, std::vector<float>(n, 0.0f)), vv = store.upload({n}, v);
+    const ops::Tensor flag = store.make({1}, ops::DType::u32);
+    context().upload(*flag.buffer, std::span<const uint32_t>(std::vector<uint32_t>{0}));
+    run_recorded(context(), kernels, [&](ops::Encoder& enc) {
+      ops::optimizer_step(enc, kind, {p, g, m, vv, hyper_values, step, norm, flag});
+    });
+    return context().download<uint32_t>(*flag.buffer, 1)[0];
+  };
+  std::vector<float> v(n, 0.01f);
+  EXPECT_EQ(flag_after(OptimizerKind::adam, hyper, v), 0u);
+  v[n - 1] = std::numeric_limits<float>::quiet_NaN();  // a moment loaded damaged
+  EXPECT_EQ(flag_after(OptimizerKind::adam, hyper, v), ops::kUpdateNonFiniteBit);
+  EXPECT_EQ(flag_after(OptimizerKind::sgd, hyper, std::vector<float>(n, 0.0f)), 0u);
+  // Finite gradients, a learning rate that throws the weights past the largest float.
+  EXPECT_EQ(flag_after(OptimizerKind::sgd, huge_lr, std::vector<float>(n, 0.0f)), ops::kUpdateNonFiniteBit);
+}
+
 }  // namespace
 }  // namespace vkvae::test

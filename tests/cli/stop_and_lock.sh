@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# stop_and_lock.sh EXPECT TRAIN DATA SCRATCH: SIGTERM and Ctrl-C end a training run with a
+# checkpoint it can resume from (exit 143 and 130); a second run on a directory in use is refused
+# naming the holder's pid; two runs started at once into one --out leave one run's files, not a
+# mix; directories where files belong and training options given to a command on a trained model
+# are refused in one line; a command takes a run directory for its best checkpoint.
+set -eu
+expect=$1 train=$2 data=$3 scratch=$4
+for icd in /usr/share/vulkan/icd.d/lvp_icd.*.json; do [ -f "$icd" ] && export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd; done
+rm -rf "$scratch" && mkdir -p "$scratch"
+fail() { echo "FAIL: $*"; exit 1; }
+long=(--data "$data" --model mlp --hidden 16 --batch 16 --epochs 100000)
+
+# Waits until a run has begun training (its config.json is written once every check passed).
+started() { for _ in $(seq 300); do [ -s "$1/config.json" ] && { sleep 0.5; return 0; }; sleep 0.1; done; fail "$1 never started"; }
+
+for signal in TERM INT; do
+  run="$scratch/$signal"
+  "$train" "${long[@]}" --out "$run" 2> "$scratch/$signal.err" &
+  pid=$!
+  started "$run"
+  kill -"$signal" $pid
+  rc=0; wait $pid || rc=$?
+  want=143; [ $signal = INT ] && want=130
+  [ $rc = $want ] || { cat "$scratch/$signal.err"; fail "SIG$signal: exit $rc, expected $want"; }
+  grep -q "^interrupted at step [0-9]*; checkpoint written" "$scratch/$signal.err" || { cat "$scratch/$signal.err"; fail "SIG$signal: no checkpoint said"; }
+  [ -s "$run/checkpoints/last.safetensors" ] || fail "SIG$signal: no checkpoint"
+done
+"$expect" 0 stderr "^done: " -- "$train" --resume "$scratch/TERM" --max-steps 50
+
+# A run holds its directory: a second run or a resume on it is refused, naming the holder.
+"$train" "${long[@]}" --out "$scratch/held" 2> "$scratch/held.err" &
+pid=$!
+started "$scratch/held"
+"$expect" 2 stderr "error: --resume $scratch/held: in use by another vkvae run \(pid $pid\)" -- "$train" --resume "$scratch/held"
+"$expect" 2 stderr "error: --out $scratch/held: (in use by another vkvae run \(pid $pid\)|not empty)" -- "$train" "${long[@]}" --out "$scratch/held"
+kill -TERM $pid; wait $pid || true
+
+# Two runs started at once into one new directory: one trains, the other is refused.
+"$train" --data "$data" --model mlp --hidden 16 --batch 16 --max-steps 2 --seed 1 --out "$scratch/race" 2> "$scratch/race1.err" & a=$!
+"$train" --data "$data" --model mlp --hidden 16 --batch 16 --max-steps 2 --seed 2 --out "$scratch/race" 2> "$scratch/race2.err" & b=$!
+ra=0; wait $a || ra=$?
+rb=0; wait $b || rb=$?
+[ "$ra$rb" = 02 ] || [ "$ra$rb" = 20 ] || { cat "$scratch"/race*.err; fail "racing runs exited $ra and $rb; expected one 0 and one 2"; }
+winner=1; [ $ra = 0 ] || winner=2
+grep -q "\"seed\": $winner," "$scratch/race/config.json" || fail "config.json is not the winner's (seed $winner)"
+loser=2; [ $winner = 1 ] || loser=1
+grep -Eq "error: --out $scratch/race: (in use by another vkvae run|not empty)" "$scratch/race$loser.err" || { cat "$scratch/race$loser.err"; fail "the refused run's message"; }
+
+# Directories where files belong.
+mkdir -p "$scratch/dir"
+"$expect" 2 stderr "error: --init $scratch/dir: is a directory. give a file" -- "$train" --data "$data" --batch 16 --init "$scratch/dir" --out "$scratch/i"
+[ ! -e "$scratch/i" ] || fail "a refused run left $scratch/i"
+"$expect" 2 stderr "error: --config $scratch/dir: is a directory. give a file" -- "$train" --config "$scratch/dir"
+ckpt="$scratch/race/checkpoints/best.safetensors"
+"$expect" 2 stderr "error: $scratch/dir: is a directory, not an IDX file. check --images" -- "$train" anomaly "$ckpt" --images "$scratch/dir" --out "$scratch/a.csv"
+"$expect" 2 stderr "error: $scratch/dir: is a directory, not an IDX file. check --images and --labels" -- \
+  "$train" anomaly "$ckpt" --images "$data/t10k-images-idx3-ubyte.gz" --labels "$scratch/dir" --out "$scratch/a.csv"
+[ ! -e "$scratch/a.csv" ] || fail "a refused command wrote a.csv"
+
+# Commands on a trained model: a run directory stands for its best checkpoint; the device flags
+# may follow the command; training options are refused, before or after it.
+"$expect" 0 stdout "^checkpoint: $ckpt " -- "$train" evaluate "$scratch/race" --k 0 --device 0
+"$expect" 2 stderr "error: --model: a training option. evaluate takes the model and its options from the checkpoint" -- \
+  "$train" --model mlp evaluate "$ckpt"
+"$expect" 2 stderr "error: --lr: a training option. sample takes the model" -- "$train" sample "$ckpt" --lr 0.1 --out "$scratch/s.png"
+"$expect" 2 stderr "error: --limit: must be a whole number, at least 1 \(got 0\)" -- "$train" evaluate "$ckpt" --limit 0
+"$expect" 2 stderr "error: $scratch/dir: a directory without checkpoints/best.safetensors" -- "$train" evaluate "$scratch/dir"
+rm -rf "$scratch"
+echo ok
