@@ -9,6 +9,7 @@ layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const bool DECOUPLED = false;  // AdamW
 layout(constant_id = 4) const uint ITEMS = 4;
 layout(local_size_x_id = 0) in;
+#include "linear_group.glsl"
 
 layout(std430, set = 0, binding = 0) buffer P_ { float param[]; };
 layout(std430, set = 0, binding = 1) readonly buffer G_ { float grad[]; };
@@ -26,7 +27,7 @@ void main() {
   const float bias_correction2_sqrt = sqrt(1.0 - pow(beta2, t));
   const float step_size = lr / bias_correction1;
   const float coef = clip_coefficient();
-  const uint first = gl_WorkGroupID.x * LOCAL_SIZE * ITEMS + gl_LocalInvocationID.x;
+  const uint first = linear_group() * LOCAL_SIZE * ITEMS + gl_LocalInvocationID.x;
   bool bad = false;
   for (uint k = 0; k < ITEMS; ++k) {
     const uint i = first + k * LOCAL_SIZE;

@@ -10,6 +10,7 @@ layout(constant_id = 1) const bool BINARIZE = false;
 // whose addresses differ per lane, and one Philox call for 4 draws).
 layout(constant_id = 2) const bool QUADS = false;
 layout(local_size_x_id = 0) in;
+#include "linear_group.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer I_ { uint images[]; };
 layout(std430, set = 0, binding = 1) readonly buffer O_ { uint order[]; };
@@ -26,7 +27,7 @@ layout(push_constant) uniform Push { uint B, D, N; };
 
 void main() {
   if (QUADS) {
-    const uint q = gl_GlobalInvocationID.x;  // x[4q … 4q+3], one row's word
+    const uint q = linear_invocation();  // x[4q … 4q+3], one row's word
     if (q >= B * D / 4u) return;
     const uint b = (4u * q) / D, d = 4u * q - b * D;
     const uint word = images[(order[(cursor + b) % N] * D + d) >> 2];
@@ -35,7 +36,7 @@ void main() {
     x4[q] = out4;
     return;
   }
-  const uint i = gl_GlobalInvocationID.x;
+  const uint i = linear_invocation();
   if (i >= B * D) return;
   const uint b = i / D, d = i - b * D;
   const uint image = order[(cursor + b) % N];

@@ -4,6 +4,7 @@
 
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(local_size_x_id = 0) in;
+#include "linear_group.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer L_ { uint labels[]; };
 layout(std430, set = 0, binding = 1) readonly buffer O_ { uint order[]; };
@@ -14,7 +15,7 @@ layout(push_constant) uniform Push { uint B, K, N; };
 #include "bytes.glsl"
 
 void main() {
-  const uint i = gl_GlobalInvocationID.x;
+  const uint i = linear_invocation();
   if (i >= B * K) return;
   const uint b = i / K, k = i - b * K;
   const uint at = order[(cursor + b) % N];

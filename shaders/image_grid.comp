@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // images (B, C, H, W) f32 → grid (rows·(H+P)+P, nrow·(W+P)+P) RGBA8 packed in u32, laid out as
 // torchvision's make_grid + save_image: nrow tiles a row, P pixels of padding (pad_value 0),
 // value·255 + 0.5 clamped to [0, 255]; one channel is drawn grey. SIGMOID maps logits first.
@@ -6,6 +7,7 @@
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const bool SIGMOID = true;
 layout(local_size_x_id = 0) in;
+#include "linear_group.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer I_ { float images[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer G_ { uint grid[]; };
@@ -17,7 +19,7 @@ uint to_byte(float v) {
 }
 
 void main() {
-  const uint i = gl_GlobalInvocationID.x;
+  const uint i = linear_invocation();
   if (i >= grid_w * grid_h) return;
   const uint gy = i / grid_w, gx = i - gy * grid_w;
   uvec3 rgb = uvec3(0u);

@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // prediction (n), target (n), weight (1) → dprediction (n) = weight · ∂ℓ/∂p
 //   LOSS 0: BCE with logits: σ(p) − t;   LOSS 1: squared error: 2(p − t)
 // The weight (e.g. 1/batch) lives on the device, so it can change without re-recording.
@@ -7,6 +8,7 @@ layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const uint LOSS = 0;
 layout(constant_id = 2) const uint ITEMS = 4;
 layout(local_size_x_id = 0) in;
+#include "linear_group.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer P_ { float prediction[]; };
 layout(std430, set = 0, binding = 1) readonly buffer T_ { float target[]; };
@@ -16,7 +18,7 @@ layout(push_constant) uniform Push { uint n; };
 
 void main() {
   const float w = weight[0];
-  const uint first = gl_WorkGroupID.x * LOCAL_SIZE * ITEMS + gl_LocalInvocationID.x;
+  const uint first = linear_group() * LOCAL_SIZE * ITEMS + gl_LocalInvocationID.x;
   for (uint k = 0; k < ITEMS; ++k) {
     const uint i = first + k * LOCAL_SIZE;
     if (i >= n) return;

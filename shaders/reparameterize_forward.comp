@@ -4,6 +4,7 @@
 
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(local_size_x_id = 0) in;
+#include "linear_group.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer M_ { float mu[]; };
 layout(std430, set = 0, binding = 1) readonly buffer V_ { float logvar[]; };
@@ -15,7 +16,7 @@ layout(push_constant) uniform Push { uint n; uint stream; };
 #include "random.glsl"
 
 void main() {
-  const uint i = gl_GlobalInvocationID.x;
+  const uint i = linear_invocation();
   if (i >= n) return;
   const float e = standard_normal(rng, stream, i);
   eps[i] = e;

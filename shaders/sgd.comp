@@ -9,6 +9,7 @@ layout(constant_id = 0) const uint LOCAL_SIZE = 64;
 layout(constant_id = 1) const bool NESTEROV = false;
 layout(constant_id = 4) const uint ITEMS = 4;
 layout(local_size_x_id = 0) in;
+#include "linear_group.glsl"
 
 layout(std430, set = 0, binding = 0) buffer P_ { float param[]; };
 layout(std430, set = 0, binding = 1) readonly buffer G_ { float grad[]; };
@@ -21,7 +22,7 @@ layout(push_constant) uniform Push { uint n; };
 void main() {
   if (GUARD && nonfinite != 0u) return;
   const float coef = clip_coefficient();
-  const uint first = gl_WorkGroupID.x * LOCAL_SIZE * ITEMS + gl_LocalInvocationID.x;
+  const uint first = linear_group() * LOCAL_SIZE * ITEMS + gl_LocalInvocationID.x;
   bool bad = false;
   for (uint k = 0; k < ITEMS; ++k) {
     const uint i = first + k * LOCAL_SIZE;

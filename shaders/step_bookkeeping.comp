@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // The bookkeeping of one training step between its backward pass and the optimizer, in one
 // dispatch (three or four passes of their own would each pay a dispatch's fixed cost):
 //   every workgroup: flag |= BIT when one of its ITEMS·LOCAL_SIZE gradients is NaN or ±Inf,
@@ -13,6 +14,7 @@ layout(constant_id = 0) const uint LOCAL_SIZE = 64;  // a power of two
 layout(constant_id = 1) const uint ITEMS = 8;
 layout(constant_id = 2) const uint LOSSES = 1;       // 1 to 4
 layout(local_size_x_id = 0) in;
+#include "linear_group.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer G_ { float grads[]; };
 layout(std430, set = 0, binding = 1) buffer F_ { uint flag; };
@@ -44,7 +46,7 @@ uint loss_rows(uint term) { return term == 0 ? rows0 : term == 1 ? rows1 : term 
 
 void main() {
   const uint lane = gl_LocalInvocationID.x;
-  const uint first = gl_WorkGroupID.x * LOCAL_SIZE * ITEMS + lane;
+  const uint first = linear_group() * LOCAL_SIZE * ITEMS + lane;
   bool bad = false;
   for (uint k = 0; k < ITEMS; ++k) {
     const uint i = first + k * LOCAL_SIZE;
@@ -52,7 +54,7 @@ void main() {
   }
   if (bad) atomicOr(flag, bit);
 
-  if (gl_WorkGroupID.x != 0) return;  // the same for the whole workgroup: the barriers below are safe
+  if (linear_group() != 0) return;  // the same for the whole workgroup: the barriers below are safe
   for (uint term = 0; term < LOSSES; ++term) {
     float s = 0.0;
     for (uint i = lane; i < loss_rows(term); i += LOCAL_SIZE) s += loss_value(term, i);

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "stop_signals.hpp"
+#include "cli_errors.hpp"
 #include "train_flags.hpp"
 #include "train/run.hpp"
 #include "util/error.hpp"
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
   app.get_formatter()->column_width(36);
   // A flag given twice takes its last value, as a later flag overrides an earlier one.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.set_version_flag("--version", "vkvae-train " VKVAE_VERSION);
   // --device and --cache-dir may come after a command's name too (`evaluate CKPT --device 0`).
   app.fallthrough();
   Options options;
@@ -132,10 +134,10 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "vkvae-train: error: %s; see vkvae-train --help\n", e.what());
+    std::fprintf(stderr, "vkvae-train: error: %s\n", vkvae::app::parse_error_line(app, e, "vkvae-train").c_str());
     return 2;
   }
 

@@ -20,12 +20,25 @@ std::string epoch_line(const nlohmann::json& r) {
   return line;
 }
 
+// Not a terminal (a log file, CI): a line per epoch, and a progress line at least every
+// kEverySeconds, so that a long epoch is not a long silence.
 class LineReporter : public train::Reporter {
  public:
+  static constexpr double kEverySeconds = 30.0;
   explicit LineReporter(std::FILE* out) : out_(out) {}
   void note(const std::string& line) override { std::fprintf(out_, "%s\n", line.c_str()); }
-  void epoch_started(int64_t, int64_t, int64_t, int64_t) override {}
-  void progress(int64_t, double, double, double) override {}
+  void epoch_started(int64_t epoch, int64_t epochs, int64_t, int64_t steps) override {
+    epoch_ = epoch, epochs_ = epochs, steps_ = steps;
+    last_ = Clock::now();
+  }
+  void progress(int64_t done, double recon, double kl, double samples_per_s) override {
+    if (std::chrono::duration<double>(Clock::now() - last_).count() < kEverySeconds || done >= steps_) return;
+    std::fprintf(out_, "epoch %lld/%lld: step %lld/%lld, loss %.2f (recon %.2f, kl %.2f), %.0f samples/s\n",
+                 static_cast<long long>(epoch_), static_cast<long long>(epochs_), static_cast<long long>(done),
+                 static_cast<long long>(steps_), recon + kl, recon, kl, samples_per_s);
+    std::fflush(out_);
+    last_ = Clock::now();
+  }
   void epoch_ended(const nlohmann::json& record) override {
     std::fprintf(out_, "%s\n", epoch_line(record).c_str());
     std::fflush(out_);
@@ -33,6 +46,8 @@ class LineReporter : public train::Reporter {
 
  private:
   std::FILE* out_;
+  int64_t epoch_ = 0, epochs_ = 0, steps_ = 0;
+  Clock::time_point last_;
 };
 
 class BarReporter : public train::Reporter {

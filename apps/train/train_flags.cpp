@@ -32,13 +32,14 @@ train::RunRequest make_request(const TrainFlags& options) {
     // often to checkpoint may change.
     train::GivenOptions rest = given;
     request.epochs = rest.epochs, request.max_steps = rest.max_steps, request.checkpoint_every = rest.checkpoint_every;
+    request.log_every = rest.log_every;
     if (rest.data) request.data = *rest.data;
-    rest.epochs.reset(), rest.max_steps.reset(), rest.checkpoint_every.reset(), rest.data.reset();
+    rest.epochs.reset(), rest.max_steps.reset(), rest.checkpoint_every.reset(), rest.log_every.reset(), rest.data.reset();
     if (!options.out.empty() || !options.config.empty() || rest.model || rest.loss || rest.optimizer || rest.binarize || rest.latent ||
         rest.hidden || rest.batch || rest.kl_warmup || rest.recon_only_epochs || rest.beta || rest.lr || rest.weight_decay || rest.seed ||
         rest.init) {
       throw UsageError("--resume " + options.resume + ": a resumed run keeps its own options; only --epochs, --max-steps, "
-                       "--checkpoint-every, --data, --device and --cache-dir may be given with it");
+                       "--checkpoint-every, --log-every, --data, --device and --cache-dir may be given with it");
     }
     request.resume = options.resume;
     request.profile = options.profile;
@@ -77,6 +78,10 @@ void add_training_options(CLI::App& app, TrainFlags& o) {
   app.add_option("--max-steps", g.max_steps, "End after N optimizer steps in all, with an evaluation, a metrics record and a checkpoint")
       ->type_name("N");
   app.add_option("--checkpoint-every", g.checkpoint_every, "Also write checkpoints/last.safetensors every N steps")->type_name("N");
+  app.add_option("--log-every", g.log_every,
+                 "Append a row to RUN_DIR/metrics_steps.csv every N steps: step, epoch, loss, recon, kl (means over those N "
+                 "steps), lr, kl_weight, samples/s")
+      ->type_name("N");
   app.add_option("--init", g.init, "Start from these weights (safetensors, e.g. made by PyTorch with scripts/vkvae_torch.py)")
       ->type_name("FILE");
   app.add_option("--out", o.out, "Run directory to create (default: runs/<model>-<date>-<time>)")->type_name("RUN_DIR");

@@ -4,10 +4,28 @@
 
 #include <cfloat>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 
 #include "util/error.hpp"
 
 namespace vkvae::view {
+namespace {
+
+// The value as the field shows it (%.2e, %.3f), which is what the person read and typed.
+double as_shown_lr(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2e", value);
+  return std::strtod(text, nullptr);
+}
+
+double as_shown_beta(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", value);
+  return std::strtod(text, nullptr);
+}
+
+}  // namespace
 namespace {
 
 // Weights are copied for drawing at most this often (seconds of the run's clock).
@@ -22,8 +40,8 @@ double now_seconds() {
 LiveTraining::LiveTraining(vk::Context& context, train::RunRequest request)
     : ModelSource(context, train::run_options(request)), request_(std::move(request)) {
   train::check_run_request(request_);  // bad input ends here, before a window opens
-  lr_input_ = static_cast<float>(options().lr);
-  beta_input_ = static_cast<float>(options().beta);
+  lr_input_ = options().lr;
+  beta_input_ = options().beta;
   request_.report_seconds = 0.1;
   request_.control = this;
   worker_ = std::thread([this] {
@@ -127,13 +145,13 @@ void LiveTraining::dashboard_ui(const std::string& device) {
     ImGui::SameLine();
     if (ImGui::Button("Save checkpoint now")) save_now_ = true;
     ImGui::SetNextItemWidth(120);
-    ImGui::InputFloat("learning rate", &lr_input_, 0.0f, 0.0f, "%.2e");
+    ImGui::InputDouble("learning rate", &lr_input_, 0.0, 0.0, "%.2e");
     ImGui::SameLine();
-    if (ImGui::Button("Set##lr") && lr_input_ > 0.0f) new_lr_ = lr_input_;
+    if (ImGui::Button("Set##lr") && lr_input_ > 0.0) new_lr_ = as_shown_lr(lr_input_);
     ImGui::SetNextItemWidth(120);
-    ImGui::InputFloat("beta", &beta_input_, 0.0f, 0.0f, "%.3f");
+    ImGui::InputDouble("beta", &beta_input_, 0.0, 0.0, "%.3f");
     ImGui::SameLine();
-    if (ImGui::Button("Set##beta") && beta_input_ >= 0.0f) new_beta_ = beta_input_;
+    if (ImGui::Button("Set##beta") && beta_input_ >= 0.0) new_beta_ = as_shown_beta(beta_input_);
   } else {
     ImGui::TextWrapped("%s%s", failed_ ? "failed: " : "", outcome_.c_str());
   }

@@ -63,7 +63,8 @@ class LiveTraining : public ModelSource, private train::Reporter, private train:
   std::vector<std::string> notes_;
   std::string outcome_;
   bool failed_ = false;
-  float lr_input_ = 0.0f, beta_input_ = 1.0f;
+  // Doubles, so that a value set is the value typed (1e-3, not float's 0.0010000000474974513).
+  double lr_input_ = 0.0, beta_input_ = 1.0;
 
   std::atomic<bool> stop_{false}, finished_{false};
   std::thread worker_;

@@ -12,6 +12,7 @@
 #include "explorer.hpp"
 #include "live.hpp"
 #include "stop_signals.hpp"
+#include "cli_errors.hpp"
 #include "train_flags.hpp"
 #include "gui.hpp"
 #include "io/png.hpp"
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
   CLI::App app{"vkvae-view: a live window on a VAE — a checkpoint, or a run training in this process — with samples, the latent space and a dashboard."};
   app.get_formatter()->column_width(34);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.set_version_flag("--version", "vkvae-view " VKVAE_VERSION);
   Options o;
   app.add_option("--checkpoint", o.checkpoint, "Explore a checkpoint vkvae-train wrote (e.g. RUN_DIR/checkpoints/best.safetensors)")
       ->check(CLI::ExistingFile)
@@ -135,10 +137,10 @@ int main(int argc, char** argv) {
              "VKVAE_VALIDATION=1 enables the Khronos validation layer (an error then fails the run).");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "vkvae-view: error: %s; see vkvae-view --help\n", e.what());
+    std::fprintf(stderr, "vkvae-view: error: %s\n", vkvae::app::parse_error_line(app, e, "vkvae-view").c_str());
     return 2;
   }
   try {

@@ -135,6 +135,15 @@ Program::Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph
   buffers_.push_back(make(params));
   buffers_.push_back(make(io));
   buffers_.push_back(make(plan.total));
+  // Zeroed once: the alignment gaps between tensors are never written, and without this they
+  // would hold whatever new memory held, so arenas compared (or checkpointed) byte for byte
+  // would differ from run to run.
+  vk::CommandBuffer zero = context.commands();
+  zero.begin();
+  for (const auto& b : buffers_) zero.fill(*b, 0, b->size(), 0u);
+  zero.barrier(vk::kTransferWrite, vk::kComputeRead | vk::kComputeWrite | vk::kTransferRead | vk::kTransferWrite | vk::kHostRead | vk::kHostWrite);
+  zero.end();
+  context.submit_and_wait(zero);
 
   stats_.nodes = static_cast<uint32_t>(nodes.size());
   stats_.barriers = static_cast<uint32_t>(schedule_.barrier_before.size()) + 2;

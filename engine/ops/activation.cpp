@@ -30,7 +30,7 @@ void activation_forward(Encoder& enc, const Tensor& y, const Tensor& x, Activati
   vk::PipelineDesc desc{"activation_forward", 2, 4, {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, kItems)}};
   add_activation_constants(desc, act);
   const uint32_t n = static_cast<uint32_t>(x.numel());
-  enc.dispatch(desc, {x, y}, n, {vk::groups_for(n, kLocal * kItems)});
+  enc.dispatch(desc, {x, y}, n, vk::linear_groups(n, kLocal * kItems));
 }
 
 void activation_backward(Encoder& enc, const Tensor& dx, const Tensor& dy, const Tensor& y,
@@ -46,7 +46,7 @@ void activation_backward(Encoder& enc, const Tensor& dx, const Tensor& dy, const
                          vk::SpecConstant::u32(2, accumulate)}};
   add_activation_constants(desc, act);
   const uint32_t n = static_cast<uint32_t>(y.numel());
-  enc.dispatch(desc, {dy, y, dx}, n, {vk::groups_for(n, kLocal * kItems)});
+  enc.dispatch(desc, {dy, y, dx}, n, vk::linear_groups(n, kLocal * kItems));
 }
 
 }  // namespace vkvae::ops

@@ -50,7 +50,7 @@ void gather_images(Encoder& enc, const Tensor& x, const Tensor& images, const Te
   const uint64_t invocations = uint64_t{push.rows} * push.cols / (quads ? 4 : 1);
   enc.dispatch({"gather_images", 5, sizeof(GatherPush),
                 {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, binarize), vk::SpecConstant::u32(2, quads)}},
-               {images, order, cursor, rng, x}, push, {vk::groups_for(invocations, kLocal)});
+               {images, order, cursor, rng, x}, push, vk::linear_groups(invocations, kLocal));
 }
 
 void gather_one_hot(Encoder& enc, const Tensor& y, const Tensor& labels, const Tensor& order,
@@ -64,7 +64,7 @@ void gather_one_hot(Encoder& enc, const Tensor& y, const Tensor& labels, const T
   expect_shape(op, "y", y, y.shape);
   const GatherPush push{static_cast<uint32_t>(y.shape[0]), static_cast<uint32_t>(y.shape[1]), n};
   enc.dispatch({"gather_one_hot", 4, sizeof(GatherPush), {vk::SpecConstant::u32(0, kLocal)}},
-               {labels, order, cursor, y}, push, {vk::groups_for(uint64_t{push.rows} * push.cols, kLocal)});
+               {labels, order, cursor, y}, push, vk::linear_groups(uint64_t{push.rows} * push.cols, kLocal));
 }
 
 namespace {
@@ -86,7 +86,7 @@ GatherPush concat_dims(const std::string& op, const Tensor& out, const Tensor& a
 void concat_features(Encoder& enc, const Tensor& out, const Tensor& a, const Tensor& b) {
   const GatherPush d = concat_dims("concat_features", out, a, b);
   enc.dispatch({"concat_features", 3, sizeof(GatherPush), {vk::SpecConstant::u32(0, kLocal)}}, {a, b, out}, d,
-               {vk::groups_for(uint64_t{d.rows} * (d.cols + d.n), kLocal)});
+               vk::linear_groups(uint64_t{d.rows} * (d.cols + d.n), kLocal));
 }
 
 void slice_columns(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t first, bool accumulate) {
@@ -104,7 +104,7 @@ void slice_columns(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t firs
   };
   const Push push{static_cast<uint32_t>(x.shape[0]), static_cast<uint32_t>(x.shape[1]), first, static_cast<uint32_t>(y.shape[1])};
   enc.dispatch({"slice_columns", 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, accumulate)}},
-               {x, y}, push, {vk::groups_for(uint64_t{push.rows} * push.W, kLocal)});
+               {x, y}, push, vk::linear_groups(uint64_t{push.rows} * push.W, kLocal));
 }
 
 void advance_counters(Encoder& enc, const Tensor& step, const Tensor& rng, const Tensor& cursor, uint32_t batch) {
@@ -124,7 +124,7 @@ void fill(Encoder& enc, const Tensor& y, float value) {
     uint32_t n, bits;
   };
   enc.dispatch({"fill", 1, sizeof(Push), {vk::SpecConstant::u32(0, kLocal)}}, {y},
-               Push{n, std::bit_cast<uint32_t>(value)}, {vk::groups_for(n, kLocal)});
+               Push{n, std::bit_cast<uint32_t>(value)}, vk::linear_groups(n, kLocal));
 }
 
 namespace {
@@ -137,7 +137,7 @@ void dispatch_scaled(Encoder& enc, const char* shader, const Tensor& y, const Te
     float alpha;
   };
   enc.dispatch({shader, 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, kItems)}},
-               {x, y}, Push{n, alpha}, {vk::groups_for(n, kLocal * kItems)});
+               {x, y}, Push{n, alpha}, vk::linear_groups(n, kLocal * kItems));
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ void image_grid(Encoder& enc, const Tensor& grid, const Tensor& images, const Gr
   };
   const Push push{B, C, H, W, layout.nrow, layout.padding, size.width, size.height};
   enc.dispatch({"image_grid", 2, sizeof(Push), {vk::SpecConstant::u32(0, 64), vk::SpecConstant::u32(1, sigmoid)}},
-               {images, grid}, push, {vk::groups_for(uint64_t{size.width} * size.height, 64)});
+               {images, grid}, push, vk::linear_groups(uint64_t{size.width} * size.height, 64));
 }
 
 }  // namespace vkvae::ops

@@ -45,7 +45,7 @@ void recon_loss_backward(Encoder& enc, ReconLoss kind, const Tensor& dprediction
   enc.dispatch({"recon_loss_backward", 4, 4,
                 {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, static_cast<uint32_t>(kind)),
                  vk::SpecConstant::u32(2, kItems)}},
-               {prediction, target, weight, dprediction}, n, {vk::groups_for(n, kLocal * kItems)});
+               {prediction, target, weight, dprediction}, n, vk::linear_groups(n, kLocal * kItems));
 }
 
 void kl_forward(Encoder& enc, const Tensor& kl, const Tensor& mu, const Tensor& logvar) {
@@ -67,7 +67,7 @@ void kl_backward(Encoder& enc, const Tensor& dmu, const Tensor& dlogvar, const T
   expect_shape(op, "weight", weight, {1});
   const uint32_t n = static_cast<uint32_t>(mu.numel());
   enc.dispatch({"kl_backward", 5, 4, {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, accumulate)}},
-               {mu, logvar, weight, dmu, dlogvar}, n, {vk::groups_for(n, kLocal)});
+               {mu, logvar, weight, dmu, dlogvar}, n, vk::linear_groups(n, kLocal));
 }
 
 void reduce_sum(Encoder& enc, const Tensor& y, const Tensor& x, float scale, bool accumulate) {

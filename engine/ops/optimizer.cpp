@@ -25,7 +25,7 @@ void optimizer_step(Encoder& enc, OptimizerKind kind, const OptimizerTensors& t,
   expect_shape(op, "nonfinite", t.nonfinite, {1}, DType::u32);
 
   const uint32_t n = static_cast<uint32_t>(t.params.numel());
-  const vk::Groups groups{vk::groups_for(n, kLocal * kItems)};
+  const vk::Groups groups = vk::linear_groups(n, kLocal * kItems);
   std::vector<vk::SpecConstant> constants = {
       vk::SpecConstant::u32(0, kLocal),
       vk::SpecConstant::u32(1, kind == OptimizerKind::sgd ? options.nesterov : kind == OptimizerKind::adamw),

@@ -20,7 +20,7 @@ void random_normal(Encoder& enc, const Tensor& out, const Tensor& rng, RngStream
   expect_rng(op, rng);
   const uint32_t n = static_cast<uint32_t>(out.numel());
   enc.dispatch({"random_normal", 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal)}}, {rng, out},
-               Push{n, static_cast<uint32_t>(stream)}, {vk::groups_for(n, kLocal)});
+               Push{n, static_cast<uint32_t>(stream)}, vk::linear_groups(n, kLocal));
 }
 
 void reparameterize_forward(Encoder& enc, const Tensor& z, const Tensor& eps, const Tensor& mu,
@@ -32,7 +32,7 @@ void reparameterize_forward(Encoder& enc, const Tensor& z, const Tensor& eps, co
   const uint32_t n = static_cast<uint32_t>(mu.numel());
   enc.dispatch({"reparameterize_forward", 5, sizeof(Push), {vk::SpecConstant::u32(0, kLocal)}},
                {mu, logvar, rng, eps, z}, Push{n, static_cast<uint32_t>(RngStream::reparameterize)},
-               {vk::groups_for(n, kLocal)});
+               vk::linear_groups(n, kLocal));
 }
 
 void reparameterize_backward(Encoder& enc, const Tensor& dmu, const Tensor& dlogvar,
@@ -43,7 +43,7 @@ void reparameterize_backward(Encoder& enc, const Tensor& dmu, const Tensor& dlog
   expect_all_shaped(op, dz.shape, {{"dz", &dz}, {"eps", &eps}, {"logvar", &logvar}, {"dmu", &dmu}, {"dlogvar", &dlogvar}});
   const uint32_t n = static_cast<uint32_t>(dz.numel());
   enc.dispatch({"reparameterize_backward", 5, 4, {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, accumulate)}},
-               {dz, eps, logvar, dmu, dlogvar}, n, {vk::groups_for(n, kLocal)});
+               {dz, eps, logvar, dmu, dlogvar}, n, vk::linear_groups(n, kLocal));
 }
 
 }  // namespace vkvae::ops

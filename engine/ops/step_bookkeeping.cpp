@@ -35,7 +35,7 @@ void step_bookkeeping(Encoder& enc, const StepBookkeeping& s) {
   enc.dispatch({"step_bookkeeping", static_cast<uint32_t>(bindings.size()), sizeof(Push),
                 {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, kItems),
                  vk::SpecConstant::u32(2, static_cast<uint32_t>(s.losses.size()))}},
-               std::span<const Tensor>(bindings), push, {vk::groups_for(push.n, kLocal * kItems)});
+               std::span<const Tensor>(bindings), push, vk::linear_groups(push.n, kLocal * kItems));
 }
 
 }  // namespace vkvae::ops

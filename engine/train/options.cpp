@@ -33,6 +33,7 @@ void for_each_option(F&& f, O&... o) {
   f("binarize", o.binarize...);
   f("max-steps", o.max_steps...);
   f("checkpoint-every", o.checkpoint_every...);
+  f("log-every", o.log_every...);
   f("init", o.init...);
 }
 
@@ -174,6 +175,7 @@ TrainOptions resolve(const GivenOptions& given) {
   o.recon_only_epochs = given.recon_only_epochs.value_or(o.recon_only_epochs);
   o.max_steps = given.max_steps.value_or(o.max_steps);
   o.checkpoint_every = given.checkpoint_every.value_or(o.checkpoint_every);
+  o.log_every = given.log_every.value_or(o.log_every);
   o.beta = given.beta.value_or(o.beta);
   o.lr = given.lr.value_or(o.lr);
   o.weight_decay = given.weight_decay.value_or(o.weight_decay);
@@ -194,6 +196,7 @@ void check_options(const TrainOptions& o) {
   at_least("--recon-only-epochs", o.recon_only_epochs, 0);
   at_least("--max-steps", o.max_steps, 0);
   at_least("--checkpoint-every", o.checkpoint_every, 0);
+  at_least("--log-every", o.log_every, 0);
   // Sizes beyond these would not fit a storage buffer or a u32 index; nobody means them.
   if (o.latent > 4096) bad("--latent", std::to_string(o.latent), "must be at most 4096");
   if (o.hidden > 16384) bad("--hidden", std::to_string(o.hidden), "must be at most 16384");
@@ -222,6 +225,7 @@ json to_json(const TrainOptions& o) {
       {"binarize", o.binarize ? "dynamic" : "none"},
       {"max-steps", o.max_steps},
       {"checkpoint-every", o.checkpoint_every},
+      {"log-every", o.log_every},
       {"init", o.init.string()},
   };
 }

@@ -18,7 +18,7 @@ namespace vkvae::train {
 // config.json are the flag names without "--" (e.g. "kl-warmup").
 struct GivenOptions {
   std::optional<std::string> model, loss, optimizer, binarize;
-  std::optional<int64_t> latent, hidden, batch, epochs, kl_warmup, recon_only_epochs, max_steps, checkpoint_every;
+  std::optional<int64_t> latent, hidden, batch, epochs, kl_warmup, recon_only_epochs, max_steps, checkpoint_every, log_every;
   std::optional<double> beta, lr, weight_decay;
   std::optional<uint64_t> seed;
   std::optional<std::string> data, init;
@@ -44,6 +44,7 @@ struct TrainOptions {
   bool binarize = false;
   int64_t max_steps = 0;          // 0: no limit
   int64_t checkpoint_every = 0;   // steps; 0: at the end of each epoch only
+  int64_t log_every = 0;          // steps between rows of metrics_steps.csv; 0: none
   std::filesystem::path data = "data/mnist";
   std::filesystem::path init;     // safetensors weights to start from ("" = random init)
 

@@ -52,6 +52,7 @@ TrainOptions with_overrides(TrainOptions options, const RunRequest& request) {
   if (request.epochs) options.epochs = *request.epochs;
   if (request.max_steps) options.max_steps = *request.max_steps;
   if (request.checkpoint_every) options.checkpoint_every = *request.checkpoint_every;
+  if (request.log_every) options.log_every = *request.log_every;
   if (request.data) options.data = *request.data;
   check_options(options);
   return options;
@@ -161,7 +162,10 @@ class Run {
         reporter_.note(session_->profile(8));
         profile_ = false;
       }
-      reporter_.epoch_started(progress_.epoch + 1, options_.epochs, progress_.steps_in_epoch, per_epoch);
+      // The steps this epoch will take: fewer where --max-steps ends it early.
+      int64_t steps = per_epoch;
+      if (options_.max_steps > 0) steps = std::min(steps, progress_.steps_in_epoch + options_.max_steps - progress_.step);
+      reporter_.epoch_started(progress_.epoch + 1, options_.epochs, progress_.steps_in_epoch, steps);
       bool limit = false;
       int64_t chunk = 1;
       while (progress_.steps_in_epoch < per_epoch) {
@@ -174,8 +178,10 @@ class Run {
         int64_t n = std::min(chunk, per_epoch - progress_.steps_in_epoch);
         if (options_.max_steps > 0) n = std::min(n, options_.max_steps - progress_.step);
         if (options_.checkpoint_every > 0) n = std::min(n, options_.checkpoint_every - progress_.step % options_.checkpoint_every);
+        if (options_.log_every > 0) n = std::min(n, options_.log_every - progress_.step % options_.log_every);
         const auto start = Clock::now();
         Session::Sums sums{progress_.epoch_recon, progress_.epoch_kl, false};
+        const double recon_before = progress_.epoch_recon, kl_before = progress_.epoch_kl;
         session_->train(n, sums);
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         if (sums.nonfinite || !std::isfinite(sums.recon) || !std::isfinite(sums.kl)) stop_nonfinite();
@@ -184,6 +190,7 @@ class Run {
         progress_.epoch_recon = sums.recon;
         progress_.epoch_kl = sums.kl;
         progress_.epoch_seconds += seconds;
+        log_steps(n, sums.recon - recon_before, sums.kl - kl_before, seconds);
         // Aim the next chunk at one report per report_seconds_, growing at most twofold (the
         // first steps also build pipelines, so their time says little).
         const auto target = static_cast<int64_t>(report_seconds_ * static_cast<double>(n) / std::max(seconds, 1e-6));
@@ -210,6 +217,25 @@ class Run {
   }
 
  private:
+  // Sums over the steps since the last row of metrics_steps.csv; a row when --log-every's count
+  // is reached.
+  void log_steps(int64_t steps, double recon, double kl, double seconds) {
+    if (options_.log_every <= 0) return;
+    window_.steps += steps, window_.recon += recon, window_.kl += kl, window_.seconds += seconds;
+    if (progress_.step % options_.log_every != 0) return;
+    if (!step_log_) step_log_.emplace(dir_);
+    const double examples = static_cast<double>(window_.steps * options_.batch);
+    step_log_->append({{"step", progress_.step},
+                       {"epoch", progress_.epoch + 1},
+                       {"loss", (window_.recon + window_.kl) / examples},
+                       {"recon", window_.recon / examples},
+                       {"kl", window_.kl / examples},
+                       {"lr", options_.lr},
+                       {"kl_weight", options_.kl_weight(progress_.epoch)},
+                       {"samples_per_s", examples / std::max(window_.seconds, 1e-9)}});
+    window_ = {};
+  }
+
   void steer(const Between& b) {
     const auto change = [&](const char* option, double from, double to) {
       log_change(dir_, {{"step", progress_.step}, {"epoch", progress_.epoch + 1}, {"option", option}, {"from", from}, {"to", to}});
@@ -316,6 +342,11 @@ class Run {
   std::optional<RunLock> lock_;
   std::optional<MetricsLog> metrics_;
   bool checkpointed_ = false;  // the directory holds a checkpoint of this run
+  std::optional<StepLog> step_log_;
+  struct {
+    int64_t steps = 0;
+    double recon = 0.0, kl = 0.0, seconds = 0.0;
+  } window_;
   RunProgress progress_;
   data::Dataset train_, test_;
   std::unique_ptr<Session> session_;

@@ -4,6 +4,7 @@
 //
 // RUN_DIR/config.json                   the resolved options
 // RUN_DIR/metrics.jsonl, metrics.csv    one record per epoch (and one at --max-steps)
+// RUN_DIR/metrics_steps.csv             with --log-every N: a row every N steps
 // RUN_DIR/checkpoints/last.safetensors  every epoch, every --checkpoint-every steps, on stop
 // RUN_DIR/checkpoints/best.safetensors  the lowest test loss so far
 // RUN_DIR/samples/epoch_NNN.png         8×8 samples from fixed prior noise
@@ -28,7 +29,8 @@ class Reporter {
  public:
   virtual ~Reporter() = default;
   virtual void note(const std::string& line) = 0;
-  // An epoch (1-based) starts with `done` of its `steps` already taken (a resumed run).
+  // An epoch (1-based) starts with `done` of its `steps` already taken (a resumed run); `steps`
+  // is what this run will take of it (fewer than an epoch's where --max-steps ends it).
   virtual void epoch_started(int64_t epoch, int64_t epochs, int64_t done, int64_t steps) = 0;
   // `done` of the epoch's steps are taken; the mean reconstruction and KL terms per example
   // over them so far.
@@ -55,7 +57,7 @@ struct RunRequest {
   std::filesystem::path out;     // a new run directory (created; must be empty if it exists)
   std::filesystem::path resume;  // or a run directory to continue
   // On --resume, these replace the checkpoint's (the rest of the options are the run's own).
-  std::optional<int64_t> epochs, max_steps, checkpoint_every;
+  std::optional<int64_t> epochs, max_steps, checkpoint_every, log_every;
   std::optional<std::filesystem::path> data;
   bool profile = false;  // report a profile of the step before training (the run is unchanged)
   double report_seconds = 0.5;    // a progress report (and a chance to stop) about this often

@@ -229,6 +229,40 @@ void MetricsLog::restore(const std::vector<json>& history) {
   for (const json& record : history) append(record);
 }
 
+const std::vector<std::string>& StepLog::columns() {
+  static const std::vector<std::string> names = {"step", "epoch", "loss", "recon", "kl", "lr", "kl_weight", "samples_per_s"};
+  return names;
+}
+
+StepLog::StepLog(fs::path dir) : path_(dir / "metrics_steps.csv") {
+  const std::string text = read_text(path_);
+  ends_mid_line_ = ends_mid_line(text);
+  const std::vector<std::string> lines = split(text, '\n');
+  has_header_ = !lines.empty();
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    try {
+      last_step_ = std::max<int64_t>(last_step_, std::stoll(lines[i].substr(0, lines[i].find(','))));
+    } catch (const std::exception&) {
+      // A line cut by a crash names no step.
+    }
+  }
+}
+
+void StepLog::append(const json& row) {
+  const int64_t step = row.at("step").get<int64_t>();
+  if (step <= last_step_) return;
+  if (!has_header_) {
+    std::string header;
+    for (std::size_t i = 0; i < columns().size(); ++i) header += (i ? "," : "") + columns()[i];
+    append_line(path_, ends_mid_line_, header);
+    has_header_ = true;
+  }
+  std::string line;
+  for (std::size_t i = 0; i < columns().size(); ++i) line += (i ? "," : "") + row.at(columns()[i]).dump();
+  append_line(path_, ends_mid_line_, line);
+  last_step_ = step;
+}
+
 void log_change(const fs::path& dir, const json& change) {
   bool mid_line = ends_mid_line(read_text(dir / "changes.jsonl"));
   append_line(dir / "changes.jsonl", mid_line, change.dump());

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <utility>
@@ -73,6 +74,20 @@ class MetricsLog {
 
   File jsonl_, csv_;
   std::vector<std::string> csv_columns_;
+};
+
+// metrics_steps.csv (--log-every), appended to: step, epoch, loss, recon, kl, lr, kl_weight,
+// samples_per_s. A step the file holds already (redone after a kill) is not written again.
+class StepLog {
+ public:
+  static const std::vector<std::string>& columns();
+  explicit StepLog(std::filesystem::path dir);
+  void append(const nlohmann::json& row);
+
+ private:
+  std::filesystem::path path_;
+  int64_t last_step_ = -1;
+  bool ends_mid_line_ = false, has_header_ = false;
 };
 
 // Appends one change made while training to `dir`/changes.jsonl.

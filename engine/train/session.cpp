@@ -303,9 +303,13 @@ Picture Session::reconstructions() {
   reconstructor_->run();
   const Picture left = download_picture(context_, reconstructor_->originals(), reconstructor_->size());
   const Picture right = download_picture(context_, reconstructor_->reconstructions(), reconstructor_->size());
-  Picture both{left.width + right.width, left.height, {}};
+  // A grey band between the halves, wider than the grids' 2 px padding, so that originals and
+  // reconstructions do not read as one grid.
+  constexpr uint32_t kBand = 8, kGrey = 0xFF808080u;
+  Picture both{left.width + kBand + right.width, left.height, {}};
   for (uint32_t y = 0; y < both.height; ++y) {
     both.pixels.insert(both.pixels.end(), left.pixels.begin() + y * left.width, left.pixels.begin() + (y + 1) * left.width);
+    both.pixels.insert(both.pixels.end(), kBand, kGrey);
     both.pixels.insert(both.pixels.end(), right.pixels.begin() + y * right.width, right.pixels.begin() + (y + 1) * right.width);
   }
   return both;

@@ -46,6 +46,18 @@ constexpr uint32_t groups_for(uint64_t n, uint64_t per_group) {
   return static_cast<uint32_t>((n + per_group - 1) / per_group);
 }
 
+// The least maxComputeWorkGroupCount[0..2] the Vulkan specification allows a device.
+constexpr uint32_t kMinGroupCountLimit = 65535;
+
+// The workgroups of a one-dimensional job of `n` items, `per_group` each, laid over x and y so
+// that neither passes kMinGroupCountLimit; shaders number them with linear_group()
+// (shaders/linear_group.glsl).
+constexpr Groups linear_groups(uint64_t n, uint64_t per_group) {
+  const uint64_t groups = (n + per_group - 1) / per_group;
+  const uint64_t rows = (groups + kMinGroupCountLimit - 1) / kMinGroupCountLimit;
+  return {static_cast<uint32_t>(rows > 1 ? kMinGroupCountLimit : groups), static_cast<uint32_t>(rows == 0 ? 1 : rows), 1};
+}
+
 class CommandBuffer {
  public:
   // Records for queue family `family`. Reusable: begin() resets what was recorded before.

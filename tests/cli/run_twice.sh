@@ -29,7 +29,7 @@ ckpt="$run/checkpoints/best.safetensors"
 "$expect" 2 stderr "error: --digit: this model is not conditional" -- "$train" sample "$ckpt" --digit 3 --out "$run/d.png"
 "$expect" 2 stderr "error: --out $run/s.jpg: the picture is a PNG" -- "$train" sample "$ckpt" --out "$run/s.jpg"
 "$expect" 2 stderr "error: --to 99: the test set has images 0–15" -- "$train" interpolate "$ckpt" --to 99 --out "$run/i.png"
-"$expect" 2 stderr "error: .*File does not exist" -- "$train" evaluate "$run/nothing.safetensors"
+"$expect" 2 stderr "error: .*Path does not exist" -- "$train" evaluate "$run/nothing.safetensors"
 "$expect" 2 stderr "error: $run/config.json: not a valid safetensors file" -- "$train" evaluate "$run/config.json"
 rm -rf "$run"
 echo ok

@@ -47,6 +47,13 @@ grep -q "\"seed\": $winner," "$scratch/race/config.json" || fail "config.json is
 loser=2; [ $winner = 1 ] || loser=1
 grep -Eq "error: --out $scratch/race: (in use by another vkvae run|not empty)" "$scratch/race$loser.err" || { cat "$scratch/race$loser.err"; fail "the refused run's message"; }
 
+# --log-every: a row every N steps, appended; a resume takes a new N and adds rows, none twice.
+"$expect" 0 stderr "^done: 4 steps" -- "$train" --data "$data" --model mlp --hidden 16 --batch 16 --max-steps 4 --log-every 2 --out "$scratch/steps"
+[ "$(cut -d, -f1 "$scratch/steps/metrics_steps.csv" | tr '\n' ' ')" = "step 2 4 " ] || fail "metrics_steps.csv: $(cat "$scratch/steps/metrics_steps.csv")"
+"$expect" 2 stderr "error: --log-every -1: must be at least 0" -- "$train" --resume "$scratch/steps" --log-every -1
+"$expect" 0 stderr "^done: 7 steps" -- "$train" --resume "$scratch/steps" --max-steps 7 --log-every 3
+[ "$(cut -d, -f1 "$scratch/steps/metrics_steps.csv" | tr '\n' ' ')" = "step 2 4 6 " ] || fail "metrics_steps.csv after resume: $(cat "$scratch/steps/metrics_steps.csv")"
+
 # Directories where files belong.
 mkdir -p "$scratch/dir"
 "$expect" 2 stderr "error: --init $scratch/dir: is a directory. give a file" -- "$train" --data "$data" --batch 16 --init "$scratch/dir" --out "$scratch/i"

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "ops/data.hpp"
+#include "ops/optimizer.hpp"
 #include "ops/image.hpp"
 #include "ops/op_harness.hpp"
 #include "ops/random.hpp"
@@ -194,6 +195,45 @@ TEST_F(ImageGrid, MatchesTorchvisionLayoutForGreyAndColour) {
   }
   EXPECT_EQ(ops::grid_size(64, 28, 28, {}).width, 242u);  // torchvision: 8·(28+2)+2
   EXPECT_EQ(ops::grid_size(64, 28, 28, {}).height, 242u);
+}
+
+// Jobs of more workgroups than a device must allow in one dimension (65535) are laid over two
+// (vk::linear_groups): every element is reached, the first and the last row of workgroups alike.
+class LargeJobs : public VulkanTest {};
+
+TEST_F(LargeJobs, ReachEveryElementPastTheOneDimensionalWorkgroupLimit) {
+  ops::Kernels kernels(context());
+  TensorStore store(context());
+  EXPECT_EQ(vk::linear_groups(100, 64).y, 1u);
+  const vk::Groups spread = vk::linear_groups(uint64_t{65535} * 256 + 1, 256);
+  EXPECT_EQ(spread.x, 65535u);
+  EXPECT_EQ(spread.y, 2u);
+
+  // Adam over 16.8 M parameters: the arena of a 784-16384-20 MLP VAE, which once failed here.
+  const int64_t n = int64_t{65535} * 256 + 77;
+  const ops::Tensor p = store.upload({n}, std::vector<float>(static_cast<std::size_t>(n), 1.0f));
+  const ops::Tensor g = store.upload({n}, std::vector<float>(static_cast<std::size_t>(n), 0.5f));
+  const ops::Tensor m = store.make({n}), v = store.make({n}), x = store.make({n});
+  ops::OptimizerHyper h;
+  const ops::Tensor hyper = store.upload({8}, std::vector<float>{h.lr, h.beta1, h.beta2, h.eps, 0, 0, 0, 0});
+  const ops::Tensor step = store.make({1}, ops::DType::u32), flag = store.make({1}, ops::DType::u32), norm = store.make({1});
+  context().upload(*step.buffer, std::span<const uint32_t>(std::vector<uint32_t>{1}));
+  context().upload(*flag.buffer, std::span<const uint32_t>(std::vector<uint32_t>{0}));
+  run_recorded(context(), kernels, [&](ops::Encoder& enc) {
+    ops::fill(enc, m, 0.0f);
+    ops::fill(enc, v, 0.0f);
+    ops::fill(enc, x, 3.0f);
+    enc.barrier();
+    ops::optimizer_step(enc, ops::OptimizerKind::adam, {p, g, m, v, hyper, step, norm, flag});
+    ops::scale(enc, x, x, 2.0f);
+  });
+  // The first Adam step moves every weight by lr (m / √v = 1 after bias correction).
+  const std::vector<float> params = store.download(p), scaled = store.download(x);
+  const float moved = 1.0f - h.lr * 0.5f / (0.5f + h.eps);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    ASSERT_NEAR(params[i], moved, 1e-6f) << "weight " << i;
+    ASSERT_EQ(scaled[i], 6.0f) << "element " << i;
+  }
 }
 
 }  // namespace
