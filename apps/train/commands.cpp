@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "data/mnist_files.hpp"
 #include "io/png.hpp"
@@ -29,19 +32,23 @@ data::Dataset test_split(const TrainedModel& model, const CommandOptions& o) {
   return d;
 }
 
-// A whole number of at least `min`, said in one short line ("--limit 0: must be at least 1").
-CLI::Validator at_least(int64_t min) {
+// A whole number from `min` to `max`, said in one short line ("--limit: must be a whole number,
+// at least 1 (got 0)"); no description, so that help shows the value's name alone.
+CLI::Validator whole(int64_t min, int64_t max = std::numeric_limits<int64_t>::max()) {
   return CLI::Validator(
-      [min](std::string& value) -> std::string {
+      [min, max](std::string& value) -> std::string {
         std::size_t used = 0;
         try {
-          if (std::stoll(value, &used) >= min && used == value.size()) return {};
+          const long long v = std::stoll(value, &used);
+          if (v >= min && v <= max && used == value.size()) return {};
         } catch (const std::exception&) {
           // Not a number: said below.
         }
-        return "must be a whole number, at least " + std::to_string(min) + " (got " + value + ")";
+        const std::string range = max == std::numeric_limits<int64_t>::max() ? "at least " + std::to_string(min)
+                                                                             : "from " + std::to_string(min) + " to " + std::to_string(max);
+        return "must be a whole number, " + range + " (got " + value + ")";
       },
-      "", "at least");
+      "", "whole number");
 }
 
 // A checkpoint file, or a run directory standing for its best checkpoint (said on stderr).
@@ -58,9 +65,9 @@ std::string checkpoint_file(const std::string& given) {
   throw UsageError(given + ": a directory without checkpoints/best.safetensors; give a checkpoint file or a run directory vkvae-train wrote");
 }
 
-void check_png_path(const std::string& out) {
-  if (out.empty()) throw UsageError("--out: give the PNG file to write");
-  if (fs::path(out).extension() != ".png") throw UsageError("--out " + out + ": the picture is a PNG; name it *.png");
+void check_png_path(const std::string& out, const char* flag = "--out") {
+  if (out.empty()) throw UsageError(std::string(flag) + ": give the PNG file to write");
+  if (fs::path(out).extension() != ".png") throw UsageError(std::string(flag) + " " + out + ": the picture is a PNG; name it *.png");
 }
 
 void write_picture(const std::string& out, const train::Picture& picture) {
@@ -74,6 +81,21 @@ int evaluate(vk::Context& context, const CommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const train::Evaluation e = model.evaluate(data, o.seed);
   const double recon = e.mean_recon(), kl = e.mean_kl();
+  if (o.json) {
+    nlohmann::json out = {{"checkpoint", o.checkpoint}, {"model", models::model_name(model.options().model)}, {"step", model.step()},
+                          {"examples", data.size()},    {"negative_elbo", recon + kl},                          {"recon", recon},
+                          {"kl", kl}};
+    if (o.k > 0) {
+      const std::vector<double> nll = model.importance_nll(data, o.k, o.seed);
+      double sum = 0.0;
+      for (double v : nll) sum += v;
+      out["k"] = o.k;
+      out["iwae_nll"] = sum / static_cast<double>(nll.size());
+    }
+    out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
   std::printf("checkpoint: %s (%s, step %lld)\nexamples: %lld\n", o.checkpoint.c_str(), std::string(models::model_name(model.options().model)).c_str(),
               static_cast<long long>(model.step()), static_cast<long long>(data.size()));
   std::printf("negative ELBO: %.3f nats (recon %.3f, KL %.3f)\n", recon + kl, recon, kl);
@@ -133,6 +155,10 @@ int interpolate(vk::Context& context, const CommandOptions& o) {
 
 int anomaly(vk::Context& context, const CommandOptions& o) {
   if (o.out.empty()) throw UsageError("--out: give the CSV file to write");
+  if (!o.grid.empty()) {
+    if (o.top == 0) throw UsageError("--grid " + o.grid + ": give --top N too (the images it shows)");
+    check_png_path(o.grid, "--grid");
+  }
   TrainedModel model(context, o.checkpoint);
   data::Dataset data;
   if (!o.labels.empty()) {
@@ -143,6 +169,11 @@ int anomaly(vk::Context& context, const CommandOptions& o) {
     if (data.images.count == 0) throw UsageError("--images " + o.images + ": holds no images");
     if (data.images.rows != 28 || data.images.cols != 28) throw UsageError("--images " + o.images + ": vkvae's models take 28×28 images");
     data.labels.assign(static_cast<std::size_t>(data.images.count), 0);
+  }
+  if (o.limit > 0 && o.limit < data.size()) {
+    data.images.count = o.limit;
+    data.images.pixels.resize(static_cast<std::size_t>(o.limit * data.images.rows * data.images.cols));
+    data.labels.resize(static_cast<std::size_t>(o.limit));
   }
   const train::Evaluation e = model.evaluate(data, o.seed);
   std::vector<double> nll;
@@ -165,24 +196,44 @@ int anomaly(vk::Context& context, const CommandOptions& o) {
   }
   write_file_atomically(o.out, std::as_bytes(std::span<const char>(csv.data(), csv.size())));
   std::printf("wrote %s: %zu scores (negative ELBO, nats; higher is more anomalous)\n", o.out.c_str(), e.recon.size());
+  if (o.top > 0) {
+    // The most anomalous first: by the importance-weighted NLL where there is one.
+    std::vector<int64_t> order(e.recon.size());
+    std::iota(order.begin(), order.end(), 0);
+    const auto score = [&](int64_t i) {
+      const auto k = static_cast<std::size_t>(i);
+      return nll.empty() ? static_cast<double>(e.recon[k]) + static_cast<double>(e.kl[k]) : nll[k];
+    };
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return score(a) > score(b); });
+    order.resize(std::min<std::size_t>(order.size(), static_cast<std::size_t>(o.top)));
+    std::printf("most anomalous:");
+    for (int64_t i : order) std::printf(" %lld (%.1f)", static_cast<long long>(i), score(i));
+    std::printf("\n");
+    if (!o.grid.empty()) write_picture(o.grid, train::grid_of_images(data.images, order, 8));
+  }
   return 0;
 }
 
 }  // namespace
 
 void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::Context&)>& run) {
+  const auto seed = [&](CLI::App* c) { c->add_option("--seed", o.seed, "Noise seed")->capture_default_str()->type_name("N"); };
   const auto checkpoint = [&](CLI::App* c) {
     c->add_option("checkpoint", o.checkpoint, "A checkpoint vkvae-train wrote, or a run directory (its best checkpoint)")
         ->required()
         ->type_name("CHECKPOINT|RUN_DIR")
         ->check(CLI::ExistingPath);
   };
-  CLI::App* e = app.add_subcommand("evaluate", "The test set's negative ELBO, reconstruction, KL and an importance-weighted NLL");
+  CLI::App* e = app.add_subcommand("evaluate", "The test set's negative ELBO, recon, KL and importance-weighted NLL");
   checkpoint(e);
   e->add_option("--data", o.data, "MNIST-layout IDX directory (default: the one the model trained on)")->type_name("DIR");
-  e->add_option("--k", o.k, "Importance samples per image (0: skip; 5000 works, batched)")->capture_default_str()->check(CLI::Range(0, 1000000));
-  e->add_option("--limit", o.limit, "Only the first N test images")->check(at_least(1))->type_name("N");
-  e->add_option("--seed", o.seed, "Noise seed")->capture_default_str();
+  e->add_option("--k", o.k, "Importance samples per image (0: skip; 5000 works, batched)")
+      ->capture_default_str()
+      ->check(whole(0, 1000000))
+      ->type_name("K");
+  e->add_option("--limit", o.limit, "Only the first N test images")->check(whole(1))->type_name("N");
+  e->add_flag("--json", o.json, "Print the figures as one JSON object (negative_elbo, recon, kl, iwae_nll, …)");
+  seed(e);
   e->callback([&] { run = [&](vk::Context& c) {
     o.checkpoint = checkpoint_file(o.checkpoint);
     return evaluate(c, o);
@@ -191,10 +242,10 @@ void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::
   CLI::App* s = app.add_subcommand("sample", "Decode prior samples into a PNG grid");
   checkpoint(s);
   s->add_option("--out", o.out, "PNG file to write")->required()->type_name("FILE.png");
-  s->add_option("--count", o.count, "Images")->capture_default_str()->check(CLI::Range(1, 4096));
-  s->add_option("--nrow", o.nrow, "Images per row")->capture_default_str()->check(CLI::Range(1, 256));
+  s->add_option("--count", o.count, "Images")->capture_default_str()->check(whole(1, 4096))->type_name("N");
+  s->add_option("--nrow", o.nrow, "Images per row")->capture_default_str()->check(whole(1, 256))->type_name("N");
   s->add_option("--digit", o.digit, "Conditional models: the digit to draw (default: a row per digit)")->type_name("D");
-  s->add_option("--seed", o.seed, "Noise seed")->capture_default_str();
+  seed(s);
   s->callback([&] { run = [&](vk::Context& c) {
     o.checkpoint = checkpoint_file(o.checkpoint);
     return sample(c, o);
@@ -202,9 +253,9 @@ void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::
 
   CLI::App* i = app.add_subcommand("interpolate", "Decode a straight line in latent space between two test images");
   checkpoint(i);
-  i->add_option("--from", o.from, "Index of the first test image")->capture_default_str();
-  i->add_option("--to", o.to, "Index of the last test image")->capture_default_str();
-  i->add_option("--steps", o.steps, "Images along the line")->capture_default_str()->check(CLI::Range(1, 256));
+  i->add_option("--from", o.from, "Index of the first test image")->capture_default_str()->type_name("I");
+  i->add_option("--to", o.to, "Index of the last test image")->capture_default_str()->type_name("I");
+  i->add_option("--steps", o.steps, "Images along the line")->capture_default_str()->check(whole(1, 256))->type_name("N");
   i->add_option("--out", o.out, "PNG file to write")->required()->type_name("FILE.png");
   i->add_option("--data", o.data, "MNIST-layout IDX directory (default: the one the model trained on)")->type_name("DIR");
   i->callback([&] { run = [&](vk::Context& c) {
@@ -217,8 +268,11 @@ void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::
   a->add_option("--images", o.images, "IDX image file (plain or .gz)")->required()->type_name("FILE");
   a->add_option("--labels", o.labels, "Its IDX label file (needed by conditional models)")->type_name("FILE");
   a->add_option("--out", o.out, "CSV file to write")->required()->type_name("FILE.csv");
-  a->add_option("--k", o.k, "Also an importance-weighted NLL with K samples (0: no)")->check(CLI::Range(0, 1000000))->default_val(0);
-  a->add_option("--seed", o.seed, "Noise seed")->capture_default_str();
+  a->add_option("--k", o.k, "Also an importance-weighted NLL with K samples (0: no)")->check(whole(0, 1000000))->default_val(0)->type_name("K");
+  a->add_option("--limit", o.limit, "Only the first N images")->check(whole(1))->type_name("N");
+  a->add_option("--top", o.top, "Also print the N most anomalous (by the IWAE NLL with --k, else the score)")->check(whole(1, 4096))->type_name("N");
+  a->add_option("--grid", o.grid, "With --top: those images as a PNG grid, most anomalous first")->type_name("FILE.png");
+  seed(a);
   a->callback([&] { run = [&](vk::Context& c) {
     o.checkpoint = checkpoint_file(o.checkpoint);
     return anomaly(c, o);

@@ -11,9 +11,10 @@
 namespace vkvae::app {
 
 struct CommandOptions {
-  std::string checkpoint, data, out, images, labels;
-  int64_t k = 100, limit = 0, count = 64, digit = -1, from = 0, to = 1, steps = 10, nrow = 8;
+  std::string checkpoint, data, out, images, labels, grid;
+  int64_t k = 100, limit = 0, count = 64, digit = -1, from = 0, to = 1, steps = 10, nrow = 8, top = 0;
   uint64_t seed = 0;
+  bool json = false;
 };
 
 // Adds the subcommands to `app`; `run` is set to the chosen one's action.

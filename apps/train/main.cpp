@@ -9,7 +9,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "stop_signals.hpp"
-#include "cli_errors.hpp"
+#include "cli_text.hpp"
 #include "train_flags.hpp"
 #include "train/run.hpp"
 #include "util/error.hpp"
@@ -102,7 +102,7 @@ void refuse_training_options(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   CLI::App app{"vkvae-train: train variational autoencoders on any Vulkan GPU (lavapipe on CPU)."};
-  app.get_formatter()->column_width(36);
+  vkvae::app::use_help_formatter(app, 30);
   // A flag given twice takes its last value, as a later flag overrides an earlier one.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", "vkvae-train " VKVAE_VERSION);

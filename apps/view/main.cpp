@@ -12,7 +12,7 @@
 #include "explorer.hpp"
 #include "live.hpp"
 #include "stop_signals.hpp"
-#include "cli_errors.hpp"
+#include "cli_text.hpp"
 #include "train_flags.hpp"
 #include "gui.hpp"
 #include "io/png.hpp"
@@ -119,7 +119,7 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   CLI::App app{"vkvae-view: a live window on a VAE — a checkpoint, or a run training in this process — with samples, the latent space and a dashboard."};
-  app.get_formatter()->column_width(34);
+  vkvae::app::use_help_formatter(app, 30);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", "vkvae-view " VKVAE_VERSION);
   Options o;
@@ -130,8 +130,8 @@ int main(int argc, char** argv) {
   app.add_option("--device", o.device, "Device: an index from vkvae-train --list-devices or part of its name")->type_name("N|NAME");
   app.add_option("--screenshot", o.screenshot, "Render --frames frames (default 5), write the last to this PNG and exit")->type_name("FILE.png");
   app.add_option("--frames", o.frames, "Stop after N frames (0: when the window closes)")->check(CLI::NonNegativeNumber)->type_name("N");
-  app.add_option("--width", o.width, "Window width")->capture_default_str()->check(CLI::Range(320, 8192));
-  app.add_option("--height", o.height, "Window height")->capture_default_str()->check(CLI::Range(240, 8192));
+  app.add_option("--width", o.width, "Window width")->capture_default_str()->check(CLI::Range(320, 8192))->type_name("PX");
+  app.add_option("--height", o.height, "Window height")->capture_default_str()->check(CLI::Range(240, 8192))->type_name("PX");
   vkvae::app::add_training_options(app, o.flags);
   app.footer("Without a screen: xvfb-run -a -s \"-screen 0 1280x800x24\" vkvae-view --checkpoint FILE --screenshot shot.png. "
              "VKVAE_VALIDATION=1 enables the Khronos validation layer (an error then fails the run).");

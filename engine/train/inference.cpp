@@ -4,11 +4,31 @@
 #include <cmath>
 
 #include "nn/layers.hpp"
+#include "ops/image.hpp"
 #include "ops/random.hpp"
 #include "train/checkpoint.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::train {
+
+Picture grid_of_images(const data::Images& images, const std::vector<int64_t>& indices, uint32_t nrow) {
+  const ops::GridLayout layout{nrow, 2};
+  const auto h = static_cast<uint32_t>(images.rows), w = static_cast<uint32_t>(images.cols);
+  const ops::GridSize size = ops::grid_size(static_cast<uint32_t>(indices.size()), h, w, layout);
+  Picture picture{size.width, size.height, std::vector<uint32_t>(std::size_t{size.width} * size.height, 0xFF000000u)};
+  for (std::size_t t = 0; t < indices.size(); ++t) {
+    const uint32_t x0 = layout.padding + static_cast<uint32_t>(t % nrow) * (w + layout.padding);
+    const uint32_t y0 = layout.padding + static_cast<uint32_t>(t / nrow) * (h + layout.padding);
+    const uint8_t* image = images.pixels.data() + static_cast<std::size_t>(indices[t]) * h * w;
+    for (uint32_t y = 0; y < h; ++y) {
+      for (uint32_t x = 0; x < w; ++x) {
+        const uint32_t g = image[y * w + x];
+        picture.pixels[std::size_t{y0 + y} * size.width + x0 + x] = 0xFF000000u | g << 16 | g << 8 | g;
+      }
+    }
+  }
+  return picture;
+}
 namespace {
 
 using graph::Program;

@@ -25,6 +25,12 @@ ckpt="$run/checkpoints/best.safetensors"
 "$expect" 0 stdout "^wrote $run/i.png" -- "$train" interpolate "$ckpt" --from 2 --to 3 --out "$run/i.png"
 "$expect" 0 stdout "^wrote $run/a.csv: 16 scores" -- "$train" anomaly "$ckpt" --images "$data/t10k-images-idx3-ubyte.gz" \
   --labels "$data/t10k-labels-idx1-ubyte.gz" --out "$run/a.csv"
+"$expect" 0 stdout "^most anomalous: [0-9]+ \([0-9.]+\) [0-9]+ " -- "$train" anomaly "$run" --images "$data/t10k-images-idx3-ubyte.gz" \
+  --limit 10 --top 3 --grid "$run/top.png" --out "$run/top.csv"
+[ "$(wc -l < "$run/top.csv")" = 11 ] && [ -s "$run/top.png" ] || { echo "FAIL: anomaly --limit/--top/--grid"; exit 1; }
+"$expect" 2 stderr "error: --grid $run/g.png: give --top N too" -- "$train" anomaly "$ckpt" --images "$data/t10k-images-idx3-ubyte.gz" \
+  --grid "$run/g.png" --out "$run/g.csv"
+"$expect" 0 stdout '"iwae_nll": [0-9.]+' -- "$train" evaluate "$ckpt" --json --k 5
 [ "$(head -1 "$run/a.csv")" = "index,label,score,recon,kl" ] && [ "$(wc -l < "$run/a.csv")" = 17 ] || { echo "FAIL: a.csv"; exit 1; }
 "$expect" 2 stderr "error: --digit: this model is not conditional" -- "$train" sample "$ckpt" --digit 3 --out "$run/d.png"
 "$expect" 2 stderr "error: --out $run/s.jpg: the picture is a PNG" -- "$train" sample "$ckpt" --out "$run/s.jpg"
