@@ -19,7 +19,7 @@ if [ $want_build = 1 ]; then
   packages+=(cmake ninja-build g++ ccache pkg-config
              libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc spirv-tools
              libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libbenchmark-dev libgtest-dev
-             libglfw3-dev libimgui-dev)
+             libglfw3-dev libimgui-dev fonts-dejavu-core)
 fi
 [ $want_test = 1 ] && packages+=(xvfb xauth xdotool)
 

@@ -70,9 +70,8 @@ const std::vector<float>& Explorer::encodings() {
   return encoded_;
 }
 
-void Explorer::reconstructions_ui(PictureRenderer& pictures) {
-  ImGui::SetNextWindowPos(ImVec2(8, 486), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(420, 300), ImGuiCond_FirstUseEver);
+void Explorer::reconstructions_ui(PictureRenderer& pictures, const Layout& layout) {
+  layout.place(Panel::reconstructions);
   if (ImGui::Begin("Reconstructions")) {
     train::Reconstructor* r = model_.reconstructor(32, 8);
     if (!r) {
@@ -83,7 +82,7 @@ void Explorer::reconstructions_ui(PictureRenderer& pictures) {
         r->run();
         recon_version_ = model_.weights_version();
       }
-      ImGui::Text("the first 32 test images, and (right) what the model makes of them");
+      ImGui::TextWrapped("the first 32 test images (left), and what the model makes of them (right)");
       const float width = (ImGui::GetContentRegionAvail().x - 8.0f) / 2.0f;
       const ImVec2 size(width, width * static_cast<float>(r->size().height) / static_cast<float>(r->size().width));
       pictures.image(r->originals(), r->size(), size);
@@ -94,9 +93,8 @@ void Explorer::reconstructions_ui(PictureRenderer& pictures) {
   ImGui::End();
 }
 
-void Explorer::interpolation_ui(PictureRenderer& pictures) {
-  ImGui::SetNextWindowPos(ImVec2(436, 486), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(548, 300), ImGuiCond_FirstUseEver);
+void Explorer::interpolation_ui(PictureRenderer& pictures, const Layout& layout) {
+  layout.place(Panel::interpolation);
   if (ImGui::Begin("Interpolation")) {
     const std::vector<float>& mu = encodings();
     if (mu.empty()) {
@@ -144,9 +142,8 @@ void Explorer::interpolation_ui(PictureRenderer& pictures) {
   ImGui::End();
 }
 
-void Explorer::manifold_ui(PictureRenderer& pictures) {
-  ImGui::SetNextWindowPos(ImVec2(992, 8), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(280, 320), ImGuiCond_FirstUseEver);
+void Explorer::manifold_ui(PictureRenderer& pictures, const Layout& layout) {
+  layout.place(Panel::plane);
   if (ImGui::Begin("Latent plane")) {
     train::GridDecoder& grid = model_.decoder(int64_t{kManifoldSide} * kManifoldSide, kManifoldSide, /*slot=*/2);
     if (manifold_version_ == 0 || follow(manifold_version_, model_.weights_version(), manifold_at_, 1.0)) {
@@ -161,26 +158,42 @@ void Explorer::manifold_ui(PictureRenderer& pictures) {
       grid.decode(z, std::vector<int>(z.size() / 2, 0));
       manifold_version_ = model_.weights_version();
     }
-    ImGui::Text("z over [-3, 3]², decoded; dots: test images' μ by digit");
-    const float side = std::min(ImGui::GetContentRegionAvail().x, ImGui::GetContentRegionAvail().y);
-    const ImVec2 at = ImGui::GetCursorScreenPos();
-    pictures.image(grid.grid(), grid.size(), ImVec2(side, side));
+    ImGui::TextWrapped("z over [-3, 3]², decoded. Dots: the test images' μ, coloured by digit; the ring: the Latent panel's z "
+                       "(click or drag on the plane to set it).");
     const std::vector<float>& mu = encodings();
     const train::Reconstructor* r = mu.empty() ? nullptr : model_.reconstructor(kEncoded, 40);
+    if (r) {
+      // The legend: a swatch per digit.
+      for (int d = 0; d < 10; ++d) {
+        if (d > 0) ImGui::SameLine(0.0f, 6.0f);
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kDigitColours[d]), "■ %d", d);
+      }
+    }
+    const float side = std::max(64.0f, std::min(ImGui::GetContentRegionAvail().x, ImGui::GetContentRegionAvail().y));
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    pictures.image(grid.grid(), grid.size(), ImVec2(side, side));
+    if (ImGui::IsItemHovered() && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+      const ImVec2 mouse = ImGui::GetIO().MousePos;
+      z_[0] = std::clamp(-3.0f + 6.0f * (mouse.x - at.x) / side, -3.0f, 3.0f);
+      z_[1] = std::clamp(3.0f - 6.0f * (mouse.y - at.y) / side, -3.0f, 3.0f);
+      latent_dirty_ = true;
+    }
     ImDrawList* draw = ImGui::GetWindowDrawList();
+    const auto on_plane = [&](float zx, float zy) { return ImVec2(at.x + (zx + 3.0f) / 6.0f * side, at.y + (3.0f - zy) / 6.0f * side); };
     for (std::size_t i = 0; r && i < mu.size() / 2; ++i) {
       if (std::fabs(mu[2 * i]) > 3.0f || std::fabs(mu[2 * i + 1]) > 3.0f) continue;  // off the plane shown
-      const float x = at.x + (mu[2 * i] + 3.0f) / 6.0f * side, y = at.y + (3.0f - mu[2 * i + 1]) / 6.0f * side;
-      draw->AddCircleFilled(ImVec2(x, y), 2.0f, kDigitColours[r->labels()[i] % 10]);
+      draw->AddCircleFilled(on_plane(mu[2 * i], mu[2 * i + 1]), 2.5f, kDigitColours[r->labels()[i] % 10]);
     }
+    const ImVec2 z = on_plane(z_[0], z_[1]);
+    draw->AddCircle(z, 7.0f, IM_COL32(0, 0, 0, 255), 0, 4.0f);
+    draw->AddCircle(z, 7.0f, IM_COL32(255, 255, 255, 255), 0, 2.0f);
   }
   ImGui::End();
 }
 
-void Explorer::ui(PictureRenderer& pictures) {
+void Explorer::ui(PictureRenderer& pictures, Layout& layout) {
   const bool conditional = models::is_conditional(model_.options().model);
-  ImGui::SetNextWindowPos(ImVec2(8, 8), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(420, 470), ImGuiCond_FirstUseEver);
+  layout.place(Panel::samples);
   if (ImGui::Begin("Samples")) {
     if (ImGui::Button("Reseed")) ++seed_, samples_dirty_ = true;
     ImGui::SameLine();
@@ -193,19 +206,21 @@ void Explorer::ui(PictureRenderer& pictures) {
       int choice = digit_ + 1;
       if (ImGui::Combo("digit", &choice, names, 11)) digit_ = choice - 1, samples_dirty_ = true;
     }
-    ImGui::Text("seed %llu: prior noise decoded on %s", static_cast<unsigned long long>(seed_), device_.c_str());
+    ImGui::TextWrapped("z drawn from the prior N(0, I) with seed %llu, decoded", static_cast<unsigned long long>(seed_));
     if (samples_dirty_ || samples_version_ != model_.weights_version()) decode_samples();
+    // The whole grid in view: as wide as the panel, or as tall, whichever is less.
     const ops::GridSize size = samples_->size();
-    const float width = ImGui::GetContentRegionAvail().x;
-    const float height = width * static_cast<float>(size.height) / static_cast<float>(size.width);
+    const float aspect = static_cast<float>(size.height) / static_cast<float>(size.width);
+    const ImVec2 room = ImGui::GetContentRegionAvail();
+    const float width = std::max(32.0f, std::min(room.x, room.y / aspect));
+    const float height = width * aspect;
     const ImVec2 at = ImGui::GetCursorScreenPos();
     samples_rect_[0] = at.x, samples_rect_[1] = at.y, samples_rect_[2] = width, samples_rect_[3] = height;
     pictures.image(samples_->grid(), size, ImVec2(width, height));
   }
   ImGui::End();
 
-  ImGui::SetNextWindowPos(ImVec2(436, 8), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(260, 470), ImGuiCond_FirstUseEver);
+  layout.place(Panel::latent);
   if (ImGui::Begin("Latent")) {
     if (ImGui::Button("Random z")) {
       const ops::RngState key = ops::RngState::from(seed_, ++random_draws_);
@@ -220,7 +235,11 @@ void Explorer::ui(PictureRenderer& pictures) {
       if (ImGui::SliderInt("digit##latent", &latent_digit_, 0, 9)) latent_dirty_ = true;
     }
     if (latent_dirty_ || latent_version_ != model_.weights_version()) decode_latent();
-    pictures.image(single_->grid(), single_->size(), ImVec2(224, 224));
+    // As large as the panel allows, leaving room for the sliders.
+    const ImVec2 room = ImGui::GetContentRegionAvail();
+    const float sliders = static_cast<float>(std::min<std::size_t>(z_.size(), 8)) * ImGui::GetFrameHeightWithSpacing();
+    const float side = std::max(64.0f, std::min(room.x, room.y - sliders));
+    pictures.image(single_->grid(), single_->size(), ImVec2(side, side));
     for (std::size_t j = 0; j < z_.size(); ++j) {
       char label[32];
       std::snprintf(label, sizeof label, "z%zu", j);
@@ -229,12 +248,11 @@ void Explorer::ui(PictureRenderer& pictures) {
   }
   ImGui::End();
 
-  reconstructions_ui(pictures);
-  interpolation_ui(pictures);
-  if (model_.options().latent == 2) manifold_ui(pictures);
+  reconstructions_ui(pictures, layout);
+  interpolation_ui(pictures, layout);
+  if (model_.options().latent == 2) manifold_ui(pictures, layout);
 
-  ImGui::SetNextWindowPos(ImVec2(704, 8), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(280, 120), ImGuiCond_FirstUseEver);
+  layout.place(Panel::model);
   if (ImGui::Begin("Model")) {
     const train::TrainOptions& o = model_.options();
     ImGui::TextWrapped("%s", source_.c_str());
@@ -242,6 +260,8 @@ void Explorer::ui(PictureRenderer& pictures) {
                 static_cast<long long>(o.hidden), static_cast<long long>(model_.step()));
     ImGui::TextWrapped("device: %s", device_.c_str());
     ImGui::Text("%.0f frames/s", static_cast<double>(ImGui::GetIO().Framerate));
+    if (ImGui::Button("Lay out again")) layout.lay_out_again();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Put every panel back in its place for this window's size");
   }
   ImGui::End();
 }

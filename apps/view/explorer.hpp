@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "layout.hpp"
 #include "model_source.hpp"
 #include "pictures.hpp"
 
@@ -16,16 +17,16 @@ class Explorer {
   Explorer(ModelSource& model, std::string source, std::string device);
 
   // Draws the panels (inside an ImGui frame), decoding what changed.
-  void ui(PictureRenderer& pictures);
+  void ui(PictureRenderer& pictures, Layout& layout);
   // Where the samples grid was drawn last, in window pixels (x, y, width, height).
   const float* samples_rect() const { return samples_rect_; }
 
  private:
   void decode_samples();
   void decode_latent();
-  void reconstructions_ui(PictureRenderer& pictures);
-  void interpolation_ui(PictureRenderer& pictures);
-  void manifold_ui(PictureRenderer& pictures);
+  void reconstructions_ui(PictureRenderer& pictures, const Layout& layout);
+  void interpolation_ui(PictureRenderer& pictures, const Layout& layout);
+  void manifold_ui(PictureRenderer& pictures, const Layout& layout);
   // μ of the first kEncoded test images, refreshed when the weights change (empty without
   // test data).
   const std::vector<float>& encodings();

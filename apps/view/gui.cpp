@@ -4,6 +4,9 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_vulkan.h>
 
+#include <filesystem>
+#include <utility>
+
 #include "vk/check.hpp"
 
 namespace vkvae::view {
@@ -11,9 +14,22 @@ namespace {
 
 void check_imgui(VkResult result) { VKVAE_CHECK(result); }
 
+constexpr const char* kFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+// DejaVu Sans with Latin-1, Greek (μ, σ, β) and the signs the panels use (–, —, …, ≥, ×); ImGui's
+// built-in font (ASCII only, a "?" for the rest) where the file is missing.
+void load_font(ImGuiIO& io, ImVector<ImWchar>& ranges) {
+  if (!std::filesystem::exists(kFont)) return;
+  ImFontGlyphRangesBuilder builder;
+  builder.AddRanges(io.Fonts->GetGlyphRangesDefault());
+  builder.AddText("μσβ²³–—…≥≤×→↑↓·■");
+  builder.BuildRanges(&ranges);
+  io.Fonts->AddFontFromFileTTF(kFont, 15.0f, nullptr, ranges.Data);
+}
+
 }  // namespace
 
-Gui::Gui(vk::Context& context, Window& window) : context_(context) {
+Gui::Gui(vk::Context& context, Window& window, std::string layout_file) : context_(context), layout_file_(std::move(layout_file)) {
   const VkDevice device = context.device().handle();
   // The backend allocates its font texture's descriptor set here.
   const VkDescriptorPoolSize sizes[] = {{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 16}};
@@ -28,7 +44,9 @@ Gui::Gui(vk::Context& context, Window& window) : context_(context) {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
-  io.IniFilename = nullptr;  // no imgui.ini in the working directory
+  // Never imgui.ini in the working directory: the layout file, or nothing.
+  io.IniFilename = layout_file_.empty() ? nullptr : layout_file_.c_str();
+  load_font(io, glyph_ranges_);
   ImGui::StyleColorsDark();
   ImGui_ImplGlfw_InitForVulkan(window.handle(), true);
   ImGui_ImplVulkan_InitInfo info{};

@@ -1,7 +1,11 @@
-// Dear ImGui on the window: the GLFW and Vulkan backends of Debian's libimgui 1.86.
+// Dear ImGui on the window: the GLFW and Vulkan backends of Debian's libimgui 1.86, with a font
+// that has the Greek and mathematical signs the panels print (DejaVu Sans, fonts-dejavu-core).
 #pragma once
 
+#include <imgui.h>
 #include <vulkan/vulkan.h>
+
+#include <string>
 
 #include "vk/context.hpp"
 #include "window.hpp"
@@ -10,7 +14,8 @@ namespace vkvae::view {
 
 class Gui {
  public:
-  Gui(vk::Context& context, Window& window);
+  // `layout_file`: where the panels' layout is kept between launches ("" for none).
+  Gui(vk::Context& context, Window& window, std::string layout_file);
   ~Gui();
   Gui(const Gui&) = delete;
   Gui& operator=(const Gui&) = delete;
@@ -21,6 +26,8 @@ class Gui {
 
  private:
   vk::Context& context_;
+  std::string layout_file_;             // ImGui keeps a pointer to it
+  ImVector<ImWchar> glyph_ranges_;      // and to these, read when the font atlas is built
   VkDescriptorPool pool_ = VK_NULL_HANDLE;
 };
 

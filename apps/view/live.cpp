@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "plot.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::view {
@@ -81,6 +82,7 @@ bool LiveTraining::failed() const {
 }
 
 void LiveTraining::note(const std::string& line) {
+  if (line.rfind("device: ", 0) == 0) return;  // the Model panel names the device
   const std::lock_guard lock(status_mutex_);
   notes_.push_back(line);
 }
@@ -95,6 +97,7 @@ void LiveTraining::progress(int64_t done, double recon, double kl, double sample
   step_ += done - epoch_done_;
   epoch_done_ = done;
   samples_per_s_ = samples_per_s;
+  running_steps_.push_back(static_cast<float>(step_.load()));
   running_loss_.push_back(static_cast<float>(recon + kl));
   running_recon_.push_back(static_cast<float>(recon));
   running_kl_.push_back(static_cast<float>(kl));
@@ -103,6 +106,7 @@ void LiveTraining::progress(int64_t done, double recon, double kl, double sample
 void LiveTraining::epoch_ended(const nlohmann::json& record) {
   const std::lock_guard lock(status_mutex_);
   step_ = record.at("step").get<int64_t>();
+  epoch_steps_at_.push_back(static_cast<float>(step_.load()));
   train_loss_.push_back(record.at("train_loss").get<float>());
   test_loss_.push_back(record.at("test_loss").get<float>());
   test_recon_.push_back(record.at("test_recon").get<float>());
@@ -124,15 +128,13 @@ train::Between LiveTraining::between_chunks(train::Session& session) {
   return b;
 }
 
-void LiveTraining::dashboard_ui(const std::string& device) {
-  ImGui::SetNextWindowPos(ImVec2(704, 136), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(280, 342), ImGuiCond_FirstUseEver);
+void LiveTraining::dashboard_ui(const Layout& layout) {
+  layout.place(Panel::training);
   if (!ImGui::Begin("Training")) {
     ImGui::End();
     return;
   }
   std::unique_lock lock(status_mutex_);
-  ImGui::TextWrapped("device: %s", device.c_str());
   ImGui::Text("epoch %lld/%lld, step %lld of %lld in it", static_cast<long long>(epoch_), static_cast<long long>(epochs_),
               static_cast<long long>(epoch_done_), static_cast<long long>(epoch_steps_));
   ImGui::Text("step %lld in all, %.0f samples/s", static_cast<long long>(step_.load()), samples_per_s_);
@@ -149,27 +151,24 @@ void LiveTraining::dashboard_ui(const std::string& device) {
     ImGui::SameLine();
     if (ImGui::Button("Set##lr") && lr_input_ > 0.0) new_lr_ = as_shown_lr(lr_input_);
     ImGui::SetNextItemWidth(120);
-    ImGui::InputDouble("beta", &beta_input_, 0.0, 0.0, "%.3f");
+    ImGui::InputDouble("β (KL weight)", &beta_input_, 0.0, 0.0, "%.3f");
     ImGui::SameLine();
     if (ImGui::Button("Set##beta") && beta_input_ >= 0.0) new_beta_ = as_shown_beta(beta_input_);
   } else {
     ImGui::TextWrapped("%s%s", failed_ ? "failed: " : "", outcome_.c_str());
   }
-  const ImVec2 plot(ImGui::GetContentRegionAvail().x, 70);
+  constexpr ImU32 kLoss = IM_COL32(120, 180, 255, 255), kTest = IM_COL32(255, 170, 80, 255);
+  constexpr ImU32 kRecon = IM_COL32(140, 220, 140, 255), kKl = IM_COL32(230, 120, 200, 255);
+  const float height = 84.0f;
   if (!running_loss_.empty()) {
-    ImGui::Text("running train loss %.2f (recon %.2f, KL %.2f)", static_cast<double>(running_loss_.back()),
-                static_cast<double>(running_recon_.back()), static_cast<double>(running_kl_.back()));
-    ImGui::PlotLines("##running", running_loss_.data(), static_cast<int>(running_loss_.size()), 0, nullptr, FLT_MAX, FLT_MAX, plot);
-    ImGui::PlotLines("##running_recon", running_recon_.data(), static_cast<int>(running_recon_.size()), 0, "recon", FLT_MAX, FLT_MAX, plot);
-    ImGui::PlotLines("##running_kl", running_kl_.data(), static_cast<int>(running_kl_.size()), 0, "KL", FLT_MAX, FLT_MAX, plot);
+    plot("##running", "train loss this epoch so far (nats per example)", running_steps_, {{"loss", &running_loss_, kLoss}}, height, "step");
+    plot("##running_terms", "its terms:", running_steps_, {{"recon", &running_recon_, kRecon}, {"KL", &running_kl_, kKl}}, height, "step");
   }
   if (!test_loss_.empty()) {
-    ImGui::PlotLines("##train", train_loss_.data(), static_cast<int>(train_loss_.size()), 0, "train", FLT_MAX, FLT_MAX, plot);
-    ImGui::Text("test loss %.2f (recon %.2f, KL %.2f) by epoch", static_cast<double>(test_loss_.back()), static_cast<double>(test_recon_.back()),
-                static_cast<double>(test_kl_.back()));
-    ImGui::PlotLines("##test", test_loss_.data(), static_cast<int>(test_loss_.size()), 0, nullptr, FLT_MAX, FLT_MAX, plot);
-    ImGui::PlotLines("##recon", test_recon_.data(), static_cast<int>(test_recon_.size()), 0, "recon", FLT_MAX, FLT_MAX, plot);
-    ImGui::PlotLines("##kl", test_kl_.data(), static_cast<int>(test_kl_.size()), 0, "KL", FLT_MAX, FLT_MAX, plot);
+    plot("##epochs", "loss at each epoch's end:", epoch_steps_at_, {{"train", &train_loss_, kLoss}, {"test", &test_loss_, kTest}}, height,
+         "step");
+    plot("##test_recon", "test recon by epoch (nats)", epoch_steps_at_, {{"recon", &test_recon_, kRecon}}, height, "step");
+    plot("##test_kl", "test KL by epoch (nats)", epoch_steps_at_, {{"KL", &test_kl_, kKl}}, height, "step");
   }
   for (auto it = notes_.size() > 4 ? notes_.end() - 4 : notes_.begin(); it != notes_.end(); ++it) ImGui::TextWrapped("%s", it->c_str());
   ImGui::End();

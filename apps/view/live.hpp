@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "layout.hpp"
 #include "model_source.hpp"
 #include "train/run.hpp"
 
@@ -28,7 +29,7 @@ class LiveTraining : public ModelSource, private train::Reporter, private train:
 
   int64_t step() const override { return step_.load(); }
 
-  void dashboard_ui(const std::string& device);
+  void dashboard_ui(const Layout& layout);
   // Asks the run to stop (a checkpoint is written) and waits for it.
   void stop();
   bool finished() const { return finished_.load(); }
@@ -59,7 +60,9 @@ class LiveTraining : public ModelSource, private train::Reporter, private train:
   std::optional<double> new_lr_, new_beta_;
   int64_t epoch_ = 0, epochs_ = 0, epoch_done_ = 0, epoch_steps_ = 0;
   double samples_per_s_ = 0.0;
-  std::vector<float> running_loss_, running_recon_, running_kl_, train_loss_, test_loss_, test_recon_, test_kl_;
+  // The curves, each against the step its point was taken at.
+  std::vector<float> running_steps_, running_loss_, running_recon_, running_kl_;
+  std::vector<float> epoch_steps_at_, train_loss_, test_loss_, test_recon_, test_kl_;
   std::vector<std::string> notes_;
   std::string outcome_;
   bool failed_ = false;

@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "explorer.hpp"
+#include "layout.hpp"
 #include "live.hpp"
 #include "stop_signals.hpp"
 #include "cli_text.hpp"
@@ -59,7 +60,9 @@ int run(const Options& o) {
                                                                   : " (one queue: drawing and training take turns)";
     const std::string device = context.info().name + (live ? queues : "");
     vkvae::view::Window window(context, o.width, o.height, "vkvae-view: " + o.checkpoint);
-    vkvae::view::Gui gui(context, window);
+    // A screenshot is of the computed layout, whatever a person arranged before.
+    vkvae::view::Gui gui(context, window, o.screenshot.empty() ? vkvae::view::layout_file() : std::string());
+    vkvae::view::Layout layout(model->options().latent == 2, live != nullptr);
     vkvae::view::PictureRenderer pictures(context, window.render_pass());
     vkvae::view::Explorer explorer(*model, request ? "training " + (request->resume.empty() ? request->out : request->resume).string() : o.checkpoint,
                                    device);
@@ -78,8 +81,9 @@ int run(const Options& o) {
       }
       pictures.begin_frame(f->commands, f->extent);
       gui.new_frame();
-      explorer.ui(pictures);
-      if (live) live->dashboard_ui(device);
+      layout.begin_frame();
+      explorer.ui(pictures, layout);
+      if (live) live->dashboard_ui(layout);
       ImGui::Render();
       window.begin_render_pass(*f, clear);
       gui.render(f->commands);

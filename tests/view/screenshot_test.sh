@@ -2,7 +2,7 @@
 # screenshot_test.sh TRAIN VIEW MAKE_DATA PNG_REGION SCRATCH: vkvae-view under Xvfb on lavapipe,
 # with validation on, draws a trained model's sample grid into its screenshot, and does so while
 # it trains a model itself (--train); a window resized twice while it runs recreates its
-# swapchain (the screenshot has the new size); without a display, and with a bad checkpoint or
+# swapchain (the screenshot has the new size); the layout is kept between launches; without a display, and with a bad checkpoint or
 # bad options, it says so in one line.
 set -eu
 train=$1 view=$2 make_data=$3 png_region=$4 scratch=$5
@@ -30,6 +30,12 @@ grep -q "training finished at step 24" "$scratch/live.err" || { echo "FAIL: the 
 [ -s "$scratch/live/checkpoints/last.safetensors" ] || { echo "FAIL: no checkpoint from the live run"; exit 1; }
 read -r x y w h <<< "$(echo "$out" | sed -n 's/.*samples at \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4/p')"
 "$png_region" "$scratch/live.png" "$x" "$y" "$w" "$h" || { echo "FAIL: the live samples region shows no digits"; exit 1; }
+
+# Without --screenshot the layout a person made is kept between launches, in XDG_CONFIG_HOME.
+(cd "$scratch" && XDG_CONFIG_HOME="$scratch/config" xvfb-run -a -s "-screen 0 1280x800x24" "$view" --checkpoint "$ckpt" --frames 3 \
+  2> "$scratch/layout.err") || { echo "FAIL: vkvae-view --frames 3 exited $?"; cat "$scratch/layout.err"; exit 1; }
+grep -q '^\[Window\]\[Samples\]' "$scratch/config/vkvae/view.ini" || { echo "FAIL: no layout kept in $scratch/config/vkvae/view.ini"; exit 1; }
+[ ! -e "$scratch/imgui.ini" ] || { echo "FAIL: imgui.ini written to the working directory"; exit 1; }
 
 # Resized while running (xdotool, no window manager needed): the last frame has the new size.
 cat > "$scratch/resize.sh" <<SCRIPT
