@@ -58,6 +58,8 @@ grep -Eq "error: --out $scratch/race: (in use by another vkvae run|not empty)" "
 mkdir -p "$scratch/dir"
 "$expect" 2 stderr "error: --init $scratch/dir: is a directory. give a file" -- "$train" --data "$data" --batch 16 --init "$scratch/dir" --out "$scratch/i"
 [ ! -e "$scratch/i" ] || fail "a refused run left $scratch/i"
+"$expect" 2 stderr "error: --init $scratch/none.safetensors: cannot open for reading" -- \
+  "$train" --data "$data" --batch 16 --init "$scratch/none.safetensors" --out "$scratch/i"
 "$expect" 2 stderr "error: --config $scratch/dir: is a directory. give a file" -- "$train" --config "$scratch/dir"
 ckpt="$scratch/race/checkpoints/best.safetensors"
 "$expect" 2 stderr "error: $scratch/dir: is a directory, not an IDX file. check --images" -- "$train" anomaly "$ckpt" --images "$scratch/dir" --out "$scratch/a.csv"

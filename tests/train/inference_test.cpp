@@ -3,7 +3,9 @@
 // decoding; refusals for a checkpoint that is not one.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <functional>
 #include <numeric>
 
 #include "support/idx_writer.hpp"
@@ -99,6 +101,46 @@ TEST_F(Inference, MseModelsHaveNoImportanceWeightedNll) {
   EXPECT_THROW(model.importance_nll(test_set(), 10, 0), UsageError);
   std::ofstream(root_ / "not.safetensors") << "nothing";
   EXPECT_THROW(TrainedModel(context(), root_ / "not.safetensors"), Error);
+}
+
+// A checkpoint with a NaN weight, damaged progress metadata, or a tensor of another shape is
+// refused (exit code 2, naming the file and what is wrong) instead of evaluated as if it were good.
+TEST_F(Inference, DamagedCheckpointsAreRefusedNamingTheFile) {
+  const fs::path good = trained("mlp");
+  const io::SafeTensors original = io::read_safetensors(good);
+  const auto refusal = [&](const std::function<void(io::SafeTensors&)>& damage) {
+    io::SafeTensors file = original;
+    damage(file);
+    const fs::path bad = root_ / "bad.safetensors";
+    io::write_safetensors(bad, file);
+    try {
+      TrainedModel model(context(), bad);
+      model.evaluate(test_set(), 0);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.exit_code(), 2) << e.what();
+      EXPECT_NE(std::string(e.what()).find(bad.string() + ": "), std::string::npos) << e.what();
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(refusal([](io::SafeTensors& f) { reinterpret_cast<float*>(f.tensors[0].data.data())[3] = std::nanf(""); })
+                .find("holds NaN or infinite values (the first at element 3)"),
+            std::string::npos);
+  EXPECT_NE(refusal([](io::SafeTensors& f) {
+              nlohmann::json p = nlohmann::json::parse(f.metadata["progress"]);
+              p["rng"] = {1, 2, 3};
+              f.metadata["progress"] = p.dump();
+            }).find("its training metadata is damaged (its RNG state must have 4 words)"),
+            std::string::npos);
+  EXPECT_NE(refusal([](io::SafeTensors& f) {
+              nlohmann::json p = nlohmann::json::parse(f.metadata["progress"]);
+              p["device_step"] = 999;
+              f.metadata["progress"] = p.dump();
+            }).find("its step counters disagree"),
+            std::string::npos);
+  EXPECT_NE(refusal([](io::SafeTensors& f) { f.tensors[0].shape = {static_cast<int64_t>(f.tensors[0].data.size() / 4)}; }).find("expected F32"),
+            std::string::npos);
+  EXPECT_NE(refusal([](io::SafeTensors& f) { f.tensors.erase(f.tensors.begin()); }).find("no tensor '"), std::string::npos);
 }
 
 }  // namespace

@@ -477,6 +477,45 @@ TEST_F(Run, ARunThatDivergesBeforeItsFirstCheckpointSaysSoAndItsDirectoryCanBeRe
   EXPECT_EQ(json::parse(std::ifstream(root_ / "run" / "config.json"))["lr"], calm.lr);
 }
 
+// What a live front end changes (vkvae-view's learning rate and β) is recorded where a person
+// looks: changes.jsonl with its step, config.json, the metrics records and the checkpoint.
+TEST_F(Run, LiveChangesAreLoggedWithTheirStepAndRecordedAsGiven) {
+  class Steer : public RunControl {
+   public:
+    Between between_chunks(Session&) override {
+      Between b;
+      if (calls_++ == 0) b.lr = 2e-3, b.beta = 0.5;
+      return b;
+    }
+
+   private:
+    int calls_ = 0;
+  } steer;
+  RunRequest r = fresh(small(), root_ / "run");
+  r.control = &steer;
+  train(r);
+  std::ifstream in(root_ / "run" / "changes.jsonl");
+  std::vector<json> changes;
+  for (std::string line; std::getline(in, line);) changes.push_back(json::parse(line));
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0]["option"], "lr");
+  EXPECT_EQ(changes[0]["from"], 1e-3);
+  EXPECT_EQ(changes[0]["to"], 2e-3);
+  EXPECT_GT(changes[0]["step"].get<int64_t>(), 0);
+  EXPECT_EQ(changes[1]["option"], "beta");
+  const json config = json::parse(std::ifstream(root_ / "run" / "config.json"));
+  EXPECT_EQ(config["lr"], 2e-3);
+  EXPECT_EQ(config["beta"], 0.5);
+  const auto records = losses(root_ / "run");
+  ASSERT_EQ(records.size(), 2u);
+  for (const json& record : records) {
+    EXPECT_EQ(record["lr"], 2e-3);
+    EXPECT_EQ(record["kl_weight"], 0.5);
+  }
+  const io::SafeTensors last = io::read_safetensors(root_ / "run" / "checkpoints" / "last.safetensors");
+  EXPECT_EQ(json::parse(last.metadata.at("config"))["lr"], 2e-3);  // as given, not as a float
+}
+
 TEST_F(Run, TemporaryFilesOfDeadWritersAreSweptThoseOfLiveOnesKept) {
   TrainOptions o = small();
   o.max_steps = 2;
