@@ -5,6 +5,7 @@
 //   VKVAE_BENCH_DEVICE=N|NAME picks the device (default: the best one). No validation.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -193,6 +194,35 @@ void elementwise_benches(int B) {
   });
 }
 
+// The device's FMA peak with a kernel of our own (shaders/peak_fma.comp), the yardstick GEMM's
+// GFLOP/s are read against (bench/gpu.sh): enough workgroups to fill any GPU.
+void peak_bench() {
+  add("peak_fma", [=](benchmark::State& s) {
+    Bench& b = bench();
+    constexpr uint32_t kGroups = 4096, kIterations = 2048;
+    const auto out = b.tensor({int64_t{kGroups} * 128});
+    struct Push {
+      uint32_t iterations;
+      float seed;
+    };
+    run(s, [=](ops::Encoder& e) { e.dispatch({"peak_fma", 1, sizeof(Push), {}}, {out}, Push{kIterations, 0.5f}, {kGroups}); },
+        2.0 * 16 * kIterations * 128 * kGroups, 0);
+  });
+}
+
+// A square product (VKVAE_BENCH_GEMM=N, default 4096: the GPU target's size; bench/gpu.sh
+// --quick takes 512 on lavapipe), as Linear lays it out (vec4 along K).
+void square_gemm_bench() {
+  const char* size = std::getenv("VKVAE_BENCH_GEMM");
+  const int n = size != nullptr ? std::atoi(size) : 4096;
+  if (n <= 0) return;
+  add("gemm/square_" + std::to_string(n), [=](benchmark::State& s) {
+    Bench& b = bench();
+    const auto x = b.tensor({n, n}), w = b.tensor({n, n}), y = b.tensor({n, n});
+    run(s, [=](ops::Encoder& e) { ops::linear_forward(e, y, x, w, nullptr, {ops::Activation::none}); }, 2.0 * n * n * n, 0);
+  });
+}
+
 void optimizer_bench() {
   constexpr int64_t n = 1'651'825;  // parameters of the seed conv VAE
   add("adam/conv_vae_params", [=](benchmark::State& s) {
@@ -219,6 +249,8 @@ int main(int argc, char** argv) {
     elementwise_benches(B);
   }
   optimizer_bench();
+  peak_bench();
+  square_gemm_bench();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -1,8 +1,9 @@
-// The seed conv VAE's training step, recorded once and replayed: dispatches and barriers per
-// step, planned activation memory against the naive sum, host time per step (the submit of
-// several steps at once, divided by the steps), and training samples per second.
+// The mlp and conv VAEs' training steps (pytorch/examples' 784-400-20 and the seed conv VAE),
+// recorded once and replayed, at batch 128 and 1024: dispatches and barriers per step, planned
+// activation memory against the naive sum, host time per step (the submit of several steps at
+// once, divided by the steps), and training samples per second.
 //
-//   build/bench/vkvae_step_bench [--benchmark_repetitions=3 --benchmark_report_aggregates_only]
+//   build/bench/vkvae_step_bench [--benchmark_filter=conv/128] [--benchmark_repetitions=3 --benchmark_report_aggregates_only]
 //   VKVAE_BENCH_DEVICE=N|NAME picks the device; VKVAE_PROFILE=1 first prints per-op GPU time.
 //   The data are random bytes: speed only.
 #include <benchmark/benchmark.h>
@@ -20,12 +21,13 @@ namespace {
 
 using namespace vkvae;
 
-void BM_ConvVaeStep(benchmark::State& state) {
-  const int64_t batch = state.range(0);
+void vae_step(benchmark::State& state, models::ModelKind kind, int64_t batch) {
   constexpr int kStepsPerSubmit = 10;
   vk::Context context(bench::context_options());
   ops::Kernels kernels(context);
   models::VaeConfig config;
+  config.kind = kind;
+  if (kind == models::ModelKind::mlp) config.latent = 20, config.hidden = 400;  // the recipe's
   config.batch = batch;
   config.dataset_size = 4096;
   auto model = models::build_vae(config);
@@ -87,8 +89,20 @@ void BM_ConvVaeStep(benchmark::State& state) {
   state.counters["activations_MiB"] = static_cast<double>(s.activation_bytes) / (1 << 20);
   state.counters["naive_MiB"] = static_cast<double>(s.naive_activation_bytes) / (1 << 20);
 }
-BENCHMARK(BM_ConvVaeStep)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  for (const models::ModelKind kind : {models::ModelKind::mlp, models::ModelKind::conv}) {
+    for (const int64_t batch : {128, 1024}) {
+      const std::string name = std::string(models::model_name(kind)) + "/" + std::to_string(batch);
+      benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) { vae_step(s, kind, batch); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->MinTime(2.0);
+    }
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -12,11 +12,12 @@
 // dy and x are uniform texel buffers: on lavapipe a texelFetch is one vector gather, where a
 // storage-buffer load is a loop over the lanes (docs/ARCHITECTURE.md, "Texel-buffer inputs").
 //
-// A workgroup is one subgroup. Split z (workgroup x) takes `chunk` runs and writes its partial
+// A workgroup is LOCAL_SIZE lanes (a subgroup's width, which it need not be: the lanes' sums
+// meet in shared memory, after a barrier). Split z (workgroup x) takes `chunk` runs and writes its partial
 // sums out[z] (K, C·R·S), which a fixed-order pass adds up; with a single split the kernel writes
 // dw itself (ACCUMULATE adds).
 
-layout(constant_id = 0) const uint LOCAL_SIZE = 8;  // the subgroup size
+layout(constant_id = 0) const uint LOCAL_SIZE = 8;  // the profile's narrow_weight_lanes (a subgroup's width)
 layout(constant_id = 1) const uint TM = 32;         // output channels a workgroup
 layout(constant_id = 3) const bool ACCUMULATE = false;
 layout(constant_id = 7) const uint RUN = 4;         // 4 where P·Q % 4 == 0, else 1

@@ -13,6 +13,7 @@
 #include "train_flags.hpp"
 #include "train/run.hpp"
 #include "util/error.hpp"
+#include "ops/kernel_profile.hpp"
 #include "vk/context.hpp"
 #include "vk/device_info.hpp"
 #include "vk/instance.hpp"
@@ -36,8 +37,10 @@ int list_devices(const Options& options) {
   const auto devices = vkvae::vk::enumerate_devices(instance.handle());
   // Throws (exit 2) when there is none, or when --device names nothing.
   const auto& chosen = vkvae::vk::select_device(devices, options.device);
+  const auto forced = vkvae::ops::kernels_from_environment();
   for (const auto& device : devices) {
-    std::string line = vkvae::vk::describe_device(device);
+    std::string line = vkvae::vk::describe_device(device) + " | kernels: " +
+                       std::string(vkvae::ops::kernel_kind_name(vkvae::ops::kernel_profile(device, forced).kind));
     if (device.index == chosen.index) line += options.device.empty() ? " (default)" : " (selected)";
     std::printf("%s\n", line.c_str());
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "util/error.hpp"
 #include "util/format.hpp"
@@ -74,6 +75,7 @@ Program::Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph
   std::vector<uint64_t> plan_bytes(tensor_count, 0);
   workspace_.resize(nodes.size());
   workspace_elements_.resize(nodes.size(), 0);
+  node_kernels_.resize(nodes.size());
   for (uint32_t n = 0; n < nodes.size(); ++n) {
     const Node& node = nodes[n];
     for (TensorId in : node.inputs) steps[n].reads.push_back(graph.storage(in).index);
@@ -219,8 +221,18 @@ void Program::record(vk::CommandBuffer& commands, const vk::TimestampQueries* ti
       workspace = {buffers_[kActivations].get(), workspace_[n].offset, {static_cast<int64_t>(workspace_elements_[n])}};
       bound.workspace = &workspace;
     }
+    if (timestamps != nullptr) {
+      node_kernels_[n].clear();
+      enc.trace_into(&node_kernels_[n]);
+    }
     node.op->record(enc, bound);
-    if (timestamps != nullptr) commands.write_timestamp(*timestamps, position + 1);
+    if (timestamps != nullptr) {
+      enc.trace_into(nullptr);
+      // Profiled, each node runs alone: nodes of one level would otherwise overlap, and the time
+      // between two timestamps would belong to several of them.
+      enc.barrier();
+      commands.write_timestamp(*timestamps, position + 1);
+    }
   }
   commands.barrier(vk::kComputeWrite, vk::kHostRead | vk::kTransferRead | vk::kComputeRead);
   stats_.dispatches = commands.dispatches() - before;
@@ -232,19 +244,21 @@ std::vector<Program::NodeTime> Program::node_times(const vk::TimestampQueries& t
   std::vector<NodeTime> times;
   for (uint32_t p = 0; p < count; ++p) {
     const uint32_t n = schedule_.order[p];
-    times.push_back({n, graph_.nodes()[n].op->name(), (ns[p + 1] - ns[p]) / 1e3});
+    times.push_back({n, graph_.nodes()[n].op->name(), (ns[p + 1] - ns[p]) / 1e3, node_kernels_[n]});
   }
   return times;
 }
 
 std::string Program::profile(const std::vector<NodeTime>& times) const {
   std::map<std::string, std::pair<double, int>> by_op;
+  std::map<std::string, std::set<std::string>> kernels_of;
   double total = 0;
   for (const NodeTime& t : times) {
     auto& [us, calls] = by_op[t.op];
     us += t.gpu_us;
     ++calls;
     total += t.gpu_us;
+    kernels_of[t.op].insert(t.kernels.begin(), t.kernels.end());
   }
   std::vector<std::pair<std::string, std::pair<double, int>>> rows(by_op.begin(), by_op.end());
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
@@ -254,12 +268,16 @@ std::string Program::profile(const std::vector<NodeTime>& times) const {
                 stats_.nodes, stats_.dispatches, stats_.barriers, format_bytes(stats_.parameter_bytes).c_str(),
                 format_bytes(stats_.activation_bytes).c_str(), format_bytes(stats_.naive_activation_bytes).c_str());
   out += line;
-  std::snprintf(line, sizeof line, "GPU time of the nodes: %.1f us\n%-40s %10s %6s %6s\n", total, "op", "us", "share", "nodes");
+  out += "kernels: " + std::string(ops::kernel_kind_name(kernels_.profile().kind)) + "\n";
+  std::snprintf(line, sizeof line, "GPU time of the nodes, each run alone: %.1f us\n%-40s %10s %6s %6s  %s\n", total, "op", "us", "share",
+                "nodes", "kernels");
   out += line;
   for (const auto& [op, value] : rows) {
-    std::snprintf(line, sizeof line, "%-40s %10.1f %5.1f%% %6d\n", op.c_str(), value.first,
-                  total > 0 ? 100.0 * value.first / total : 0.0, value.second);
-    out += line;
+    std::string names;
+    for (const std::string& k : kernels_of[op]) names += (names.empty() ? "" : ", ") + k;
+    std::snprintf(line, sizeof line, "%-40s %10.1f %5.1f%% %6d  ", op.c_str(), value.first, total > 0 ? 100.0 * value.first / total : 0.0,
+                  value.second);
+    out += line + names + "\n";
   }
   return out;
 }

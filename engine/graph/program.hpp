@@ -57,9 +57,11 @@ class Program {
     uint32_t node;
     std::string op;
     double gpu_us;
+    std::vector<std::string> kernels;  // the shaders it dispatched
   };
   // Per-node GPU time of the last run recorded with timestamps, in execution order: the time
-  // from the previous node's end to this node's end.
+  // from the previous node's end to this node's end (a recording with timestamps runs each node
+  // alone, a barrier after it, so that no time belongs to two nodes).
   std::vector<NodeTime> node_times(const vk::TimestampQueries& timestamps) const;
   // A readable table: the program's figures, then GPU time by op, largest first.
   std::string profile(const std::vector<NodeTime>& times) const;
@@ -87,6 +89,7 @@ class Program {
   std::vector<Placement> placement_;                  // per tensor
   std::vector<Placement> workspace_;                  // per node (arena -1: none)
   std::vector<uint64_t> workspace_elements_;
+  std::vector<std::vector<std::string>> node_kernels_;  // per node: its shaders, when profiled
   Schedule schedule_;
   ProgramStats stats_;
 };

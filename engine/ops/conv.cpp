@@ -28,9 +28,9 @@ struct Tiles {
   uint32_t local, tm, tn;
 };
 
-// Tiles keep about 32 accumulators per lane on a GPU (registers), 512 on a CPU device, where
-// they live in memory anyway and each gathered value then serves 32 rows instead of 16: 1.5-2x
-// faster on lavapipe (docs/BENCHMARKS.md). A layer with few rows (one input or output channel)
+// Tiles keep the profile's accumulators per lane: about 32 on a GPU (registers), 512 on a CPU
+// device, where they live in memory anyway and each gathered value then serves 32 rows instead
+// of 16: 1.5-2x faster on lavapipe (docs/BENCHMARKS.md). A layer with few rows (one input or output channel)
 // gets more columns per lane instead. Fewer columns than 32 (the 9 weights of a
 // one-channel 3×3 layer) get a workgroup of one subgroup, each lane taking several columns:
 // lanes past the last column still run, and the rows' loads are shared by a lane's columns
@@ -39,7 +39,7 @@ Tiles tiles_for(const Encoder& enc, uint64_t columns, uint32_t rows) {
   uint32_t local = columns >= 6 * 64 ? 64 : 32;
   if (columns < local) local = std::max<uint32_t>(enc.subgroup_size(), 1);
   local = std::min<uint32_t>(local, 64);
-  const uint32_t max_tm = enc.cpu_device() ? 32 : 16, budget = enc.cpu_device() ? 512 : 32;
+  const uint32_t max_tm = enc.profile().conv_max_rows, budget = enc.profile().conv_accumulators;
   const uint32_t tm = std::min(max_tm, std::bit_ceil(rows));
   const uint32_t wanted = std::bit_ceil(static_cast<uint32_t>(std::max<uint64_t>(1, (columns + local - 1) / local)));
   return {local, tm, std::min<uint32_t>({wanted, std::max<uint32_t>(4, budget / tm), 16})};
@@ -96,7 +96,7 @@ void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, 
   // Few taps (a one-channel layer's 3×3): tap by tap, conv_forward's time goes to updating
   // accumulators in memory; the narrow kernel makes each output in a register, 1.35–1.75× faster on
   // lavapipe (docs/BENCHMARKS.md). GPUs keep conv_forward until the narrow kernel is measured there.
-  if (enc.cpu_device() && g.C * g.R * g.S <= 32 && enc.texel_bindable(large) &&
+  if (enc.profile().narrow_convolutions && g.C * g.R * g.S <= 32 && enc.texel_bindable(large) &&
       enc.texel_bindable(epilogue_input(bias, gate, small))) {
     dispatch_forward_narrow(enc, g, small, large, w, bias, act, accumulate, gate, vec4_stores);
     return;
@@ -139,7 +139,7 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
   // neighbours — 4-5x faster on lavapipe, more with dy as a texel buffer (docs/BENCHMARKS.md).
   // GPUs, whose gathers are coalesced loads, keep the phase kernel until the cells are measured
   // there; tensors past the texel-buffer limits too.
-  if (enc.cpu_device() && g.C < 8 && enc.texel_bindable(small) &&
+  if (enc.profile().narrow_convolutions && g.C < 8 && enc.texel_bindable(small) &&
       enc.texel_bindable(epilogue_input(bias, gate, large))) {
     dispatch_backward_data_cells(enc, g, large, small, w, bias, act, accumulate, gate);
     return;
@@ -184,12 +184,12 @@ WeightGradientKernel tap_lanes_kernel(const Encoder& enc, const ConvGeometry& g,
 }
 
 // The output channels a workgroup of conv_backward_weight_narrow takes, or 0 where that kernel
-// does not run: only on a CPU device with real subgroups, for at most 32 taps C·R·S. TM·C·R·S
-// accumulators a lane, within a CPU device's budget of 512, and their sums over the lanes in
-// shared memory (4·TM·C·R·S·lanes bytes).
+// does not run: only in a profile with the narrow kernels (the CPU profile), for at most 32 taps
+// C·R·S. TM·C·R·S accumulators a lane, within a CPU device's budget of 512, and their sums over
+// the lanes in shared memory (4·TM·C·R·S·lanes bytes).
 uint32_t narrow_weight_channels(const Encoder& enc, const ConvGeometry& g) {
-  const uint32_t taps = g.C * g.R * g.S, lanes = enc.subgroup_size();
-  if (!enc.cpu_device() || taps > 32 || lanes < 2) return 0;
+  const uint32_t taps = g.C * g.R * g.S, lanes = enc.profile().narrow_weight_lanes;
+  if (!enc.profile().narrow_convolutions || taps > 32 || lanes < 2) return 0;
   const uint32_t shared_tm = enc.max_shared_memory_bytes() / (4 * taps * lanes);
   return std::min({32u, std::bit_ceil(g.K), std::bit_floor(512 / taps), std::bit_floor(shared_tm)});
 }
@@ -198,7 +198,7 @@ uint32_t narrow_weight_channels(const Encoder& enc, const ConvGeometry& g) {
 // runs of four where an image's positions allow; split z (workgroup x) takes `chunk` runs; TM
 // from narrow_weight_channels.
 WeightGradientKernel position_lanes_kernel(const Encoder& enc, const ConvGeometry& g, uint32_t tm, bool accumulate) {
-  const uint32_t lanes = enc.subgroup_size();
+  const uint32_t lanes = enc.profile().narrow_weight_lanes;
   const uint32_t run = (g.P * g.Q) % 4 == 0 ? 4 : 1;
   const uint64_t runs = uint64_t{g.N} * g.P * g.Q / run;
   // About 32 runs a lane: the closing sum over the lanes costs a workgroup about as much as
@@ -208,7 +208,8 @@ WeightGradientKernel position_lanes_kernel(const Encoder& enc, const ConvGeometr
            {vk::SpecConstant::u32(0, lanes), vk::SpecConstant::u32(1, tm),
             vk::SpecConstant::u32(3, accumulate && splits == 1), vk::SpecConstant::u32(7, run),
             vk::SpecConstant::u32(9, g.C), vk::SpecConstant::u32(10, g.R), vk::SpecConstant::u32(11, g.S)},
-           0b011},  // dy and x as texel buffers
+           0b011,  // dy and x as texel buffers
+           4 * tm * g.C * g.R * g.S * lanes},  // lane_sums
           {splits, vk::groups_for(g.K, tm), 1},
           splits,
           static_cast<uint32_t>((runs + splits - 1) / splits)};

@@ -23,6 +23,7 @@ void Encoder::dispatch_bytes(const vk::PipelineDesc& desc, std::span<const Tenso
   ranges.reserve(tensors.size());
   for (const Tensor& t : tensors) ranges.push_back(t.range());
   commands_.dispatch(kernels_.pipeline(desc), ranges, push, groups);
+  if (trace_ != nullptr) trace_->push_back(desc.shader);
 }
 
 void op_error(const std::string& op, const std::string& what) { throw Error(op + ": " + what); }

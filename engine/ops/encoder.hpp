@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/kernel_profile.hpp"
 #include "ops/tensor.hpp"
 #include "vk/context.hpp"
 
@@ -18,21 +19,18 @@ namespace vkvae::ops {
 
 class Kernels {
  public:
-  explicit Kernels(vk::Context& context) : context_(context) {}
+  // The device's kernel profile, or the one VKVAE_KERNELS names.
+  explicit Kernels(vk::Context& context) : Kernels(context, kernels_from_environment()) {}
+  Kernels(vk::Context& context, std::optional<KernelKind> forced)
+      : context_(context), profile_(kernel_profile(context.info(), forced)) {}
   // The pipeline for `desc`, created on first use.
   const vk::ComputePipeline& pipeline(const vk::PipelineDesc& desc);
+  const KernelProfile& profile() const { return profile_; }
   // The device's subgroup width (0 when it does not say): the fewest lanes worth a workgroup.
   uint32_t subgroup_size() const { return context_.info().subgroup_size; }
-  // A CPU implementation (lavapipe): it keeps a lane's accumulators in memory whatever their
-  // number, so bigger tiles only save loads; a GPU spills registers past a few dozen.
-  bool cpu_device() const { return context_.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU; }
   // UNIFORM_LOAD_LANES of shaders/uniform_loads.glsl for a kernel loading `values` uniform
-  // values at a time: lanes that share the loads. A CPU device loads per lane even when the
-  // address is uniform, so there a subgroup's lanes each load one value and broadcast it; a GPU
-  // loads uniform values once already, and a single value gains nothing from sharing.
-  uint32_t uniform_load_lanes(uint32_t values) const {
-    return cpu_device() && values > 1 ? std::max<uint32_t>(subgroup_size(), 1) : 1;
-  }
+  // values at a time: the profile's sharing lanes, and none for a single value (nothing to share).
+  uint32_t uniform_load_lanes(uint32_t values) const { return values > 1 ? profile_.shared_load_lanes : 1; }
   uint32_t max_shared_memory_bytes() const { return context_.info().max_shared_memory_bytes; }
   // Whether `t` can be bound as a uniform texel buffer (vk::PipelineDesc::texel_buffers): its
   // offset and size within the device's texel-buffer limits.
@@ -44,6 +42,7 @@ class Kernels {
 
  private:
   vk::Context& context_;
+  KernelProfile profile_;
   std::map<std::string, std::unique_ptr<vk::ComputePipeline>> pipelines_;
 };
 
@@ -51,7 +50,7 @@ class Encoder {
  public:
   Encoder(Kernels& kernels, vk::CommandBuffer& commands) : kernels_(kernels), commands_(commands) {}
   uint32_t subgroup_size() const { return kernels_.subgroup_size(); }
-  bool cpu_device() const { return kernels_.cpu_device(); }
+  const KernelProfile& profile() const { return kernels_.profile(); }
   uint32_t uniform_load_lanes(uint32_t values) const { return kernels_.uniform_load_lanes(values); }
   bool texel_bindable(const Tensor& t) const { return kernels_.texel_bindable(t); }
   uint32_t max_shared_memory_bytes() const { return kernels_.max_shared_memory_bytes(); }
@@ -71,6 +70,9 @@ class Encoder {
   }
   // Makes earlier compute writes visible to later compute reads and writes.
   void barrier() { commands_.barrier(vk::kComputeWrite, vk::kComputeRead | vk::kComputeWrite); }
+  // From now on, the shader of every dispatch is appended to `names` (null: no more); a
+  // profile names by it the kernels each node ran.
+  void trace_into(std::vector<std::string>* names) { trace_ = names; }
 
  private:
   void dispatch_bytes(const vk::PipelineDesc& desc, std::span<const Tensor> tensors,
@@ -78,6 +80,7 @@ class Encoder {
 
   Kernels& kernels_;
   vk::CommandBuffer& commands_;
+  std::vector<std::string>* trace_ = nullptr;
 };
 
 // The push constants of shaders/reduce_sum.comp (used by several op families).

@@ -30,8 +30,10 @@ void check_view(const std::string& op, const char* role, const Tensor& t, uint64
 
 }  // namespace
 
-GemmKernel choose_gemm_kernel(const GemmArgs& g) {
+GemmKernel choose_gemm_kernel(const GemmArgs& g, const KernelProfile& profile) {
   if (!g.allow_vectorized) return GemmKernel::scalar;
+  // A block of 64×64 wants both sides at least half full; below that the row kernels waste less.
+  if (profile.tiled_gemm && g.M >= 32 && g.N >= 32) return GemmKernel::tiled;
   if (g.sak == 1 && g.sbk == 1 && g.K % 4 == 0 && g.sam % 4 == 0 && g.sbn % 4 == 0 &&
       aligned16(g.a) && aligned16(g.b)) {
     return GemmKernel::vec4_k;
@@ -56,19 +58,27 @@ void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
   }
   if (g.row_sums != nullptr) check_view(op, "row sums", *g.row_sums, g.M);
 
+  const GemmKernel kernel = choose_gemm_kernel(g, enc.profile());
+  const Push push{g.M, g.N, g.K, g.sam, g.sak, g.sbk, g.sbn, g.scm};
+  // C stands in for the bindings a dispatch does not use (never touched: their constants are off).
+  const Tensor& epilogue_in = g.bias != nullptr ? *g.bias : g.gate != nullptr ? *g.gate : g.c;
+  const Tensor& row_sums = g.row_sums != nullptr ? *g.row_sums : g.c;
+  if (kernel == GemmKernel::tiled) {
+    vk::PipelineDesc desc{"gemm_tiled", 5, sizeof(Push),
+                          {vk::SpecConstant::u32(3, g.bias != nullptr), vk::SpecConstant::u32(4, g.accumulate),
+                           vk::SpecConstant::u32(5, g.gate != nullptr), vk::SpecConstant::u32(6, g.row_sums != nullptr)}};
+    add_activation_constants(desc, g.act);
+    enc.dispatch(desc, {g.a, g.b, epilogue_in, g.c, row_sums}, push, {vk::groups_for(g.N, 64), vk::groups_for(g.M, 64)});
+    return;
+  }
   // Tiles: TM rows per workgroup, each lane TN columns (vec4 columns for vec4_n), sized so that
   // narrow outputs do not leave most lanes idle.
-  const GemmKernel kernel = choose_gemm_kernel(g);
   const uint32_t columns = kernel == GemmKernel::vec4_n ? g.N / 4 : g.N;
   const uint32_t local = columns >= 6 * 64 ? 64 : 32;
   const uint32_t max_tn = kernel == GemmKernel::vec4_n ? 4 : 8;
   const uint32_t tn = std::min(max_tn, pow2_ceil((columns + local - 1) / local));
-  // A CPU device keeps the accumulators in memory and shares a subgroup's uniform loads
-  // (shaders/uniform_loads.glsl), so there taller tiles pay: on lavapipe 32 rows instead of 8
-  // made gemm_nn4 1.2-1.6x faster, 16 made gemm_nt4 1.2x faster (32 slowed it); gemm.comp takes
-  // 16 untested by a benchmark. A GPU keeps them in registers. Never taller than the output.
-  const uint32_t tall = !enc.cpu_device() ? (kernel == GemmKernel::vec4_n && g.M >= 256 ? 16 : 8)
-                        : kernel == GemmKernel::vec4_n ? 32 : 16;
+  // Rows a workgroup: the profile's (ops/kernel_profile.cpp), never taller than the output.
+  const uint32_t tall = enc.profile().gemm_rows(kernel == GemmKernel::vec4_n);
   const uint32_t tm = std::min(tall, std::max<uint32_t>(8, pow2_ceil(g.M)));
 
   const char* shader = kernel == GemmKernel::vec4_k ? "gemm_nt4"
@@ -81,10 +91,6 @@ void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
                          vk::SpecConstant::u32(6, g.row_sums != nullptr),
                          vk::SpecConstant::u32(15, enc.uniform_load_lanes(tm))}};
   add_activation_constants(desc, g.act);
-  const Push push{g.M, g.N, g.K, g.sam, g.sak, g.sbk, g.sbn, g.scm};
-  // C stands in for the bindings a dispatch does not use (never touched: their constants are off).
-  const Tensor& epilogue_in = g.bias != nullptr ? *g.bias : g.gate != nullptr ? *g.gate : g.c;
-  const Tensor& row_sums = g.row_sums != nullptr ? *g.row_sums : g.c;
   enc.dispatch(desc, {g.a, g.b, epilogue_in, g.c, row_sums}, push,
                {vk::groups_for(columns, uint64_t{local} * tn), vk::groups_for(g.M, tm)});
 }

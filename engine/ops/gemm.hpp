@@ -26,10 +26,13 @@ struct GemmArgs {
   bool allow_vectorized = true;  // false forces the scalar kernel (tests compare the two)
 };
 
-enum class GemmKernel { scalar, vec4_k, vec4_n };
+// scalar, vec4_k, vec4_n: a workgroup's rows share uniform loads, a lane gathers its columns
+// (tuned on lavapipe, correct everywhere); tiled: 64×64 blocks through shared memory, for the
+// GPU profile (shaders/gemm_tiled.comp).
+enum class GemmKernel { scalar, vec4_k, vec4_n, tiled };
 
-// Which kernel gemm() would use for `args`.
-GemmKernel choose_gemm_kernel(const GemmArgs& args);
+// Which kernel gemm() would use for `args` in `profile`.
+GemmKernel choose_gemm_kernel(const GemmArgs& args, const KernelProfile& profile);
 
 // Throws a vkvae::Error naming `op` when the views fall outside their tensors.
 void gemm(Encoder& enc, const GemmArgs& args, const std::string& op = "gemm");

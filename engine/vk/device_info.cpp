@@ -117,6 +117,9 @@ DeviceInfo query_device(uint32_t index, VkPhysicalDevice handle) {
   info.max_push_constants_bytes = limits.maxPushConstantsSize;
   info.max_shared_memory_bytes = limits.maxComputeSharedMemorySize;
   info.max_workgroup_invocations = limits.maxComputeWorkGroupInvocations;
+  info.max_workgroup_size_x = limits.maxComputeWorkGroupSize[0];
+  info.max_storage_buffers_per_stage = limits.maxPerStageDescriptorStorageBuffers;
+  info.max_sampled_images_per_stage = limits.maxPerStageDescriptorSampledImages;
   info.timestamp_period_ns = limits.timestampPeriod;
   for (int i = 0; i < 3; ++i) info.max_workgroup_count[i] = limits.maxComputeWorkGroupCount[i];
 
@@ -133,6 +136,16 @@ DeviceInfo query_device(uint32_t index, VkPhysicalDevice handle) {
 
   const auto extensions = device_extensions(handle);
   info.push_descriptors = has_extension(extensions, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+  if (basic.apiVersion >= VK_API_VERSION_1_3 || has_extension(extensions, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME)) {
+    VkPhysicalDeviceSubgroupSizeControlProperties control{};
+    control.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES;
+    VkPhysicalDeviceProperties2 with_control{};
+    with_control.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+    with_control.pNext = &control;
+    vkGetPhysicalDeviceProperties2(handle, &with_control);
+    info.min_subgroup_size = control.minSubgroupSize;
+    info.max_subgroup_size = control.maxSubgroupSize;
+  }
   info.cooperative_matrix = has_extension(extensions, "VK_KHR_cooperative_matrix") ||
                             has_extension(extensions, "VK_NV_cooperative_matrix");
 
@@ -299,7 +312,11 @@ std::string describe_device(const DeviceInfo& d) {
                      std::string(device_type_name(d.type)) + " | " + vendor_name(d.vendor_id) +
                      " | Vulkan " + version_text(d.api_version) + " | driver " + d.driver +
                      " | " + format_bytes(d.device_local_bytes) + " | subgroup " +
-                     std::to_string(d.subgroup_size) + " | " + (features.empty() ? "-" : features);
+                     std::to_string(d.subgroup_size) +
+                     (d.min_subgroup_size != 0 && d.min_subgroup_size != d.max_subgroup_size
+                          ? " (" + std::to_string(d.min_subgroup_size) + "–" + std::to_string(d.max_subgroup_size) + ")"
+                          : "") +
+                     " | " + (features.empty() ? "-" : features);
   if (!d.usable()) line += " | unusable: " + d.unsupported_reason;
   return line;
 }

@@ -25,6 +25,9 @@ struct DeviceInfo {
 
   uint64_t device_local_bytes = 0;  // the largest device-local heap
   uint32_t subgroup_size = 0;
+  // The range a pipeline may run at (Vulkan 1.3 / VK_EXT_subgroup_size_control); 0 where the
+  // device does not say, and then any size may run, whatever subgroup_size reports.
+  uint32_t min_subgroup_size = 0, max_subgroup_size = 0;
   // Compute shaders may use subgroup broadcasts (GL_KHR_shader_subgroup_ballot).
   bool subgroup_ballot = false;
 
@@ -49,6 +52,9 @@ struct DeviceInfo {
   uint32_t max_push_constants_bytes = 0;
   uint32_t max_shared_memory_bytes = 0;
   uint32_t max_workgroup_invocations = 0;
+  uint32_t max_workgroup_size_x = 0;
+  uint32_t max_storage_buffers_per_stage = 0;
+  uint32_t max_sampled_images_per_stage = 0;  // uniform texel buffers count against it
   std::array<uint32_t, 3> max_workgroup_count{};
 
   std::optional<uint32_t> compute_family;   // a family with compute (and timestamps if any has)

@@ -1,5 +1,7 @@
 #include "vk/pipeline.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <stdexcept>
 
 #include "shaders/embedded.hpp"
@@ -28,6 +30,24 @@ ComputePipeline::ComputePipeline(const Device& device, const PipelineCache& cach
     throw Error(who + ": " + std::to_string(desc.push_constant_bytes) +
                 " push-constant bytes; must be a multiple of 4 and at most " +
                 std::to_string(info.max_push_constants_bytes) + " on " + info.name);
+  }
+  // The kernel's demands against the device's limits, named, before the driver sees them.
+  // Every kernel's workgroup size is its specialization constant 0 (local_size_x_id = 0).
+  for (const SpecConstant& c : desc.specialization) {
+    if (c.id == 0 && (c.bits > info.max_workgroup_invocations || c.bits > info.max_workgroup_size_x)) {
+      throw Error(who + ": a workgroup of " + std::to_string(c.bits) + " invocations; " + info.name + " allows " +
+                  std::to_string(std::min(info.max_workgroup_invocations, info.max_workgroup_size_x)));
+    }
+  }
+  if (desc.shared_bytes > info.max_shared_memory_bytes) {
+    throw Error(who + ": " + std::to_string(desc.shared_bytes) + " bytes of shared memory; " + info.name + " has " +
+                std::to_string(info.max_shared_memory_bytes));
+  }
+  const auto texel_count = static_cast<uint32_t>(std::popcount(desc.texel_buffers));
+  if (desc.storage_buffers - texel_count > info.max_storage_buffers_per_stage || texel_count > info.max_sampled_images_per_stage) {
+    throw Error(who + ": " + std::to_string(desc.storage_buffers - texel_count) + " storage and " + std::to_string(texel_count) +
+                " texel buffers; " + info.name + " allows " + std::to_string(info.max_storage_buffers_per_stage) + " and " +
+                std::to_string(info.max_sampled_images_per_stage) + " a stage");
   }
   std::span<const uint32_t> code;
   try {

@@ -32,6 +32,9 @@ struct PipelineDesc {
   // Bit i: binding i is a read-only uniform texel buffer (an R32_SFLOAT view, `textureBuffer`
   // in the shader) instead of a storage buffer. See docs/ARCHITECTURE.md, "Texel-buffer inputs".
   uint32_t texel_buffers = 0;
+  // Workgroup (shared) memory the kernel declares past the 16 KiB every device has, checked
+  // against the device's limit when the pipeline is made (0: within the guaranteed minimum).
+  uint32_t shared_bytes = 0;
 };
 
 class ComputePipeline {

@@ -113,7 +113,8 @@ OpCase gated_input_case(Dims d, ActivationSpec act, bool accumulate) {
 OpCase row_sums_case(ops::GemmKernel kernel, int M, int N, int K, bool accumulate) {
   const bool nt = kernel == ops::GemmKernel::vec4_k;
   OpCase c;
-  c.name = std::string("gemm row sums ") + (nt ? "vec4_k" : kernel == ops::GemmKernel::vec4_n ? "vec4_n" : "scalar") +
+  const char* kernel_name = nt ? "vec4_k" : kernel == ops::GemmKernel::vec4_n ? "vec4_n" : kernel == ops::GemmKernel::tiled ? "tiled" : "scalar";
+  c.name = std::string("gemm row sums ") + kernel_name +
            " " + std::to_string(M) + "x" + std::to_string(N) + "x" + std::to_string(K) + (accumulate ? " accumulate" : "");
   c.inputs = {{{M, K}}, {nt ? ops::Shape{N, K} : ops::Shape{K, N}}};
   c.outputs = {{M, N}, {M}};
@@ -130,7 +131,11 @@ OpCase row_sums_case(ops::GemmKernel kernel, int M, int N, int K, bool accumulat
     g.accumulate = accumulate;
     g.row_sums = &out[1];
     g.allow_vectorized = kernel != ops::GemmKernel::scalar;
-    if (ops::choose_gemm_kernel(g) != kernel) throw Error("row_sums_case: the shape does not reach the kernel");
+    // The tiled kernel is the GPU profile's: under the CPU profile its rows test the others.
+    const ops::GemmKernel chosen = ops::choose_gemm_kernel(g, enc.profile());
+    if (kernel == ops::GemmKernel::tiled ? enc.profile().tiled_gemm && chosen != kernel : chosen != kernel) {
+      throw Error("row_sums_case: the shape does not reach the kernel");
+    }
     ops::gemm(enc, g);
   };
   c.cpu = [=](const std::vector<Values>& in) {
@@ -232,6 +237,8 @@ std::vector<OpCase> linear_cases() {
     cases.push_back(row_sums_case(ops::GemmKernel::scalar, 13, 9, 67, accumulate));
     cases.push_back(row_sums_case(ops::GemmKernel::vec4_n, 13, 24, 67, accumulate));
     cases.push_back(row_sums_case(ops::GemmKernel::vec4_k, 13, 9, 68, accumulate));
+    // Blocks cut on every side: rows, columns and the last slab of k all partial.
+    cases.push_back(row_sums_case(ops::GemmKernel::tiled, 67, 45, 37, accumulate));
   }
   cases.push_back(outer_inner_sum_case({3, 5, 2}, std::nullopt, false));        // narrow
   cases.push_back(outer_inner_sum_case({67, 3, 196}, std::nullopt, false));     // wide, vec4

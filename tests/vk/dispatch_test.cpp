@@ -182,6 +182,21 @@ TEST_F(Dispatch, PipelineMistakesNameTheShader) {
   EXPECT_THROW(context().pipeline({"fill", 0, 8, {}}), Error);
   EXPECT_THROW(context().pipeline({"fill", 1, 6, {}}), Error);
   EXPECT_THROW(context().pipeline({"fill", 1, 4096, {}}), Error);
+  // Past the device's limits: named, before the driver sees the pipeline.
+  const auto error = [&](const PipelineDesc& desc) {
+    try {
+      context().pipeline(desc);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  const uint32_t invocations = context().info().max_workgroup_invocations;
+  EXPECT_EQ(error({"fill", 1, 8, {SpecConstant::u32(0, invocations * 2)}})
+                .rfind("pipeline 'fill': a workgroup of " + std::to_string(invocations * 2) + " invocations; ", 0),
+            0u);
+  EXPECT_NE(error({"fill", 1, 8, {}, 0, context().info().max_shared_memory_bytes + 4}).find("bytes of shared memory"), std::string::npos);
+  EXPECT_EQ(error({"fill", 1, 8, {SpecConstant::u32(0, 64)}}), "(no error)");  // within the limits: made
 }
 
 }  // namespace
