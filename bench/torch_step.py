@@ -42,8 +42,14 @@ def main():
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--mode", choices=["eager", "compile", "cudagraph"], default="eager")
     parser.add_argument("--seconds", type=float, default=3.0)
+    # PyTorch's own choice by default, as a user gets it: on the 2-vCPU VM it takes 1 intra-op
+    # thread, and 2 ran 3x slower there (OpenBLAS's threads on top of them oversubscribe).
+    parser.add_argument("--threads", type=int, help="CPU threads (default: PyTorch's own choice)")
     args = parser.parse_args()
-    result = {"model": args.model, "batch": args.batch, "device": args.device, "mode": args.mode, "torch": torch.__version__}
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    result = {"model": args.model, "batch": args.batch, "device": args.device, "mode": args.mode, "torch": torch.__version__,
+              "threads": torch.get_num_threads()}
 
     def unavailable(why):
         result.update(samples_per_s=None, why=why)

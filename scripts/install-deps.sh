@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages vkvae needs that are not installed yet (nothing if none).
-# Usage: scripts/install-deps.sh [build] [test] [data]   (default: build)
+# Usage: scripts/install-deps.sh [build] [test] [data] [torch]   (default: build)
 set -euo pipefail
 
-want_build=0 want_test=0 want_data=0
+want_build=0 want_test=0 want_data=0 want_torch=0
 [ $# -eq 0 ] && want_build=1
 for group in "$@"; do
   case "$group" in
     build) want_build=1 ;;
     test) want_build=1 want_test=1 ;;  # what the build needs (GoogleTest included), Xvfb and xdotool for the viewer
     data) want_data=1 ;;
-    *) echo "install-deps: error: unknown group '$group'; use build, test or data" >&2; exit 2 ;;
+    torch) want_torch=1 ;;  # PyTorch on the CPU, for the peers in bench/ (OpenBLAS: the reference BLAS is 4× slower)
+    *) echo "install-deps: error: unknown group '$group'; use build, test, data or torch" >&2; exit 2 ;;
   esac
 done
 
@@ -22,6 +23,7 @@ if [ $want_build = 1 ]; then
              libglfw3-dev libimgui-dev fonts-dejavu-core)
 fi
 [ $want_test = 1 ] && packages+=(xvfb xauth xdotool)
+[ $want_torch = 1 ] && packages+=(python3-torch libopenblas0-pthread)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""The table of bench/gpu.sh from the files it leaves in OUT: ops.json and step.json (Google
+Benchmark's JSON of vkvae_ops_bench and vkvae_step_bench) and torch.jsonl (bench/torch_step.py's
+lines). Prints Markdown: samples/s of each step beside each PyTorch mode with their ratios, and
+the square GEMM's GFLOP/s as a fraction of the measured FMA peak.
+
+    bench/gpu_table.py OUT
+"""
+import json
+import os
+import re
+import sys
+
+
+def benchmarks(path):
+    with open(path) as f:
+        return json.load(f).get("benchmarks", [])
+
+
+def rate(entry, counter):
+    value = entry.get(counter)
+    return float(value) if value is not None else None
+
+
+def main(out):
+    ops = benchmarks(os.path.join(out, "ops.json"))
+    steps = benchmarks(os.path.join(out, "step.json"))
+    torch_rows = []
+    path = os.path.join(out, "torch.jsonl")
+    if os.path.exists(path):
+        with open(path) as f:
+            torch_rows = [json.loads(line) for line in f if line.strip()]
+    modes = [m for m in ("eager", "compile", "cudagraph") if any(r["mode"] == m for r in torch_rows)]
+    names = {"eager": "PyTorch eager", "compile": "torch.compile", "cudagraph": "CUDA graphs"}
+
+    lines = ["| step | vkvae samples/s | " + " | ".join(f"{names[m]} | vkvae ÷ it" for m in modes) + " |",
+             "| --- | ---: | " + " | ".join("---: | ---:" for _ in modes) + " |"]
+    for entry in steps:
+        match = re.match(r"(mlp|conv)/(\d+)", entry["name"])
+        if not match or entry.get("run_type") == "aggregate" and entry.get("aggregate_name") != "median":
+            continue
+        model, batch = match.group(1), int(match.group(2))
+        ours = rate(entry, "samples/s")
+        cells = []
+        for m in modes:
+            theirs = next((r["samples_per_s"] for r in torch_rows if (r["model"], r["batch"], r["mode"]) == (model, batch, m)), None)
+            cells.append("n/a | n/a" if not theirs else f"{theirs:,.0f} | {ours / theirs:.2f}×")
+        lines.append(f"| {model} batch {batch} | {ours:,.0f} | " + " | ".join(cells) + " |")
+
+    peak = next((rate(e, "GFLOP/s") for e in ops if e["name"].startswith("peak_fma")), None)
+    for e in ops:
+        match = re.match(r"gemm/square_(\d+)", e["name"])
+        if match and peak:
+            gflops = rate(e, "GFLOP/s") / 1e9
+            lines.append("")
+            lines.append(f"GEMM {match.group(1)}³: {gflops:,.1f} GFLOP/s, {100 * gflops / (peak / 1e9):.0f} % of the measured "
+                         f"FMA peak ({peak / 1e9:,.1f} GFLOP/s, shaders/peak_fma.comp)")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: bench/gpu_table.py OUT")
+    sys.exit(main(sys.argv[1]))

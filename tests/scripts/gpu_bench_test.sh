@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# gpu_bench_test.sh: bench/gpu.sh plans the GPU run and the --quick one (--dry-run: the
+# commands, none run), refuses a bad argument in one line, and bench/gpu_table.py makes its
+# table from benchmark files of the shape the programs write.
+set -eu
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+fail() { echo "FAIL: $*"; exit 1; }
+plan=$(bash "$root/bench/gpu.sh" --dry-run --device 0 2>&1) || fail "gpu.sh --dry-run exited $?: $plan"
+for want in "ctest .* -L ops|graph|train" "VKVAE_BENCH_GEMM=4096 .*vkvae_ops_bench" "vkvae_step_bench --benchmark_filter=\^\(mlp\|conv\)/\(128\|1024\)/" \
+            "torch_step.py --model conv --batch 1024 --device cuda --mode cudagraph" "torch_step.py --model mlp --batch 128 --device cuda --mode compile" \
+            "gpu_table.py"; do
+  printf '%s\n' "$plan" | grep -Eq -- "$want" || fail "the GPU plan lacks /$want/: $plan"
+done
+quick=$(bash "$root/bench/gpu.sh" --quick --dry-run 2>&1) || fail "gpu.sh --quick --dry-run exited $?"
+printf '%s\n' "$quick" | grep -q -- "torch_step.py --model conv --batch 128 --device cpu --mode eager" || fail "the quick plan: $quick"
+if printf '%s\n' "$quick" | grep -q -- "--batch 1024"; then fail "the quick plan takes batch 1024"; fi
+err=$(bash "$root/bench/gpu.sh" --bogus 2>&1) && fail "took --bogus"
+[ "$err" = "gpu.sh: error: unknown argument '--bogus'; see bench/gpu.sh --help" ] || fail "bad-argument message: $err"
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+cat > "$out/ops.json" <<'JSON'
+{"benchmarks": [{"name": "peak_fma/min_time:0.300/manual_time", "GFLOP/s": 1.0e12},
+                {"name": "gemm/square_4096/min_time:0.300/manual_time", "GFLOP/s": 5.5e11}]}
+JSON
+cat > "$out/step.json" <<'JSON'
+{"benchmarks": [{"name": "conv/128/min_time:2.000/real_time", "samples/s": 300000.0}]}
+JSON
+cat > "$out/torch.jsonl" <<'JSON'
+{"model": "conv", "batch": 128, "device": "cuda", "mode": "eager", "samples_per_s": 100000.0}
+{"model": "conv", "batch": 128, "device": "cuda", "mode": "compile", "samples_per_s": null, "why": "torch.compile needs PyTorch 2"}
+JSON
+table=$(python3 "$root/bench/gpu_table.py" "$out")
+printf '%s\n' "$table" | grep -q "| conv batch 128 | 300,000 | 100,000 | 3.00× | n/a | n/a |" || fail "the table: $table"
+printf '%s\n' "$table" | grep -q "GEMM 4096³: 550.0 GFLOP/s, 55 % of the measured FMA peak (1,000.0 GFLOP/s" || fail "the GEMM line: $table"
+echo ok
