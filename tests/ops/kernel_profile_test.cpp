@@ -21,7 +21,8 @@ class Profile : public VulkanTest {};
 
 TEST_F(Profile, TheRunGetsTheSettingsItNames) {
   const ops::Kernels kernels(context());
-  const char* forced = std::getenv("VKVAE_KERNELS");
+  const char* set = std::getenv("VKVAE_KERNELS");
+  const char* forced = set != nullptr && *set != '\0' ? set : nullptr;  // empty: as unset
   const bool cpu_device = context().info().type == VK_PHYSICAL_DEVICE_TYPE_CPU;
   const KernelKind expected = forced ? (std::string(forced) == "cpu" ? KernelKind::cpu : KernelKind::gpu)
                                      : (cpu_device ? KernelKind::cpu : KernelKind::gpu);

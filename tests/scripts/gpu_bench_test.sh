@@ -6,7 +6,7 @@ set -eu
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
 plan=$(bash "$root/bench/gpu.sh" --dry-run --device 0 2>&1) || fail "gpu.sh --dry-run exited $?: $plan"
-for want in "ctest .* -L ops|graph|train" "VKVAE_BENCH_GEMM=4096 .*vkvae_ops_bench" "vkvae_step_bench --benchmark_filter=\^\(mlp\|conv\)/\(128\|1024\)/" \
+for want in "VKVAE_KERNELS=cpu .*vkvae_train_tests --gtest_filter=\*" "vkvae_program_tests" "VKVAE_BENCH_GEMM=4096 .*vkvae_ops_bench" "vkvae_step_bench --benchmark_filter=\^\(mlp\|conv\)/\(128\|1024\)/" \
             "torch_step.py --model conv --batch 1024 --device cuda --mode cudagraph" "torch_step.py --model mlp --batch 128 --device cuda --mode compile" \
             "gpu_table.py"; do
   printf '%s\n' "$plan" | grep -Eq -- "$want" || fail "the GPU plan lacks /$want/: $plan"
