@@ -1,6 +1,7 @@
 // vkvae-train: the command-line front of vkvae. Parses options, calls the engine, prints.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -27,6 +28,7 @@ struct Options {
   bool list_devices = false;
   std::string device;
   std::string cache_dir;
+  double gpu_timeout = 60.0;
   vkvae::app::TrainFlags train;
 };
 
@@ -69,6 +71,7 @@ int run(Options& options, const std::function<int(vkvae::vk::Context&)>& command
   vkvae::vk::ContextOptions context_options;
   context_options.device = options.device;
   context_options.cache_dir = resolve_cache_dir(options);
+  context_options.timeout = std::chrono::milliseconds(static_cast<int64_t>(options.gpu_timeout * 1000.0));
   if (command) {
     vkvae::vk::Context context(context_options);
     return command(context);
@@ -119,6 +122,12 @@ int main(int argc, char** argv) {
                  "Device to use: an index from --list-devices or a unique part of its name "
                  "(default: the best; discrete > integrated > virtual > CPU)")
       ->type_name("N|NAME");
+  app.add_option("--gpu-timeout", options.gpu_timeout,
+                 "Seconds any wait for the device may take before the run ends with an error naming the wait (a hung or "
+                 "far too slow device)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 86400.0))
+      ->type_name("SECONDS");
   app.add_option("--cache-dir", options.cache_dir,
                  "Directory for the persistent Vulkan pipeline cache (default: "
                  "$XDG_CACHE_HOME/vkvae or ~/.cache/vkvae)")

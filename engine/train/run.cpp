@@ -159,7 +159,7 @@ class Run {
     while (progress_.epoch < options_.epochs) {
       session_->begin_epoch(progress_.epoch, progress_.steps_in_epoch);
       if (profile_) {
-        reporter_.note(session_->profile(8));
+        reporter_.note(session_->profile(64));  // two submits of training's own path, and more
         profile_ = false;
       }
       // The steps this epoch will take: fewer where --max-steps ends it early.

@@ -97,8 +97,10 @@ class Session {
   Picture manifold();
 
   // A readable profile of one training step — GPU time by op (timestamps), the step's
-  // dispatches, barriers and memory, and host and wall time per step over `steps` timed steps —
-  // that leaves the run as it was: the state is saved before and restored after.
+  // dispatches, barriers and memory, host and wall time per step over `steps` timed steps, and
+  // over `steps` more on training's own path (pipelined submits) how busy the device is and how
+  // long the host waits — that leaves the run as it was: the state is saved before and restored
+  // after.
   std::string profile(int64_t steps);
 
   DeviceState save();
@@ -110,7 +112,11 @@ class Session {
   void upload_dataset(graph::Program& program, const models::VaeGraph& model, const data::Dataset& data);
   template <typename T>
   void put(const graph::Program& program, graph::TensorId id, std::span<const T> values);
-  void submit(std::span<const VkCommandBuffer> commands);
+  // Queues `commands` on the run's timeline and returns the value it signals when done.
+  uint64_t submit_async(std::span<const VkCommandBuffer> commands);
+  // Waits until the timeline reaches `value` (finite: the context's timeout), counting the time.
+  void wait_for(uint64_t value);
+  void submit(std::span<const VkCommandBuffer> commands);  // submit_async, then wait_for
 
   vk::Context& context_;
   TrainOptions options_;
@@ -125,7 +131,7 @@ class Session {
 
   std::unique_ptr<models::VaeGraph> eval_model_;
   std::unique_ptr<graph::Program> eval_;
-  std::unique_ptr<vk::CommandBuffer> eval_commands_;
+  std::vector<std::unique_ptr<vk::CommandBuffer>> eval_commands_;  // kEvalBatchesPerSubmit batches each
   std::unique_ptr<vk::Buffer> eval_results_;
 
   // Pictures, each with its own copy of the weights (taken when drawn).
@@ -133,6 +139,7 @@ class Session {
   std::unique_ptr<Reconstructor> reconstructor_;
   vk::TimelineSemaphore timeline_;
   uint64_t submitted_ = 0;
+  double host_wait_seconds_ = 0.0;
 };
 
 }  // namespace vkvae::train

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "util/error.hpp"
+#include "vk/check.hpp"
 
 namespace vkvae::vk {
 
@@ -44,8 +46,26 @@ void Context::submit_and_wait(const CommandBuffer& commands, Queue* queue) {
   }
   if (queue->family() != commands.family()) throw Error("commands recorded for queue family " + std::to_string(commands.family()) + " submitted to family " + std::to_string(queue->family()));
   queue->submit({.commands = {&handle, 1}, .fence = &fence});
-  fence.wait(options_.timeout);
+  settle_wait([&] { fence.wait(options_.timeout); });
   check_validation("after a submit");
+}
+
+void Context::settle_wait(const std::function<void()>& wait) const {
+  try {
+    wait();
+  } catch (const VulkanError& e) {
+    if (e.result() != VK_TIMEOUT) throw;
+    try {
+      wait();
+    } catch (const VulkanError& again) {
+      if (again.result() != VK_TIMEOUT) throw;
+      std::fprintf(stderr, "vkvae: error: %s; nor in as long again, so the device is taken as hung: the process ends here "
+                           "without freeing memory the device may still use (files already written are whole)\n", e.what());
+      std::fflush(stderr);
+      std::_Exit(4);
+    }
+    throw;  // the work ended late: safe to unwind
+  }
 }
 
 void Context::copy_and_wait(const Buffer& src, VkDeviceSize src_offset, const Buffer& dst,

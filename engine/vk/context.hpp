@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -67,8 +68,16 @@ class Context {
   CommandBuffer commands() { return CommandBuffer(*device_, device_->compute_queue().family()); }
 
   // Submits to the compute queue (or to `queue`, of the commands' family: the render queue) and
-  // waits (finite timeout), then applies fatal_validation.
+  // waits (finite timeout, settled as settle_wait says), then applies fatal_validation.
   void submit_and_wait(const CommandBuffer& commands, Queue* queue = nullptr);
+
+  // Runs `wait` (a wait on submitted work with this context's timeout). One that times out
+  // leaves the work in flight, using memory that unwinding would free (lavapipe crashed so): it
+  // is waited for once more, as long again. Work that then ends lets the timeout go on as an
+  // error, which ends a run cleanly with its files as they were; work that does not end means a
+  // hung device, and the process ends here with one line on stderr and exit code 4, freeing
+  // nothing (every file a run wrote is whole: they are written atomically).
+  void settle_wait(const std::function<void()>& wait) const;
 
   // Host ↔ device copies of any size and offset. The caller makes sure no GPU work is using
   // the range (these wait for their own copies only); GPU writes to be downloaded must have

@@ -47,6 +47,13 @@ grep -q "\"seed\": $winner," "$scratch/race/config.json" || fail "config.json is
 loser=2; [ $winner = 1 ] || loser=1
 grep -Eq "error: --out $scratch/race: (in use by another vkvae run|not empty)" "$scratch/race$loser.err" || { cat "$scratch/race$loser.err"; fail "the refused run's message"; }
 
+# A device that does not finish within --gpu-timeout, nor in as long again: one line, exit 4, no
+# crash (freeing memory the device still used crashed lavapipe), nothing written.
+rc=0; "$train" --data "$data" --model conv --batch 16 --max-steps 4 --gpu-timeout 0.001 --out "$scratch/slow" 2> "$scratch/slow.err" || rc=$?
+[ $rc = 4 ] || { cat "$scratch/slow.err"; fail "--gpu-timeout 0.001: exit $rc, expected 4"; }
+grep -q "^vkvae: error: .*VK_TIMEOUT.*taken as hung" "$scratch/slow.err" || { cat "$scratch/slow.err"; fail "the hung-device message"; }
+[ ! -e "$scratch/slow/config.json" ] || fail "a run that never trained wrote config.json"
+
 # --log-every: a row every N steps, appended; a resume takes a new N and adds rows, none twice.
 "$expect" 0 stderr "^done: 4 steps" -- "$train" --data "$data" --model mlp --hidden 16 --batch 16 --max-steps 4 --log-every 2 --out "$scratch/steps"
 [ "$(cut -d, -f1 "$scratch/steps/metrics_steps.csv" | tr '\n' ' ')" = "step 2 4 " ] || fail "metrics_steps.csv: $(cat "$scratch/steps/metrics_steps.csv")"

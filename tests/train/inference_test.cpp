@@ -2,6 +2,7 @@
 // (a tighter bound than the ELBO, batched across many batches per image), encoding and
 // decoding; refusals for a checkpoint that is not one.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <fstream>
@@ -31,7 +32,8 @@ class Inference : public test::VulkanTest {
  protected:
   void SetUp() override {
     VulkanTest::SetUp();
-    root_ = fs::temp_directory_path() / ("vkvae_inference_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    root_ = fs::temp_directory_path() / ("vkvae_inference_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+                                        std::to_string(::getpid()));  // a test may run under two settings at once
     fs::remove_all(root_);
     test::write_mnist_dir(root_ / "data", 256, 24);
   }

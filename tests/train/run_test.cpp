@@ -16,6 +16,8 @@
 #include "support/vulkan_test.hpp"
 #include "train/run.hpp"
 #include "train/run_dir.hpp"
+#include "train/session.hpp"
+#include "data/idx.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
@@ -47,7 +49,8 @@ class Run : public test::VulkanTest {
  protected:
   void SetUp() override {
     VulkanTest::SetUp();
-    root_ = fs::temp_directory_path() / ("vkvae_run_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    root_ = fs::temp_directory_path() / ("vkvae_run_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+                                        std::to_string(::getpid()));  // a test may run under two settings at once
     fs::remove_all(root_);
     test::write_mnist_dir(root_ / "data", 256, 40, /*gzip=*/true);
   }
@@ -514,6 +517,36 @@ TEST_F(Run, LiveChangesAreLoggedWithTheirStepAndRecordedAsGiven) {
   }
   const io::SafeTensors last = io::read_safetensors(root_ / "run" / "checkpoints" / "last.safetensors");
   EXPECT_EQ(json::parse(last.metadata.at("config"))["lr"], 2e-3);  // as given, not as a float
+}
+
+// The test set is evaluated in bounded submits (8 batches of 256 each, two in flight): a set of
+// 9 batches and more takes two, and its first batches come out as a set of one batch does.
+TEST_F(Run, EvaluationInBoundedSubmitsCoversEveryImage) {
+  test::write_mnist_dir(root_ / "big", 64, 2100);
+  const data::Dataset train = data::load_dataset(root_ / "big" / "train-images-idx3-ubyte", root_ / "big" / "train-labels-idx1-ubyte");
+  data::Dataset test = data::load_dataset(root_ / "big" / "t10k-images-idx3-ubyte", root_ / "big" / "t10k-labels-idx1-ubyte");
+  TrainOptions o = small();
+  o.hidden = 16;
+  const auto evaluate = [&](const data::Dataset& images) {
+    Session session(context(), o, train, images);
+    session.start();
+    session.init_parameters();
+    return session.evaluate();
+  };
+  const Evaluation all = evaluate(test);
+  ASSERT_EQ(all.recon.size(), 2100u);
+  for (std::size_t i = 0; i < all.recon.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(all.recon[i]) && all.recon[i] > 0.0f) << "image " << i << " was not evaluated";
+    ASSERT_TRUE(std::isfinite(all.kl[i]) && all.kl[i] >= 0.0f) << "image " << i;
+  }
+  test.images.count = 256;
+  test.images.pixels.resize(256 * 784);
+  test.labels.resize(256);
+  const Evaluation first = evaluate(test);
+  for (std::size_t i = 0; i < 256; ++i) {
+    ASSERT_EQ(first.recon[i], all.recon[i]) << "image " << i;
+    ASSERT_EQ(first.kl[i], all.kl[i]) << "image " << i;
+  }
 }
 
 TEST_F(Run, TemporaryFilesOfDeadWritersAreSweptThoseOfLiveOnesKept) {
