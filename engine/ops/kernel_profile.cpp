@@ -1,6 +1,5 @@
 #include "ops/kernel_profile.hpp"
 
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -30,7 +29,7 @@ KernelProfile kernel_profile(const vk::DeviceInfo& device, std::optional<KernelK
   p.narrow_convolutions = true;
   // The workgroup of the narrow weight gradient adds its lanes' sums through shared memory, so
   // any width works; a subgroup's is the one measured.
-  p.narrow_weight_lanes = std::max<uint32_t>(device.subgroup_size, 1) >= 2 ? device.subgroup_size : 0;
+  p.narrow_weight_lanes = device.subgroup_size >= 2 ? device.subgroup_size : 0;
   const bool fixed_subgroups = device.subgroup_size > 1 && device.min_subgroup_size == device.subgroup_size &&
                                device.max_subgroup_size == device.subgroup_size;
   // Sharing among 8 lanes works in any subgroup of a multiple of 8 (lane l of each 8 loads value

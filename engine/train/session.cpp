@@ -21,12 +21,11 @@ using graph::Program;
 using graph::Role;
 using graph::TensorId;
 
-// The most steps one submit carries: each is followed by a snapshot of its loss sums into a
-// slot of its own, so the host adds them up in step order, in double precision, however the
-// steps were grouped into submits — a resumed run reports the very same numbers.
-// Training steps go in submits of at most this many, two in flight: the host reads one's
-// metrics while the device runs the next, so the device never waits for the host inside a
-// chunk of steps. Each in-flight submit has its own half of the metrics ring.
+// Training steps go in submits of at most kStepsPerSubmit, two in flight: the host reads one's
+// metrics while the device runs the next, so the device never waits for the host inside a chunk
+// of steps. Each step is followed by a snapshot of its loss sums into a slot of its own (each
+// submit in flight has its own half of the ring), so the host adds them up in step order, in
+// double precision, however the steps were grouped — a resumed run reports the very same numbers.
 constexpr uint32_t kStepsPerSubmit = 32;
 constexpr uint32_t kSubmitsInFlight = 2;
 // The test set is evaluated in batches of this many (fewer if the test set is smaller).
