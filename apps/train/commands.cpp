@@ -10,6 +10,7 @@
 #include "data/mnist_files.hpp"
 #include "io/png.hpp"
 #include "ops/random.hpp"
+#include "train/applications.hpp"
 #include "train/inference.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -20,64 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 using train::TrainedModel;
 
-// --data, or the data the model was trained on.
-data::Dataset test_split(const TrainedModel& model, const CommandOptions& o) {
-  const data::MnistFiles files = data::find_mnist_files(o.data.empty() ? model.options().data : fs::path(o.data));
-  data::Dataset d = data::load_dataset(files.test_images, files.test_labels);
-  if (o.limit > 0 && o.limit < d.size()) {
-    d.images.count = o.limit;
-    d.images.pixels.resize(static_cast<std::size_t>(o.limit * 784));
-    d.labels.resize(static_cast<std::size_t>(o.limit));
-  }
-  return d;
-}
-
-// A whole number from `min` to `max`, said in one short line ("--limit: must be a whole number,
-// at least 1 (got 0)"); no description, so that help shows the value's name alone.
-CLI::Validator whole(int64_t min, int64_t max = std::numeric_limits<int64_t>::max()) {
-  return CLI::Validator(
-      [min, max](std::string& value) -> std::string {
-        std::size_t used = 0;
-        try {
-          const long long v = std::stoll(value, &used);
-          if (v >= min && v <= max && used == value.size()) return {};
-        } catch (const std::exception&) {
-          // Not a number: said below.
-        }
-        const std::string range = max == std::numeric_limits<int64_t>::max() ? "at least " + std::to_string(min)
-                                                                             : "from " + std::to_string(min) + " to " + std::to_string(max);
-        return "must be a whole number, " + range + " (got " + value + ")";
-      },
-      "", "whole number");
-}
-
-// A checkpoint file, or a run directory standing for its best checkpoint (said on stderr).
-std::string checkpoint_file(const std::string& given) {
-  std::error_code error;
-  if (!fs::is_directory(given, error)) return given;
-  for (const char* name : {"best", "last"}) {
-    const fs::path file = fs::path(given) / "checkpoints" / (std::string(name) + ".safetensors");
-    if (fs::is_regular_file(file, error)) {
-      std::fprintf(stderr, "using %s (the run's %s checkpoint)\n", file.c_str(), name);
-      return file.string();
-    }
-  }
-  throw UsageError(given + ": a directory without checkpoints/best.safetensors; give a checkpoint file or a run directory vkvae-train wrote");
-}
-
-void check_png_path(const std::string& out, const char* flag = "--out") {
-  if (out.empty()) throw UsageError(std::string(flag) + ": give the PNG file to write");
-  if (fs::path(out).extension() != ".png") throw UsageError(std::string(flag) + " " + out + ": the picture is a PNG; name it *.png");
-}
-
-void write_picture(const std::string& out, const train::Picture& picture) {
-  io::write_png(out, picture.width, picture.height, picture.pixels);
-  std::printf("wrote %s (%u×%u)\n", out.c_str(), picture.width, picture.height);
-}
-
 int evaluate(vk::Context& context, const CommandOptions& o) {
   TrainedModel model(context, o.checkpoint);
-  const data::Dataset data = test_split(model, o);
+  const data::Dataset data = data_split(model, o, "test");
   const auto start = std::chrono::steady_clock::now();
   const train::Evaluation e = model.evaluate(data, o.seed);
   const double recon = e.mean_recon(), kl = e.mean_kl();
@@ -100,11 +46,11 @@ int evaluate(vk::Context& context, const CommandOptions& o) {
               static_cast<long long>(model.step()), static_cast<long long>(data.size()));
   std::printf("negative ELBO: %.3f nats (recon %.3f, KL %.3f)\n", recon + kl, recon, kl);
   if (o.k > 0) {
-    const bool tty = isatty(fileno(stderr));
-    const std::vector<double> nll = model.importance_nll(data, o.k, o.seed, [&](int64_t done, int64_t total) {
-      if (tty) std::fprintf(stderr, "\rimportance sampling: %lld/%lld samples", static_cast<long long>(done), static_cast<long long>(total));
-    });
-    if (tty) std::fprintf(stderr, "\r\033[K");
+    std::vector<double> nll;
+    {
+      TerminalProgress progress("importance sampling", "samples");
+      nll = model.importance_nll(data, o.k, o.seed, std::ref(progress));
+    }
     double sum = 0.0;
     for (double v : nll) sum += v;
     std::printf("importance-weighted NLL (k=%lld): %.3f nats\n", static_cast<long long>(o.k), sum / static_cast<double>(nll.size()));
@@ -119,10 +65,7 @@ int sample(vk::Context& context, const CommandOptions& o) {
   const bool conditional = models::is_conditional(model.options().model);
   if (o.digit >= 10) throw UsageError("--digit " + std::to_string(o.digit) + ": must be 0–9");
   if (o.digit >= 0 && !conditional) throw UsageError("--digit: this model is not conditional (use a cmlp or cconv checkpoint)");
-  const auto latent = model.options().latent;
-  std::vector<float> z(static_cast<std::size_t>(o.count * latent));
-  const ops::RngState key = ops::RngState::from(o.seed, 0);
-  for (std::size_t i = 0; i < z.size(); ++i) z[i] = ops::standard_normal(key, ops::RngStream::prior, static_cast<uint32_t>(i));
+  const std::vector<float> z = train::prior_draws(o.count, model.options().latent, o.seed);
   // Conditional without --digit: the digits in turn, a row each.
   std::vector<int> digits;
   for (int64_t i = 0; i < o.count; ++i) digits.push_back(o.digit >= 0 ? static_cast<int>(o.digit) : static_cast<int>((i / o.nrow) % 10));
@@ -133,7 +76,7 @@ int sample(vk::Context& context, const CommandOptions& o) {
 int interpolate(vk::Context& context, const CommandOptions& o) {
   check_png_path(o.out);
   TrainedModel model(context, o.checkpoint);
-  const data::Dataset data = test_split(model, o);
+  const data::Dataset data = data_split(model, o, "test");
   for (const auto& [flag, index] : {std::pair{"--from", o.from}, std::pair{"--to", o.to}}) {
     if (index < 0 || index >= data.size()) {
       throw UsageError(std::string(flag) + " " + std::to_string(index) + ": the test set has images 0–" + std::to_string(data.size() - 1));
@@ -160,31 +103,18 @@ int anomaly(vk::Context& context, const CommandOptions& o) {
     check_png_path(o.grid, "--grid");
   }
   TrainedModel model(context, o.checkpoint);
-  data::Dataset data;
-  if (!o.labels.empty()) {
-    data = data::load_dataset(o.images, o.labels, "check --images and --labels");
-  } else {
-    if (models::is_conditional(model.options().model)) throw UsageError("--labels: a conditional model needs the images' labels");
-    data.images = data::read_idx_images(o.images, "check --images");
-    if (data.images.count == 0) throw UsageError("--images " + o.images + ": holds no images");
-    if (data.images.rows != 28 || data.images.cols != 28) throw UsageError("--images " + o.images + ": vkvae's models take 28×28 images");
-    data.labels.assign(static_cast<std::size_t>(data.images.count), 0);
-  }
-  if (o.limit > 0 && o.limit < data.size()) {
-    data.images.count = o.limit;
-    data.images.pixels.resize(static_cast<std::size_t>(o.limit * data.images.rows * data.images.cols));
-    data.labels.resize(static_cast<std::size_t>(o.limit));
-  }
+  bool labeled = false;
+  const data::Dataset data = images_argument(model, o, labeled);
   const train::Evaluation e = model.evaluate(data, o.seed);
   std::vector<double> nll;
-  if (o.k > 0) nll = model.importance_nll(data, o.k, o.seed);
-  std::string csv = o.labels.empty() ? "index," : "index,label,";
+  if (o.anomaly_k > 0) nll = model.importance_nll(data, o.anomaly_k, o.seed);
+  std::string csv = !labeled ? "index," : "index,label,";
   csv += "score,recon,kl";
   csv += nll.empty() ? "\n" : ",iwae_nll\n";
   char line[160];
   for (std::size_t i = 0; i < e.recon.size(); ++i) {
     csv += std::to_string(i) + ",";
-    if (!o.labels.empty()) csv += std::to_string(data.labels[i]) + ",";
+    if (labeled) csv += std::to_string(data.labels[i]) + ",";
     std::snprintf(line, sizeof line, "%.4f,%.4f,%.4f", static_cast<double>(e.recon[i]) + static_cast<double>(e.kl[i]),
                   static_cast<double>(e.recon[i]), static_cast<double>(e.kl[i]));
     csv += line;
@@ -218,12 +148,7 @@ int anomaly(vk::Context& context, const CommandOptions& o) {
 
 void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::Context&)>& run) {
   const auto seed = [&](CLI::App* c) { c->add_option("--seed", o.seed, "Noise seed")->capture_default_str()->type_name("N"); };
-  const auto checkpoint = [&](CLI::App* c) {
-    c->add_option("checkpoint", o.checkpoint, "A checkpoint vkvae-train wrote, or a run directory (its best checkpoint)")
-        ->required()
-        ->type_name("CHECKPOINT|RUN_DIR")
-        ->check(CLI::ExistingPath);
-  };
+  const auto checkpoint = [&](CLI::App* c) { add_checkpoint_argument(c, o); };
   CLI::App* e = app.add_subcommand("evaluate", "The test set's negative ELBO, recon, KL and importance-weighted NLL");
   checkpoint(e);
   e->add_option("--data", o.data, "MNIST-layout IDX directory (default: the one the model trained on)")->type_name("DIR");
@@ -268,7 +193,7 @@ void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::
   a->add_option("--images", o.images, "IDX image file (plain or .gz)")->required()->type_name("FILE");
   a->add_option("--labels", o.labels, "Its IDX label file (needed by conditional models)")->type_name("FILE");
   a->add_option("--out", o.out, "CSV file to write")->required()->type_name("FILE.csv");
-  a->add_option("--k", o.k, "Also an importance-weighted NLL with K samples (0: no)")->check(whole(0, 1000000))->default_val(0)->type_name("K");
+  a->add_option("--k", o.anomaly_k, "Also an importance-weighted NLL with K samples (0: no)")->capture_default_str()->check(whole(0, 1000000))->type_name("K");
   a->add_option("--limit", o.limit, "Only the first N images")->check(whole(1))->type_name("N");
   a->add_option("--top", o.top, "Also print the N most anomalous (by the IWAE NLL with --k, else the score)")->check(whole(1, 4096))->type_name("N");
   a->add_option("--grid", o.grid, "With --top: those images as a PNG grid, most anomalous first")->type_name("FILE.png");

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "application_commands.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "stop_signals.hpp"
@@ -136,11 +137,13 @@ int main(int argc, char** argv) {
   vkvae::app::CommandOptions command_options;
   std::function<int(vkvae::vk::Context&)> command;
   vkvae::app::add_model_commands(app, command_options, command);
+  vkvae::app::add_application_commands(app, command_options, command);
   app.footer(
       "A run leaves RUN_DIR/config.json, metrics.csv and metrics.jsonl (a record per epoch), "
       "checkpoints/last.safetensors and best.safetensors, samples/epoch_NNN.png and recon/epoch_NNN.png. "
       "Ctrl-C writes a checkpoint and stops; --resume continues.\n"
-      "Commands on a trained model: vkvae-train evaluate|sample|interpolate|anomaly CHECKPOINT … (see vkvae-train COMMAND --help).\n"
+      "Commands on a trained model (vkvae-train COMMAND CHECKPOINT …, see COMMAND --help): evaluate, sample, "
+      "interpolate, anomaly, encode, decode, denoise, inpaint, augment.\n"
       "Environment: VKVAE_VALIDATION=1 enables the Khronos validation layer; VK_DRIVER_FILES "
       "picks Vulkan drivers (e.g. /usr/share/vulkan/icd.d/lvp_icd.x86_64.json for lavapipe).");
 

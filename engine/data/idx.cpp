@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::data {
@@ -98,6 +99,37 @@ std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path, const st
   std::vector<uint8_t> bytes = read_maybe_gzip(path, hint);
   parse_header(path, bytes, 1, "label files", hint);
   return {bytes.begin() + 8, bytes.end()};
+}
+
+std::vector<uint8_t> encode_idx(const std::vector<uint32_t>& dims, std::span<const uint8_t> data) {
+  uint64_t elements = 1;
+  for (uint32_t d : dims) elements *= d;
+  if (elements != data.size()) {
+    throw Error("IDX: " + std::to_string(data.size()) + " bytes for dimensions that hold " + std::to_string(elements));
+  }
+  std::vector<uint8_t> bytes = {0, 0, 0x08, static_cast<uint8_t>(dims.size())};
+  for (uint32_t d : dims) {
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<uint8_t>(d >> shift));
+  }
+  bytes.insert(bytes.end(), data.begin(), data.end());
+  return bytes;
+}
+
+namespace {
+
+void write_idx(const std::filesystem::path& path, const std::vector<uint32_t>& dims, std::span<const uint8_t> data) {
+  const std::vector<uint8_t> bytes = encode_idx(dims, data);
+  write_file_atomically(path, std::as_bytes(std::span<const uint8_t>(bytes)));
+}
+
+}  // namespace
+
+void write_idx_images(const std::filesystem::path& path, const Images& images) {
+  write_idx(path, {static_cast<uint32_t>(images.count), static_cast<uint32_t>(images.rows), static_cast<uint32_t>(images.cols)}, images.pixels);
+}
+
+void write_idx_labels(const std::filesystem::path& path, std::span<const uint8_t> labels) {
+  write_idx(path, {static_cast<uint32_t>(labels.size())}, labels);
 }
 
 Dataset load_dataset(const std::filesystem::path& images_path, const std::filesystem::path& labels_path, const std::string& hint) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,12 @@ struct Images {
 Images read_idx_images(const std::filesystem::path& path, const std::string& hint = kMnistHint);
 // A u8 IDX file of 1 dimension (count).
 std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path, const std::string& hint = kMnistHint);
+
+// An IDX file of unsigned bytes: the header for `dims`, then `data` (their product in bytes).
+std::vector<uint8_t> encode_idx(const std::vector<uint32_t>& dims, std::span<const uint8_t> data);
+// Writes images (count, rows, cols) or labels (count) as plain IDX files, atomically.
+void write_idx_images(const std::filesystem::path& path, const Images& images);
+void write_idx_labels(const std::filesystem::path& path, std::span<const uint8_t> labels);
 
 // Images and their labels, checked to agree in count, to be non-empty and 28 × 28, and the
 // labels to be digits (0–9).

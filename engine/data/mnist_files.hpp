@@ -15,4 +15,10 @@ struct MnistFiles {
 // the directory or the missing file, and how to fetch MNIST.
 MnistFiles find_mnist_files(const std::filesystem::path& dir, std::string_view flag = "--data");
 
+// One split's two files: "train" (train-…) or "test" (t10k-…), the same way.
+struct SplitFiles {
+  std::filesystem::path images, labels;
+};
+SplitFiles find_split_files(const std::filesystem::path& dir, std::string_view split, std::string_view flag = "--data");
+
 }  // namespace vkvae::data

@@ -1,7 +1,9 @@
 #include "io/png.hpp"
 
+#include <stb_image.h>
 #include <stb_image_write.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,21 @@ void write_png(const std::filesystem::path& path, uint32_t width, uint32_t heigh
     throw Error(path.string() + ": could not encode the PNG");
   }
   write_file_atomically(path, png);
+}
+
+GreyImage read_png_grey(const std::filesystem::path& path, const std::string& label) {
+  const std::string name = label.empty() ? path.string() : label;
+  const std::vector<std::byte> bytes = read_file(path, name);
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int size = static_cast<int>(bytes.size());
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) != 0) throw Error(name + ": not a PNG file", 2);
+  int width = 0, height = 0, channels = 0;
+  stbi_uc* pixels = stbi_load_from_memory(data, size, &width, &height, &channels, 1);
+  if (!pixels) throw Error(name + ": unreadable PNG (" + std::string(stbi_failure_reason()) + ")", 2);
+  GreyImage image{static_cast<uint32_t>(width), static_cast<uint32_t>(height),
+                  std::vector<uint8_t>(pixels, pixels + static_cast<std::size_t>(width) * static_cast<std::size_t>(height))};
+  stbi_image_free(pixels);
+  return image;
 }
 
 }  // namespace vkvae::io

@@ -130,12 +130,44 @@ std::unique_ptr<VaeGraph> build_vae(const VaeConfig& c) {
   return m;
 }
 
-std::unique_ptr<DecodeGraph> build_decoder(const VaeConfig& c, int64_t count, const ops::GridLayout& layout) {
+std::unique_ptr<AutoencodeGraph> build_autoencoder(const VaeConfig& c, bool sample_z) {
+  auto a = std::make_unique<AutoencodeGraph>();
+  Graph& g = a->graph;
+  a->x = g.input("x", {c.batch, kPixels});
+  if (is_conditional(c.kind)) a->labels = g.input("labels_one_hot", {c.batch, kClasses});
+  if (sample_z) a->rng = g.state("rng", {4}, ops::DType::u32);
+  const Posterior q = encoder(g, a->parameters, c, a->x, a->labels);
+  a->mu = q.mu;
+  a->logvar = q.logvar;
+  const TensorId z = sample_z ? nn::reparameterize(g, a->mu, a->logvar, a->rng, "z") : a->mu;
+  const TensorId logits = g.view(decoder(g, a->parameters, c, z, a->labels, c.batch), {c.batch, kPixels}, "logits");
+  a->mean = nn::activation(g, logits, {ops::Activation::sigmoid}, "mean");
+  return a;
+}
+
+namespace {
+
+std::unique_ptr<DecodeGraph> decoder_of_z(const VaeConfig& c, int64_t count) {
   auto d = std::make_unique<DecodeGraph>();
   Graph& g = d->graph;
   d->z = g.input("z", {count, c.latent});
   if (is_conditional(c.kind)) d->labels = g.input("labels_one_hot", {count, kClasses});
   d->logits = decoder(g, d->parameters, c, d->z, d->labels, count);
+  return d;
+}
+
+}  // namespace
+
+std::unique_ptr<DecodeGraph> build_mean_decoder(const VaeConfig& c, int64_t count) {
+  auto d = decoder_of_z(c, count);
+  Graph& g = d->graph;
+  d->mean = nn::activation(g, g.view(d->logits, {count, kPixels}, "logits"), {ops::Activation::sigmoid}, "mean");
+  return d;
+}
+
+std::unique_ptr<DecodeGraph> build_decoder(const VaeConfig& c, int64_t count, const ops::GridLayout& layout) {
+  auto d = decoder_of_z(c, count);
+  Graph& g = d->graph;
   d->grid = nn::image_grid(g, d->logits, layout, /*sigmoid=*/true, "grid");
   d->grid_size = ops::grid_size(static_cast<uint32_t>(count), 28, 28, layout);
   return d;

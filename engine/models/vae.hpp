@@ -66,9 +66,25 @@ struct DecodeGraph {
   graph::TensorId z, labels;                // labels: conditional models only
   std::vector<graph::TensorId> parameters;  // the decoder's, named as in build_vae
   graph::TensorId logits, grid;
+  graph::TensorId mean;  // build_mean_decoder only
   ops::GridSize grid_size;
 };
 
+// The forward pass on images the host gives as they are, for the applications (encode, denoise,
+// inpaint): x (batch, 784) f32 in [0, 1] [+ one-hot labels (batch, 10)] → μ, log σ² → z → the
+// decoder's mean σ(logits) (batch, 784). `sample_z`: z = μ + σ·ε with ε drawn from `rng`;
+// otherwise z = μ (the mean reconstruction).
+struct AutoencodeGraph {
+  graph::Graph graph;
+  graph::TensorId x, labels, rng;           // labels: conditional models only; rng: sample_z only
+  std::vector<graph::TensorId> parameters;  // named as in build_vae
+  graph::TensorId mu, logvar, mean;
+};
+
+std::unique_ptr<AutoencodeGraph> build_autoencoder(const VaeConfig& config, bool sample_z);
+
 std::unique_ptr<DecodeGraph> build_decoder(const VaeConfig& config, int64_t count, const ops::GridLayout& layout = {});
+// The same decoder ending in the images themselves instead of a grid: mean σ(logits) (count, 784).
+std::unique_ptr<DecodeGraph> build_mean_decoder(const VaeConfig& config, int64_t count);
 
 }  // namespace vkvae::models

@@ -208,4 +208,10 @@ std::unique_ptr<GridDecoder> TrainedModel::make_decoder(int64_t count, uint32_t 
   return decoder;
 }
 
+std::unique_ptr<BatchPass> TrainedModel::make_pass(int64_t batch, Pass pass) {
+  auto p = std::make_unique<BatchPass>(context_, *kernels_, options_, batch, pass);
+  p->load(checkpoint_, source_);
+  return p;
+}
+
 }  // namespace vkvae::train

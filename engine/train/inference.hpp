@@ -13,6 +13,7 @@
 #include "graph/program.hpp"
 #include "io/safetensors.hpp"
 #include "models/vae.hpp"
+#include "train/batch_pass.hpp"
 #include "train/grid_decoder.hpp"
 #include "train/options.hpp"
 #include "train/session.hpp"
@@ -49,6 +50,8 @@ class TrainedModel {
   // A decoder of `count` z into a grid of `nrow` per row, with the checkpoint's weights
   // (`drawn`: see GridDecoder).
   std::unique_ptr<GridDecoder> make_decoder(int64_t count, uint32_t nrow, bool drawn = false);
+  // A forward pass of `batch` rows (see BatchPass) with the checkpoint's weights.
+  std::unique_ptr<BatchPass> make_pass(int64_t batch, Pass pass);
 
  private:
   struct Attached;

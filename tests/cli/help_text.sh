@@ -17,7 +17,7 @@ check() {
   fi
 }
 check vkvae-train "$train"
-for command in evaluate sample interpolate anomaly; do check "vkvae-train $command" "$train" "$command"; done
+for command in evaluate sample interpolate anomaly encode decode denoise inpaint augment; do check "vkvae-train $command" "$train" "$command"; done
 check vkvae-view "$view"
 [ $status = 0 ] && echo ok
 exit $status

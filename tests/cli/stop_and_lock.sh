@@ -69,7 +69,8 @@ mkdir -p "$scratch/dir"
   "$train" --data "$data" --batch 16 --init "$scratch/none.safetensors" --out "$scratch/i"
 "$expect" 2 stderr "error: --config $scratch/dir: is a directory. give a file" -- "$train" --config "$scratch/dir"
 ckpt="$scratch/race/checkpoints/best.safetensors"
-"$expect" 2 stderr "error: $scratch/dir: is a directory, not an IDX file. check --images" -- "$train" anomaly "$ckpt" --images "$scratch/dir" --out "$scratch/a.csv"
+"$expect" 2 stderr "error: --images $scratch/dir: no t10k-images-idx3-ubyte \(or t10k-images-idx3-ubyte.gz\) in it. give --images an IDX file or an MNIST-layout directory" -- \
+  "$train" anomaly "$ckpt" --images "$scratch/dir" --out "$scratch/a.csv"
 "$expect" 2 stderr "error: $scratch/dir: is a directory, not an IDX file. check --images and --labels" -- \
   "$train" anomaly "$ckpt" --images "$data/t10k-images-idx3-ubyte.gz" --labels "$scratch/dir" --out "$scratch/a.csv"
 [ ! -e "$scratch/a.csv" ] || fail "a refused command wrote a.csv"

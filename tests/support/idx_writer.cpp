@@ -7,14 +7,12 @@
 #include <random>
 #include <stdexcept>
 
+#include "data/idx.hpp"
+
 namespace vkvae::test {
 
 void write_idx(const std::filesystem::path& path, const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data, bool gzip) {
-  std::vector<uint8_t> bytes = {0, 0, 0x08, static_cast<uint8_t>(dims.size())};
-  for (uint32_t d : dims) {
-    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<uint8_t>(d >> shift));
-  }
-  bytes.insert(bytes.end(), data.begin(), data.end());
+  const std::vector<uint8_t> bytes = data::encode_idx(dims, data);
   if (gzip) {
     gzFile f = gzopen(path.c_str(), "wb");
     if (!f || gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())) != static_cast<int>(bytes.size()) || gzclose(f) != Z_OK) {
