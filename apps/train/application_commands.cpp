@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "io/png.hpp"
 #include "train/applications.hpp"
 #include "train/corruption.hpp"
 #include "train/latents_file.hpp"
@@ -129,17 +130,21 @@ int decode(vk::Context& context, const CommandOptions& o) {
     throw UsageError("--out " + o.out + ": " + std::to_string(codes.count) + " images make too big a grid; give --limit N (≤ " +
                      std::to_string(kMostInAGrid) + ") or write FILE.idx");
   }
+  const auto start = std::chrono::steady_clock::now();
   std::vector<float> images;
   {
     TerminalProgress progress("decode");
     images = train::decode(model, codes.z, classes, std::ref(progress));
   }
   if (png) {
-    write_picture(o.out, image_grid(images, codes.count, o.nrow));
+    const train::Picture picture = image_grid(images, codes.count, o.nrow);
+    io::write_png(o.out, picture.width, picture.height, picture.pixels);
+    if (!o.json) std::printf("wrote %s (%u×%u)\n", o.out.c_str(), picture.width, picture.height);
   } else {
     data::write_idx_images(o.out, train::to_bytes(images, kSide, kSide));
-    std::printf("wrote %s: %lld images, 28×28 u8 (the decoder's means)\n", o.out.c_str(), static_cast<long long>(codes.count));
+    if (!o.json) std::printf("wrote %s: %lld images, 28×28 u8 (the decoder's means)\n", o.out.c_str(), static_cast<long long>(codes.count));
   }
+  if (o.json) print_json({{"out", o.out}, {"images", codes.count}, {"tensor", o.tensor}, {"seconds", seconds_since(start)}});
   return 0;
 }
 
@@ -326,6 +331,7 @@ void add_application_commands(CLI::App& app, CommandOptions& o, std::function<in
   d->add_option("--limit", o.limit, "Only the first N codes")->check(whole(1))->type_name("N");
   d->add_option("--nrow", o.nrow, "Images per row of a PNG")->capture_default_str()->check(whole(1, 256))->type_name("N");
   d->add_option("--out", o.out, "grid.png, or FILE.idx for the images themselves (28×28 u8)")->required()->type_name("FILE.png|FILE.idx");
+  json(d, "Print what it wrote as one JSON object (out, images, seconds)");
   set(d, decode);
 
   CLI::App* n = app.add_subcommand("denoise", "Add noise to images and reconstruct them; MSE and PSNR of both");

@@ -159,7 +159,7 @@ void Explorer::manifold_ui(PictureRenderer& pictures, const Layout& layout) {
       manifold_version_ = model_.weights_version();
     }
     ImGui::TextWrapped("z over [-3, 3]², decoded. Dots: the test images' μ, coloured by digit; the ring: the Latent panel's z "
-                       "(click or drag on the plane to set it).");
+                       "(click or drag on the plane to set it); the cross: the drawing pad's μ.");
     const std::vector<float>& mu = encodings();
     const train::Reconstructor* r = mu.empty() ? nullptr : model_.reconstructor(kEncoded, 40);
     if (r) {
@@ -183,6 +183,13 @@ void Explorer::manifold_ui(PictureRenderer& pictures, const Layout& layout) {
     for (std::size_t i = 0; r && i < mu.size() / 2; ++i) {
       if (std::fabs(mu[2 * i]) > 3.0f || std::fabs(mu[2 * i + 1]) > 3.0f) continue;  // off the plane shown
       draw->AddCircleFilled(on_plane(mu[2 * i], mu[2 * i + 1]), 2.5f, kDigitColours[r->labels()[i] % 10]);
+    }
+    if (marked_.size() == 2) {  // the drawing pad's μ: a cross
+      const ImVec2 m = on_plane(std::clamp(marked_[0], -3.0f, 3.0f), std::clamp(marked_[1], -3.0f, 3.0f));
+      for (const auto& [colour, width] : {std::pair{IM_COL32(0, 0, 0, 255), 5.0f}, std::pair{IM_COL32(255, 160, 0, 255), 2.5f}}) {
+        draw->AddLine(ImVec2(m.x - 7, m.y - 7), ImVec2(m.x + 7, m.y + 7), colour, width);
+        draw->AddLine(ImVec2(m.x - 7, m.y + 7), ImVec2(m.x + 7, m.y - 7), colour, width);
+      }
     }
     const ImVec2 z = on_plane(z_[0], z_[1]);
     draw->AddCircle(z, 7.0f, IM_COL32(0, 0, 0, 255), 0, 4.0f);

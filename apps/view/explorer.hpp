@@ -18,6 +18,8 @@ class Explorer {
 
   // Draws the panels (inside an ImGui frame), decoding what changed.
   void ui(PictureRenderer& pictures, Layout& layout);
+  // A z to mark on the latent plane (2-D models): the drawing pad's encoding; empty for none.
+  void mark(const std::vector<float>& z) { marked_ = z; }
   // Where the samples grid was drawn last, in window pixels (x, y, width, height).
   const float* samples_rect() const { return samples_rect_; }
 
@@ -39,7 +41,7 @@ class Explorer {
   bool samples_dirty_ = true, latent_dirty_ = true;
   train::GridDecoder* samples_ = nullptr;
   train::GridDecoder* single_ = nullptr;
-  std::vector<float> z_;
+  std::vector<float> z_, marked_;
   int latent_digit_ = 0;
   float samples_rect_[4] = {0, 0, 0, 0};
   uint64_t recon_version_ = 0, encoded_version_ = 0, line_version_ = 0, manifold_version_ = 0;

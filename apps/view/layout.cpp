@@ -28,7 +28,8 @@ void Layout::place(Panel panel) const {
   std::vector<Column> top = {{Panel::samples, 3.0f}, {Panel::latent, 2.0f}};
   if (plane_) top.push_back({Panel::plane, 3.0f});
   if (training_) top.push_back({Panel::training, 3.0f});
-  const std::vector<Column> bottom = {{Panel::reconstructions, 3.0f}, {Panel::interpolation, 4.0f}, {Panel::model, 2.0f}};
+  const std::vector<Column> bottom = {{Panel::reconstructions, 3.0f}, {Panel::interpolation, 3.0f}, {Panel::draw, 3.0f},
+                                      {Panel::denoise, 3.0f}, {Panel::model, 2.0f}};
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float rows_height = display.y - 3.0f * kMargin;
   for (int row = 0; row < 2; ++row) {

@@ -8,7 +8,7 @@
 
 namespace vkvae::view {
 
-enum class Panel { samples, latent, plane, training, reconstructions, interpolation, model };
+enum class Panel { samples, latent, plane, training, reconstructions, interpolation, draw, denoise, model };
 
 class Layout {
  public:

@@ -38,9 +38,10 @@ class LiveTraining : public ModelSource, private train::Reporter, private train:
   bool failed() const;
 
  private:
-  // New decoders and reconstructors get the weights with the next copy.
+  // New decoders, reconstructors and passes get the weights with the next copy.
   void fill(train::GridDecoder&) override { last_copy_ = -1.0; }
   void fill(train::Reconstructor&) override { last_copy_ = -1.0; }
+  void fill(train::BatchPass&) override { last_copy_ = -1.0; }
   // train::Reporter, on the training thread.
   void note(const std::string& line) override;
   void epoch_started(int64_t epoch, int64_t epochs, int64_t done, int64_t steps) override;

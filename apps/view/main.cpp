@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "explorer.hpp"
+#include "workbench.hpp"
 #include "layout.hpp"
 #include "live.hpp"
 #include "stop_signals.hpp"
@@ -66,6 +67,7 @@ int run(const Options& o) {
     vkvae::view::PictureRenderer pictures(context, window.render_pass());
     vkvae::view::Explorer explorer(*model, request ? "training " + (request->resume.empty() ? request->out : request->resume).string() : o.checkpoint,
                                    device);
+    vkvae::view::Workbench workbench(*model);
     const int frames = o.frames > 0 ? o.frames : (o.screenshot.empty() ? 0 : 5);
     const float clear[4] = {0.08f, 0.08f, 0.10f, 1.0f};
     const auto start = std::chrono::steady_clock::now();
@@ -82,7 +84,9 @@ int run(const Options& o) {
       pictures.begin_frame(f->commands, f->extent);
       gui.new_frame();
       layout.begin_frame();
+      explorer.mark(workbench.pad_encoding());
       explorer.ui(pictures, layout);
+      workbench.ui(layout);
       if (live) live->dashboard_ui(layout);
       ImGui::Render();
       window.begin_render_pass(*f, clear);
@@ -102,6 +106,10 @@ int run(const Options& o) {
       const float* r = explorer.samples_rect();
       std::printf("wrote %s (%u×%u); samples at %.0f %.0f %.0f %.0f\n", o.screenshot.c_str(), shot.width, shot.height, static_cast<double>(r[0]),
                   static_cast<double>(r[1]), static_cast<double>(r[2]), static_cast<double>(r[3]));
+      for (const auto& [name, rect] : {std::pair{"pad reconstruction", workbench.reconstruction_rect()}, std::pair{"denoised", workbench.denoised_rect()}}) {
+        std::printf("%s at %.0f %.0f %.0f %.0f\n", name, static_cast<double>(rect[0]), static_cast<double>(rect[1]), static_cast<double>(rect[2]),
+                    static_cast<double>(rect[3]));
+      }
     }
     if (live) {
       live->stop();  // closing the window stops the run, which writes a checkpoint

@@ -45,10 +45,21 @@ train::Reconstructor* ModelSource::reconstructor(int64_t count, uint32_t nrow) {
   return r.get();
 }
 
+train::BatchPass& ModelSource::pass(int64_t batch) {
+  const std::lock_guard lock(mutex_);
+  auto& p = passes_[batch];
+  if (!p) {
+    p = std::make_unique<train::BatchPass>(context_, *kernels_, options_, batch, train::Pass::reconstruct);
+    fill(*p);
+  }
+  return *p;
+}
+
 void ModelSource::copy_all(const graph::Program& from, const graph::Graph& from_graph) {
   const std::lock_guard lock(mutex_);
   for (auto& [key, d] : decoders_) d->copy_weights(from, from_graph);
   for (auto& [key, r] : reconstructors_) r->copy_weights(from, from_graph);
+  for (auto& [key, p] : passes_) p->copy_weights(from, from_graph);
   ++version_;
 }
 
@@ -60,5 +71,6 @@ CheckpointModel::CheckpointModel(vk::Context& context, std::unique_ptr<train::Tr
 
 void CheckpointModel::fill(train::GridDecoder& decoder) { decoder.load(model_->checkpoint(), model_->source()); }
 void CheckpointModel::fill(train::Reconstructor& reconstructor) { reconstructor.load(model_->checkpoint(), model_->source()); }
+void CheckpointModel::fill(train::BatchPass& pass) { pass.load(model_->checkpoint(), model_->source()); }
 
 }  // namespace vkvae::view

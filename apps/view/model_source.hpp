@@ -1,5 +1,5 @@
 // Where the explorer's model comes from: a checkpoint, or a run training in-process (live.hpp).
-// The source keeps the decoders and reconstructors the panels ask for, each with its own copy
+// The source keeps the decoders, reconstructors and forward passes the panels ask for, each with its own copy
 // of the weights; those copies change only under weights_mutex(), and weights_version() says
 // when they did.
 #pragma once
@@ -32,6 +32,10 @@ class ModelSource {
   // The first `count` test images and their reconstructions; nullptr when the test set cannot
   // be read (test_data_problem() says why).
   train::Reconstructor* reconstructor(int64_t count, uint32_t nrow);
+  // A forward pass of `batch` images the host gives (train::Pass::reconstruct: μ, the mean
+  // reconstruction, the negative ELBO's terms), made on first use, then kept. Run it under
+  // weights_mutex().
+  train::BatchPass& pass(int64_t batch);
   const std::string& test_data_problem() const { return test_problem_; }
   const data::Dataset* test_data();
 
@@ -42,6 +46,7 @@ class ModelSource {
   // Gives a new decoder or reconstructor its weights (called under the mutex).
   virtual void fill(train::GridDecoder& decoder) = 0;
   virtual void fill(train::Reconstructor& reconstructor) = 0;
+  virtual void fill(train::BatchPass& pass) = 0;
   // Copies the weights of a training program into everything kept (takes the mutex).
   void copy_all(const graph::Program& from, const graph::Graph& from_graph);
 
@@ -52,6 +57,7 @@ class ModelSource {
   std::unique_ptr<ops::Kernels> kernels_;
   std::map<std::tuple<int64_t, uint32_t, int>, std::unique_ptr<train::GridDecoder>> decoders_;
   std::map<std::pair<int64_t, uint32_t>, std::unique_ptr<train::Reconstructor>> reconstructors_;
+  std::map<int64_t, std::unique_ptr<train::BatchPass>> passes_;
   std::optional<data::Dataset> test_;
   std::string test_problem_;
   bool test_tried_ = false;
@@ -69,6 +75,7 @@ class CheckpointModel : public ModelSource {
   CheckpointModel(vk::Context& context, std::unique_ptr<train::TrainedModel> model);
   void fill(train::GridDecoder& decoder) override;
   void fill(train::Reconstructor& reconstructor) override;
+  void fill(train::BatchPass& pass) override;
 
   std::unique_ptr<train::TrainedModel> model_;
 };

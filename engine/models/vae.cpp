@@ -142,6 +142,10 @@ std::unique_ptr<AutoencodeGraph> build_autoencoder(const VaeConfig& c, bool samp
   const TensorId z = sample_z ? nn::reparameterize(g, a->mu, a->logvar, a->rng, "z") : a->mu;
   const TensorId logits = g.view(decoder(g, a->parameters, c, z, a->labels, c.batch), {c.batch, kPixels}, "logits");
   a->mean = nn::activation(g, logits, {ops::Activation::sigmoid}, "mean");
+  a->recon_weight = g.state("recon_weight", {1});
+  a->kl_weight = g.state("kl_weight", {1});
+  a->recon = nn::recon_loss(g, c.loss, c.loss == ops::ReconLoss::squared_error ? a->mean : logits, a->x, a->recon_weight, "recon");
+  a->kl = nn::kl_divergence(g, a->mu, a->logvar, a->kl_weight, "kl");
   return a;
 }
 

@@ -72,13 +72,15 @@ struct DecodeGraph {
 
 // The forward pass on images the host gives as they are, for the applications (encode, denoise,
 // inpaint): x (batch, 784) f32 in [0, 1] [+ one-hot labels (batch, 10)] → μ, log σ² → z → the
-// decoder's mean σ(logits) (batch, 784). `sample_z`: z = μ + σ·ε with ε drawn from `rng`;
-// otherwise z = μ (the mean reconstruction).
+// decoder's mean σ(logits) (batch, 784), and the per-example loss terms of x at that z (the
+// negative ELBO's recon and KL: an anomaly score). `sample_z`: z = μ + σ·ε with ε drawn from
+// `rng`; otherwise z = μ (the mean reconstruction).
 struct AutoencodeGraph {
   graph::Graph graph;
   graph::TensorId x, labels, rng;           // labels: conditional models only; rng: sample_z only
+  graph::TensorId recon_weight, kl_weight;  // (1) states: the terms' weights (1 for per-example values)
   std::vector<graph::TensorId> parameters;  // named as in build_vae
-  graph::TensorId mu, logvar, mean;
+  graph::TensorId mu, logvar, mean, recon, kl;
 };
 
 std::unique_ptr<AutoencodeGraph> build_autoencoder(const VaeConfig& config, bool sample_z);

@@ -29,11 +29,20 @@ BatchPass::BatchPass(vk::Context& context, ops::Kernels& kernels, const TrainOpt
     mu_ = autoencoder_->mu;
     logvar_ = autoencoder_->logvar;
     mean_ = autoencoder_->mean;
+    recon_ = autoencoder_->recon;
+    kl_ = autoencoder_->kl;
     parameters_ = &autoencoder_->parameters;
     graph_ = &autoencoder_->graph;
-    outputs = {mu_, logvar_, mean_};
+    outputs = {mu_, logvar_, mean_, recon_, kl_};
   }
   program_ = std::make_unique<graph::Program>(context, kernels, *graph_, outputs);
+  if (autoencoder_) {
+    const float one = 1.0f;  // per-example terms, unscaled
+    for (graph::TensorId weight : {autoencoder_->recon_weight, autoencoder_->kl_weight}) {
+      const ops::Tensor t = program_->tensor(weight);
+      context.upload(*t.buffer, t.offset, std::as_bytes(std::span<const float>(&one, 1)));
+    }
+  }
   commands_ = std::make_unique<vk::CommandBuffer>(context.commands());
   commands_->begin(vk::CommandBuffer::Use::kReplay);
   program_->record(*commands_);
@@ -44,6 +53,10 @@ BatchPass::~BatchPass() = default;
 
 void BatchPass::load(const io::SafeTensors& file, const std::string& source) {
   load_weights(context_, *program_, *graph_, *parameters_, file, source);
+}
+
+void BatchPass::copy_weights(const graph::Program& from, const graph::Graph& from_graph) {
+  train::copy_weights(context_, *program_, *graph_, from, from_graph);
 }
 
 int64_t BatchPass::input_width() const { return pass_ == Pass::decode ? latent_ : models::kPixels; }
@@ -81,6 +94,10 @@ BatchPass::Output BatchPass::run(std::span<const float> input, std::span<const u
   };
   Output out;
   if (read & kMean) out.mean = download(mean_, rows * static_cast<std::size_t>(models::kPixels));
+  if ((read & kScore) && pass_ != Pass::decode) {
+    out.recon = download(recon_, rows);
+    out.kl = download(kl_, rows);
+  }
   if ((read & kLatents) && pass_ != Pass::decode) {
     out.mu = download(mu_, rows * static_cast<std::size_t>(latent_));
     out.logvar = download(logvar_, rows * static_cast<std::size_t>(latent_));

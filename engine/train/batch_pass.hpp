@@ -34,12 +34,17 @@ class BatchPass {
   int64_t batch() const { return batch_; }
   int64_t input_width() const;  // 784 (images) or latent (z)
 
+  // The weights of the parameters of the same names in `from` (a training program), copied on
+  // the device and waited for.
+  void copy_weights(const graph::Program& from, const graph::Graph& from_graph);
+
   struct Output {
     std::vector<float> mu, logvar;  // rows × latent (the reconstructing passes, when asked for)
     std::vector<float> mean;        // rows × 784
+    std::vector<float> recon, kl;   // rows: the negative ELBO's terms at the z used (reconstructing passes)
   };
   // What run() reads back.
-  enum Read : unsigned { kLatents = 1, kMean = 2 };
+  enum Read : unsigned { kLatents = 1, kMean = 2, kScore = 4 };
   // Up to batch() rows of input (rows × input_width(): pixels in [0, 1], or z), and for
   // conditional models a label (a class index) per row. `seed` and `step` key the noise of
   // reconstruct_sampled.
@@ -51,7 +56,7 @@ class BatchPass {
   Pass pass_;
   std::unique_ptr<models::AutoencodeGraph> autoencoder_;
   std::unique_ptr<models::DecodeGraph> decoder_;
-  graph::TensorId input_, labels_, rng_, mu_, logvar_, mean_;
+  graph::TensorId input_, labels_, rng_, mu_, logvar_, mean_, recon_, kl_;
   const std::vector<graph::TensorId>* parameters_ = nullptr;
   const graph::Graph* graph_ = nullptr;
   std::unique_ptr<graph::Program> program_;

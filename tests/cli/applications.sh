@@ -20,6 +20,8 @@ mlp="$dir/mlp/checkpoints/best.safetensors" cmlp="$dir/cmlp/checkpoints/best.saf
 "$expect" 0 stdout "^wrote $dir/z.png \(242×62\)" -- "$train" decode "$mlp" --latents "$dir/z.safetensors" --out "$dir/z.png"
 "$expect" 0 stdout "^wrote $dir/z.idx: 16 images" -- "$train" decode "$mlp" --latents "$dir/z.safetensors" --out "$dir/z.idx"
 [ "$(stat -c %s "$dir/z.idx")" = $((16 + 16 * 784)) ] || fail "z.idx is not 16 images of 28×28"
+"$expect" 0 stdout '"images": 16,' -- "$train" decode "$mlp" --latents "$dir/z.safetensors" --json --out "$dir/z2.idx"
+cmp "$dir/z.idx" "$dir/z2.idx" || fail "decode is not deterministic"
 "$expect" 0 stdout "^wrote $dir/l.png" -- "$train" decode "$mlp" --latents "$dir/z.safetensors" --tensor logvar --limit 4 --out "$dir/l.png"
 "$expect" 2 stderr "error: --latents $dir/z.safetensors: no tensor 'z' \(it holds mu, logvar, labels\). name one with --tensor" -- \
   "$train" decode "$mlp" --latents "$dir/z.safetensors" --tensor z --out "$dir/x.png"

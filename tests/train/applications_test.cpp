@@ -238,6 +238,29 @@ TEST_F(Applications, AShortBatchGivesWhatABatchOfItsOwnSizeGives) {
   EXPECT_THROW(eight->run(images, {}, BatchPass::kMean), Error);  // 24 rows for a batch of 8
 }
 
+TEST_F(Applications, TheScoreIsTheNegativeElboAtTheMean) {
+  TrainedModel model(context(), trained("mlp"));
+  const std::vector<float> images = to_unit_interval(test_set().images);
+  const auto pass = model.make_pass(24, Pass::reconstruct);
+  const BatchPass::Output out = pass->run(images, {}, BatchPass::kMean | BatchPass::kLatents | BatchPass::kScore);
+  ASSERT_EQ(out.recon.size(), 24u);
+  const auto latent = static_cast<std::size_t>(model.options().latent);
+  for (std::size_t i = 0; i < 24; ++i) {
+    // BCE of the mean reconstruction's logits, and KL(q ‖ N(0, I)), in double precision.
+    double recon = 0.0, kl = 0.0;
+    for (std::size_t p = 0; p < 784; ++p) {
+      const double m = out.mean[i * 784 + p], x = images[i * 784 + p];
+      recon -= x * std::log(m) + (1.0 - x) * std::log1p(-m);
+    }
+    for (std::size_t j = 0; j < latent; ++j) {
+      const double mu = out.mu[i * latent + j], lv = out.logvar[i * latent + j];
+      kl += -0.5 * (1.0 + lv - mu * mu - std::exp(lv));
+    }
+    EXPECT_NEAR(out.recon[i], recon, 1e-3 * recon) << i;
+    EXPECT_NEAR(out.kl[i], kl, 1e-4 + 1e-4 * kl) << i;
+  }
+}
+
 TEST_F(Applications, InpaintingKeepsTheKnownPixelsAndFillsTheHiddenOnesStepByStep) {
   TrainedModel model(context(), trained("mlp"));
   const std::vector<float> images = to_unit_interval(test_set().images);

@@ -19,6 +19,12 @@ if grep -qi "validation" "$scratch/view.err"; then echo "FAIL: validation messag
 read -r x y w h <<< "$(echo "$out" | sed -n 's/.*samples at \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4/p')"
 [ -n "${h:-}" ] || { echo "FAIL: no samples rectangle in: $out"; exit 1; }
 "$png_region" "$scratch/shot.png" "$x" "$y" "$w" "$h" || { echo "FAIL: the samples region shows no digits"; exit 1; }
+# The drawing pad starts with the first test image: its reconstruction shows; so does the denoised image.
+for picture in "pad reconstruction" denoised; do
+  read -r x y w h <<< "$(echo "$out" | sed -n "s/^$picture at \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\)$/\1 \2 \3 \4/p")"
+  [ -n "${h:-}" ] || { echo "FAIL: no $picture rectangle in: $out"; exit 1; }
+  "$png_region" "$scratch/shot.png" "$x" "$y" "$w" "$h" || { echo "FAIL: the $picture region shows no digit"; exit 1; }
+done
 
 # Live: trains in-process to --max-steps, then the screenshot; the run leaves its checkpoint.
 out=$(xvfb-run -a -s "-screen 0 1280x800x24" env VKVAE_VALIDATION=1 "$view" --train --data "$scratch/data" --model mlp --hidden 32 \
