@@ -135,9 +135,9 @@ void Workbench::pad_ui() {
   ImGui::SameLine();
   ImGui::RadioButton("eraser", &tool_, 1);
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(90);
-  ImGui::SliderFloat("size", &brush_, 0.5f, 3.0f, "%.1f px");
-  ImGui::SameLine();
+  ImGui::SetNextItemWidth(80);
+  ImGui::SliderFloat("##size", &brush_, 0.5f, 3.0f, "size %.1f");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("The brush's radius, in pixels of the pad");
   if (ImGui::Button("Clear")) {
     std::fill(pad_.begin(), pad_.end(), 0.0f);
     std::fill(erased_.begin(), erased_.end(), 0);
@@ -145,9 +145,10 @@ void Workbench::pad_ui() {
     pad_dirty_ = true;
   }
   if (const data::Dataset* data = model_.test_data()) {
-    ImGui::SetNextItemWidth(120);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(90);
     int index = test_index_;
-    const bool moved = ImGui::SliderInt("test image", &index, 0, static_cast<int>(data->size()) - 1);
+    const bool moved = ImGui::SliderInt("##test image", &index, 0, static_cast<int>(data->size()) - 1, "test image %d");
     ImGui::SameLine();
     const bool again = ImGui::Button("Reload");
     if (moved || again) load_test_image(index);
@@ -176,7 +177,7 @@ void Workbench::pad_ui() {
     pad_dirty_ = true;  // the stroke's end: follow it now, whatever the refresh
     pad_run_at_ = -1e9;
   }
-  ImGui::TextUnformatted(loaded_ ? "pad (a test image)" : "pad");
+  ImGui::TextUnformatted("pad");
   ImGui::EndGroup();
 
   const bool due = now_seconds() - pad_run_at_ >= kStrokeRefresh;
@@ -186,15 +187,16 @@ void Workbench::pad_ui() {
   const ImVec2 recon_at = ImGui::GetCursorScreenPos();
   reconstruction_rect_[0] = recon_at.x, reconstruction_rect_[1] = recon_at.y, reconstruction_rect_[2] = side, reconstruction_rect_[3] = side;
   draw_image(pad_recon_, side);
-  ImGui::TextUnformatted("reconstruction");
+  ImGui::TextUnformatted("recon");
   ImGui::EndGroup();
   if (!pad_filled_.empty()) {
     ImGui::SameLine();
     ImGui::BeginGroup();
     draw_image(pad_filled_, side);
-    ImGui::Text("erased, filled (%d rounds)", kInpaintRounds);
+    ImGui::TextUnformatted("filled");
     ImGui::EndGroup();
   }
+  if (!pad_filled_.empty()) ImGui::TextWrapped("The erased pixels (dark red) filled in %d rounds of encode → decode", kInpaintRounds);
   ImGui::TextWrapped("negative ELBO at z = μ: %.1f nats (recon %.1f, KL %.1f)", static_cast<double>(pad_score_),
                      static_cast<double>(pad_recon_term_), static_cast<double>(pad_kl_));
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("The anomaly score: higher is less like what the model learned");
@@ -226,16 +228,17 @@ void Workbench::denoise_ui() {
     ImGui::TextWrapped("No test images: %s", model_.test_data_problem().c_str());
     return;
   }
-  ImGui::SetNextItemWidth(120);
-  if (ImGui::SliderInt("test image##denoise", &denoise_index_, 0, static_cast<int>(data->size()) - 1)) denoise_dirty_ = true;
+  ImGui::SetNextItemWidth(110);
+  if (ImGui::SliderInt("##denoise image", &denoise_index_, 0, static_cast<int>(data->size()) - 1, "test image %d")) denoise_dirty_ = true;
   ImGui::SameLine();
   if (ImGui::Button("New noise")) ++noise_seed_, denoise_dirty_ = true;
   const char* kinds[] = {"gaussian σ", "salt-and-pepper p"};
-  ImGui::SetNextItemWidth(150);
-  if (ImGui::Combo("noise", &noise_kind_, kinds, 2)) denoise_dirty_ = true;
+  ImGui::SetNextItemWidth(140);
+  if (ImGui::Combo("##noise", &noise_kind_, kinds, 2)) denoise_dirty_ = true;
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(110);
-  if (ImGui::SliderFloat("amount", &noise_amount_, 0.0f, 1.0f, "%.2f")) denoise_dirty_ = true;
+  ImGui::SetNextItemWidth(80);
+  if (ImGui::SliderFloat("##amount", &noise_amount_, 0.0f, 1.0f, "%.2f")) denoise_dirty_ = true;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("σ of the gaussian, or the share of pixels salt-and-pepper sets");
   if (denoise_dirty_ || denoise_version_ != model_.weights_version()) denoise();
   const ImVec2 room = ImGui::GetContentRegionAvail();
   const float side = std::max(56.0f, std::min((room.x - 2.0f * ImGui::GetStyle().ItemSpacing.x) / 3.0f, room.y - 3.0f * ImGui::GetTextLineHeightWithSpacing()));
