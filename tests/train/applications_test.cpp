@@ -10,12 +10,10 @@
 
 #include "io/png.hpp"
 #include "io/safetensors.hpp"
-#include "support/idx_writer.hpp"
-#include "support/vulkan_test.hpp"
+#include "support/model_test.hpp"
 #include "train/applications.hpp"
 #include "train/corruption.hpp"
 #include "train/latents_file.hpp"
-#include "train/run.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::train {
@@ -145,49 +143,13 @@ TEST(Corruption, ErrorsOverEveryPixelOrTheHiddenOnes) {
 
 // ---- The applications on a small trained model.
 
-class Quiet : public Reporter {
- public:
-  void note(const std::string&) override {}
-  void epoch_started(int64_t, int64_t, int64_t, int64_t) override {}
-  void progress(int64_t, double, double, double) override {}
-  void epoch_ended(const nlohmann::json&) override {}
-};
-
-class Applications : public test::VulkanTest {
+class Applications : public test::ModelTest {
  protected:
-  void SetUp() override {
-    VulkanTest::SetUp();
-    root_ = scratch("run");
-    test::write_mnist_dir(root_ / "data", 64, 24);
-  }
-  void TearDown() override {
-    fs::remove_all(root_);
-    VulkanTest::TearDown();
-  }
-  fs::path trained(const std::string& model) {
-    GivenOptions g;
-    g.model = model;
-    g.batch = 32;
-    g.epochs = 1;
-    g.hidden = 32;
-    g.data = (root_ / "data").string();
-    RunRequest r;
-    r.options = resolve(g);
-    r.out = root_ / model;
-    Quiet quiet;
-    const std::atomic<bool> never{false};
-    run_training(context(), r, quiet, never);
-    return root_ / model / "checkpoints" / "last.safetensors";
-  }
-  data::Dataset test_set() const {
-    return data::load_dataset(root_ / "data" / "t10k-images-idx3-ubyte", root_ / "data" / "t10k-labels-idx1-ubyte");
-  }
-
-  fs::path root_;
+  Applications() : ModelTest(64, 24, "vkvae_applications") {}
 };
 
 TEST_F(Applications, DecodingEncodedMeansGivesTheMeanReconstructionsThroughALatentsFile) {
-  TrainedModel model(context(), trained("mlp"));
+  TrainedModel model(context(), trained("mlp", 1));
   const data::Dataset data = test_set();
   const std::vector<float> images = to_unit_interval(data.images);
   const Latents latents = encode(model, images, {});
@@ -224,7 +186,7 @@ TEST_F(Applications, DecodingEncodedMeansGivesTheMeanReconstructionsThroughALate
 }
 
 TEST_F(Applications, AShortBatchGivesWhatABatchOfItsOwnSizeGives) {
-  TrainedModel model(context(), trained("mlp"));
+  TrainedModel model(context(), trained("mlp", 1));
   const std::vector<float> images = to_unit_interval(test_set().images);
   const auto eight = model.make_pass(8, Pass::reconstruct);
   const auto five = model.make_pass(5, Pass::reconstruct);
@@ -239,7 +201,7 @@ TEST_F(Applications, AShortBatchGivesWhatABatchOfItsOwnSizeGives) {
 }
 
 TEST_F(Applications, TheScoreIsTheNegativeElboAtTheMean) {
-  TrainedModel model(context(), trained("mlp"));
+  TrainedModel model(context(), trained("mlp", 1));
   const std::vector<float> images = to_unit_interval(test_set().images);
   const auto pass = model.make_pass(24, Pass::reconstruct);
   const BatchPass::Output out = pass->run(images, {}, BatchPass::kMean | BatchPass::kLatents | BatchPass::kScore);
@@ -262,7 +224,7 @@ TEST_F(Applications, TheScoreIsTheNegativeElboAtTheMean) {
 }
 
 TEST_F(Applications, InpaintingKeepsTheKnownPixelsAndFillsTheHiddenOnesStepByStep) {
-  TrainedModel model(context(), trained("mlp"));
+  TrainedModel model(context(), trained("mlp", 1));
   const std::vector<float> images = to_unit_interval(test_set().images);
   const std::vector<uint8_t> masks = make_masks(parse_mask("center:10x10"), 24, 28, 28, 0);
   const std::vector<float> fill(784, 0.25f);
@@ -300,7 +262,7 @@ TEST_F(Applications, InpaintingKeepsTheKnownPixelsAndFillsTheHiddenOnesStepBySte
 }
 
 TEST_F(Applications, ConditionalModelsTakeAClassPerImageAndGenerateInPieces) {
-  TrainedModel model(context(), trained("cmlp"));
+  TrainedModel model(context(), trained("cmlp", 1));
   const data::Dataset data = test_set();
   const std::vector<float> images = to_unit_interval(data.images);
   EXPECT_THROW(encode(model, images, {}), UsageError);

@@ -2,17 +2,15 @@
 // (a tighter bound than the ELBO, batched across many batches per image), encoding and
 // decoding; refusals for a checkpoint that is not one.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "support/idx_writer.hpp"
-#include "support/vulkan_test.hpp"
+#include "support/model_test.hpp"
 #include "train/inference.hpp"
-#include "train/run.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::train {
@@ -20,48 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Quiet : public Reporter {
- public:
-  void note(const std::string&) override {}
-  void epoch_started(int64_t, int64_t, int64_t, int64_t) override {}
-  void progress(int64_t, double, double, double) override {}
-  void epoch_ended(const nlohmann::json&) override {}
-};
-
-class Inference : public test::VulkanTest {
+class Inference : public test::ModelTest {
  protected:
-  void SetUp() override {
-    VulkanTest::SetUp();
-    root_ = fs::temp_directory_path() / ("vkvae_inference_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-                                        std::to_string(::getpid()));  // a test may run under two settings at once
-    fs::remove_all(root_);
-    test::write_mnist_dir(root_ / "data", 256, 24);
-  }
-  void TearDown() override {
-    fs::remove_all(root_);
-    VulkanTest::TearDown();
-  }
-  fs::path trained(const std::string& model) {
-    GivenOptions g;
-    g.model = model;
-    g.batch = 32;
-    g.epochs = 2;
-    g.hidden = 32;
-    g.data = (root_ / "data").string();
-    RunRequest r;
-    r.options = resolve(g);
-    r.out = root_ / model;
-    Quiet quiet;
-    const std::atomic<bool> never{false};
-    run_training(context(), r, quiet, never);
-    return root_ / model / "checkpoints" / "last.safetensors";
-  }
-  data::Dataset test_set() const {
-    return data::load_dataset(root_ / "data" / "t10k-images-idx3-ubyte", root_ / "data" / "t10k-labels-idx1-ubyte");
-  }
+  Inference() : ModelTest(256, 24, "vkvae_inference") {}
   static double mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
-
-  fs::path root_;
 };
 
 TEST_F(Inference, ImportanceWeightedNllTightensTheElbo) {
