@@ -149,6 +149,25 @@ std::unique_ptr<AutoencodeGraph> build_autoencoder(const VaeConfig& c, bool samp
   return a;
 }
 
+std::unique_ptr<ImportanceGraph> build_importance_sampler(const VaeConfig& c) {
+  auto s = std::make_unique<ImportanceGraph>();
+  Graph& g = s->graph;
+  s->images = g.input("images", {c.batch, kPixels}, ops::DType::u8);
+  if (is_conditional(c.kind)) s->labels = g.input("labels", {c.batch}, ops::DType::u8);
+  s->order = g.input("order", {c.batch}, ops::DType::u32);
+  s->cursor = g.state("cursor", {1}, ops::DType::u32);
+  s->rng = g.state("rng", {4}, ops::DType::u32);
+  s->recon_weight = g.state("recon_weight", {1});
+  s->mu = g.input("mu", {c.batch, c.latent});
+  s->logvar = g.input("logvar", {c.batch, c.latent});
+  const TensorId x = nn::gather_images(g, s->images, s->order, s->cursor, s->rng, c.batch, /*binarize=*/false, "x");
+  const TensorId one_hot = s->labels.valid() ? nn::gather_one_hot(g, s->labels, s->order, s->cursor, c.batch, kClasses, "y") : TensorId{};
+  s->z = nn::reparameterize(g, s->mu, s->logvar, s->rng, "z", &s->eps);
+  const TensorId logits = g.view(decoder(g, s->parameters, c, s->z, one_hot, c.batch), {c.batch, kPixels}, "logits");
+  s->recon = nn::recon_loss(g, c.loss, logits, x, s->recon_weight, "recon");
+  return s;
+}
+
 namespace {
 
 std::unique_ptr<DecodeGraph> decoder_of_z(const VaeConfig& c, int64_t count) {

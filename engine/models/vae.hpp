@@ -59,6 +59,21 @@ struct VaeGraph {
 
 std::unique_ptr<VaeGraph> build_vae(const VaeConfig& config);
 
+// The importance-weighted bound's samples without the encoder: a batch of (image, sample) rows,
+// each row's pixels (batch, 784) u8 [and label (batch) u8] and the μ and log σ² of its image
+// (batch, latent) given by the host (the encoder ran once per image) → z = μ + σ·ε → the
+// decoder → each row's recon term; z and ε for the host's log weights. `order` (the identity)
+// and `cursor` (0) are set once: the rows are taken as they come.
+struct ImportanceGraph {
+  graph::Graph graph;
+  graph::TensorId images, labels, order, cursor, rng, recon_weight;
+  graph::TensorId mu, logvar;
+  std::vector<graph::TensorId> parameters;  // the decoder's
+  graph::TensorId z, eps, recon;
+};
+
+std::unique_ptr<ImportanceGraph> build_importance_sampler(const VaeConfig& config);
+
 // z (count, latent) [+ one-hot labels (count, 10)] → decoder → logits (count, 1, 28, 28) → an
 // RGBA8 grid.
 struct DecodeGraph {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "nn/layers.hpp"
 #include "ops/image.hpp"
@@ -37,6 +38,7 @@ using graph::TensorId;
 
 // Rows a batch of the inference programs holds (fewer when the dataset is smaller).
 constexpr int64_t kBatch = 1024;
+constexpr auto kPixelBytes = static_cast<std::size_t>(models::kPixels);
 
 template <typename T>
 void put(vk::Context& context, const Program& p, TensorId id, std::span<const T> values) {
@@ -59,6 +61,33 @@ struct TrainedModel::Attached {
   std::unique_ptr<models::VaeGraph> model;
   std::unique_ptr<Program> program;
 };
+
+// The importance sampler: batches of (image, sample) rows through a decoder program recorded
+// once and replayed for every batch.
+struct TrainedModel::Sampler {
+  int64_t batch = 0;
+  std::unique_ptr<models::ImportanceGraph> graph;
+  std::unique_ptr<Program> program;
+  std::unique_ptr<vk::CommandBuffer> commands;
+};
+
+namespace {
+
+// The dataset's pixels as an importance estimate sees them: for a model trained on binarized
+// images, Bernoulli(intensity) drawn once with the device's uniform draws, keyed apart from
+// training's, so that every sample of an image sees the same binarization.
+std::vector<uint8_t> pixels_for(const data::Dataset& data, bool binarize) {
+  std::vector<uint8_t> pixels = data.images.pixels;
+  if (!binarize) return pixels;
+  const ops::RngState key = ops::RngState::from(0x62696e617279ull, 0);  // "binary"
+  for (std::size_t i = 0; i < pixels.size(); ++i) {
+    const float u = ops::standard_uniform(key, ops::RngStream::binarize, static_cast<uint32_t>(i));
+    pixels[i] = u < static_cast<float>(pixels[i]) * (1.0f / 255.0f) ? 255 : 0;
+  }
+  return pixels;
+}
+
+}  // namespace
 
 TrainedModel::TrainedModel(vk::Context& context, const std::filesystem::path& checkpoint)
     : context_(context), source_(checkpoint.string()) {
@@ -89,16 +118,7 @@ TrainedModel::Attached& TrainedModel::attach(const data::Dataset& data, bool bin
 
   load_weights(context_, p, m.graph, m.parameters, checkpoint_, source_);
 
-  std::vector<uint8_t> pixels = data.images.pixels;
-  if (binarized && options_.binarize) {
-    // Bernoulli(intensity) with the device's uniform draws, keyed apart from training's.
-    const ops::RngState key = ops::RngState::from(0x62696e617279ull, 0);  // "binary"
-    for (std::size_t i = 0; i < pixels.size(); ++i) {
-      const float u = ops::standard_uniform(key, ops::RngStream::binarize, static_cast<uint32_t>(i));
-      pixels[i] = u < static_cast<float>(pixels[i]) * (1.0f / 255.0f) ? 255 : 0;
-    }
-  }
-  put(context_, p, m.images, std::span<const uint8_t>(pixels));
+  put(context_, p, m.images, std::span<const uint8_t>(pixels_for(data, binarized && options_.binarize)));
   if (m.labels.valid()) put(context_, p, m.labels, std::span<const uint8_t>(data.labels));
   attached_ = std::move(a);
   return *attached_;
@@ -137,36 +157,95 @@ Evaluation TrainedModel::evaluate(const data::Dataset& data, uint64_t seed) {
   return e;
 }
 
+TrainedModel::Sampler& TrainedModel::sampler(int64_t batch) {
+  if (sampler_ && sampler_->batch == batch) return *sampler_;
+  auto s = std::make_unique<Sampler>();
+  s->batch = batch;
+  models::VaeConfig config = options_.model_config(batch);
+  config.batch = batch;
+  s->graph = models::build_importance_sampler(config);
+  const models::ImportanceGraph& g = *s->graph;
+  s->program = std::make_unique<Program>(context_, *kernels_, g.graph, std::vector<TensorId>{g.recon, g.z, g.eps});
+  load_weights(context_, *s->program, g.graph, g.parameters, checkpoint_, source_);
+  std::vector<uint32_t> identity(static_cast<std::size_t>(batch));
+  std::iota(identity.begin(), identity.end(), 0u);
+  put(context_, *s->program, g.order, std::span<const uint32_t>(identity));
+  const uint32_t zero = 0;
+  put(context_, *s->program, g.cursor, std::span<const uint32_t>(&zero, 1));
+  const float one = 1.0f;
+  put(context_, *s->program, g.recon_weight, std::span<const float>(&one, 1));
+  s->commands = std::make_unique<vk::CommandBuffer>(context_.commands());
+  s->commands->begin(vk::CommandBuffer::Use::kReplay);
+  s->program->record(*s->commands);
+  s->commands->end();
+  sampler_ = std::move(s);
+  return *sampler_;
+}
+
 std::vector<double> TrainedModel::importance_nll(const data::Dataset& data, int64_t k, uint64_t seed,
                                                  const std::function<void(int64_t, int64_t)>& progress) {
   if (options_.loss != ops::ReconLoss::bce_with_logits) {
     throw UsageError("the importance-weighted estimate needs a likelihood: this model was trained with --loss mse; use --k 0");
   }
-  Attached& a = attach(data, true);
   const auto latent = static_cast<std::size_t>(options_.latent);
-  const int64_t total = data.size() * k;
-  // log w of each (example, sample) row: log p(x|z) + log p(z) − log q(z|x); with z = μ + σε,
+  const auto images = static_cast<std::size_t>(data.size());
+  // Each image is encoded once: μ and log σ² of q(z|x) for all its samples.
+  Attached& a = attach(data, true);
+  std::vector<float> mu, logvar;
+  mu.reserve(images * latent);
+  logvar.reserve(images * latent);
+  for (std::size_t first = 0; first < images; first += static_cast<std::size_t>(a.batch)) {
+    const std::size_t n = std::min(static_cast<std::size_t>(a.batch), images - first);
+    std::vector<uint32_t> rows(n);
+    for (std::size_t i = 0; i < n; ++i) rows[i] = static_cast<uint32_t>(first + i);
+    run_rows(a, rows, seed, 0);
+    const auto m = get(context_, *a.program, a.model->mu, n * latent), l = get(context_, *a.program, a.model->logvar, n * latent);
+    mu.insert(mu.end(), m.begin(), m.end());
+    logvar.insert(logvar.end(), l.begin(), l.end());
+  }
+
+  // Then K samples of each, in rows of (image, sample) pairs, batch by batch through one replayed
+  // program. log w of a row: log p(x|z) + log p(z) − log q(z|x); with z = μ + σε,
   // log p(z) − log q(z|x) = Σ_j (ε_j² − z_j²)/2 + log σ²_j/2 (the 2π terms cancel).
-  std::vector<double> best(static_cast<std::size_t>(data.size()), -INFINITY), sum(static_cast<std::size_t>(data.size()), 0.0);
-  std::vector<std::vector<double>> pending;
-  for (int64_t first = 0, batch = 0; first < total; first += a.batch, ++batch) {
-    const int64_t n = std::min(a.batch, total - first);
-    std::vector<uint32_t> rows(static_cast<std::size_t>(n));
-    for (int64_t r = 0; r < n; ++r) rows[static_cast<std::size_t>(r)] = static_cast<uint32_t>((first + r) / k);
-    run_rows(a, rows, seed, static_cast<uint64_t>(batch));
-    const auto count = static_cast<std::size_t>(n);
-    const auto recon = get(context_, *a.program, a.model->recon, count);
-    const auto logvar = get(context_, *a.program, a.model->logvar, count * latent);
-    const auto z = get(context_, *a.program, a.model->z, count * latent);
-    const auto eps = get(context_, *a.program, a.model->eps, count * latent);
-    for (std::size_t r = 0; r < count; ++r) {
+  const int64_t total = data.size() * k;
+  Sampler& s = sampler(std::min(total, kBatch));
+  const models::ImportanceGraph& g = *s.graph;
+  const auto batch = static_cast<std::size_t>(s.batch);
+  const std::vector<uint8_t> pixels = pixels_for(data, options_.binarize);  // as the encoder saw them
+  std::vector<double> best(images, -INFINITY), sum(images, 0.0);
+  std::vector<std::size_t> owner(batch);
+  std::vector<uint8_t> row_pixels(batch * kPixelBytes), row_labels(batch);
+  std::vector<float> row_mu(batch * latent), row_logvar(batch * latent);
+  for (int64_t first = 0, b = 0; first < total; first += s.batch, ++b) {
+    const auto n = static_cast<std::size_t>(std::min(s.batch, total - first));
+    for (std::size_t r = 0; r < batch; ++r) {
+      // A short last batch repeats its first row: computed, never read.
+      const std::size_t image = static_cast<std::size_t>((first + static_cast<int64_t>(r < n ? r : 0)) / k);
+      owner[r] = image;
+      std::copy_n(pixels.begin() + static_cast<std::ptrdiff_t>(image * kPixelBytes), kPixelBytes,
+                  row_pixels.begin() + static_cast<std::ptrdiff_t>(r * kPixelBytes));
+      row_labels[r] = data.labels[image];
+      std::copy_n(mu.begin() + static_cast<std::ptrdiff_t>(image * latent), latent, row_mu.begin() + static_cast<std::ptrdiff_t>(r * latent));
+      std::copy_n(logvar.begin() + static_cast<std::ptrdiff_t>(image * latent), latent, row_logvar.begin() + static_cast<std::ptrdiff_t>(r * latent));
+    }
+    put(context_, *s.program, g.images, std::span<const uint8_t>(row_pixels));
+    if (g.labels.valid()) put(context_, *s.program, g.labels, std::span<const uint8_t>(row_labels));
+    const ops::RngState rng = ops::RngState::from(seed, static_cast<uint64_t>(b));
+    put(context_, *s.program, g.rng, std::span<const ops::RngState>(&rng, 1));
+    put(context_, *s.program, g.mu, std::span<const float>(row_mu));
+    put(context_, *s.program, g.logvar, std::span<const float>(row_logvar));
+    context_.submit_and_wait(*s.commands);
+    const auto recon = get(context_, *s.program, g.recon, n);
+    const auto z = get(context_, *s.program, g.z, n * latent);
+    const auto eps = get(context_, *s.program, g.eps, n * latent);
+    for (std::size_t r = 0; r < n; ++r) {
       double log_w = -static_cast<double>(recon[r]);
       for (std::size_t j = 0; j < latent; ++j) {
         const double e = eps[r * latent + j], zz = z[r * latent + j];
-        log_w += 0.5 * (e * e - zz * zz + static_cast<double>(logvar[r * latent + j]));
+        log_w += 0.5 * (e * e - zz * zz + static_cast<double>(row_logvar[r * latent + j]));
       }
       // A running log-sum-exp per example: rescale when a larger term arrives.
-      const std::size_t example = rows[r];
+      const std::size_t example = owner[r];
       if (log_w > best[example]) {
         sum[example] = sum[example] * std::exp(best[example] - log_w) + 1.0;
         best[example] = log_w;
@@ -174,7 +253,7 @@ std::vector<double> TrainedModel::importance_nll(const data::Dataset& data, int6
         sum[example] += std::exp(log_w - best[example]);
       }
     }
-    if (progress) progress(first + n, total);
+    if (progress) progress(first + static_cast<int64_t>(n), total);
   }
   std::vector<double> nll(best.size());
   for (std::size_t i = 0; i < nll.size(); ++i) nll[i] = -(best[i] + std::log(sum[i]) - std::log(static_cast<double>(k)));

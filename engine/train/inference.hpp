@@ -38,8 +38,9 @@ class TrainedModel {
   // Per-example ELBO terms with one noise draw each (as the trainer's test loss).
   Evaluation evaluate(const data::Dataset& data, uint64_t seed);
   // Per-example importance-weighted estimates of -log p(x) (nats) with k samples from q(z|x):
-  // -log (1/k Σ p(x|z) p(z) / q(z|x)). Needs the BCE likelihood. `progress(done, total)` is
-  // called after each batch.
+  // -log (1/k Σ p(x|z) p(z) / q(z|x)). Needs the BCE likelihood. Each image is encoded once;
+  // its k samples are rows of batches of 1024 through one replayed decoder program.
+  // `progress(done, total)` is called after each batch, with samples done and in all.
   std::vector<double> importance_nll(const data::Dataset& data, int64_t k, uint64_t seed,
                                      const std::function<void(int64_t, int64_t)>& progress = {});
   // μ of q(z|x) for rows `indices` of `data` (indices.size() × latent).
@@ -56,6 +57,9 @@ class TrainedModel {
  private:
   struct Attached;
   Attached& attach(const data::Dataset& data, bool binarized);
+  struct Sampler;
+  // The importance sampler of `batch` rows (made on first use, then kept).
+  Sampler& sampler(int64_t batch);
   // Runs the attached program over rows `rows` of its dataset (≤ its batch), RNG step `step`.
   void run_rows(Attached& a, const std::vector<uint32_t>& rows, uint64_t seed, uint64_t step);
 
@@ -66,6 +70,7 @@ class TrainedModel {
   std::string source_;
   std::unique_ptr<ops::Kernels> kernels_;
   std::unique_ptr<Attached> attached_;
+  std::unique_ptr<Sampler> sampler_;
 };
 
 }  // namespace vkvae::train
