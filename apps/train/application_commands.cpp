@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "io/png.hpp"
 #include "train/applications.hpp"
 #include "train/corruption.hpp"
 #include "train/latents_file.hpp"
@@ -137,9 +136,7 @@ int decode(vk::Context& context, const CommandOptions& o) {
     images = train::decode(model, codes.z, classes, std::ref(progress));
   }
   if (png) {
-    const train::Picture picture = image_grid(images, codes.count, o.nrow);
-    io::write_png(o.out, picture.width, picture.height, picture.pixels);
-    if (!o.json) std::printf("wrote %s (%u×%u)\n", o.out.c_str(), picture.width, picture.height);
+    write_picture(o.out, image_grid(images, codes.count, o.nrow), o.json);
   } else {
     data::write_idx_images(o.out, train::to_bytes(images, kSide, kSide));
     if (!o.json) std::printf("wrote %s: %lld images, 28×28 u8 (the decoder's means)\n", o.out.c_str(), static_cast<long long>(codes.count));
@@ -166,7 +163,7 @@ int denoise(vk::Context& context, const CommandOptions& o) {
   const double seconds = seconds_since(start);
   const double noisy_mse = train::mean_squared_error(noisy, clean), denoised_mse = train::mean_squared_error(denoised, clean);
   const int64_t show = std::min(o.show, data.size());
-  write_picture(o.out, comparison_grid({noisy, denoised, clean}, {}, show, o.nrow));
+  write_picture(o.out, comparison_grid({noisy, denoised, clean}, {}, show, o.nrow), o.json);
   if (o.json) {
     print_json({{"out", o.out},
                 {"images", data.size()},
@@ -214,7 +211,7 @@ int inpaint(vk::Context& context, const CommandOptions& o) {
   const double seconds = seconds_since(start);
   const double baseline = result.mse_by_iteration.front(), inpainted = result.mse_by_iteration.back();
   const int64_t show = std::min(o.show, data.size());
-  write_picture(o.out, comparison_grid({original, result.images, original}, masks, show, o.nrow));
+  write_picture(o.out, comparison_grid({original, result.images, original}, masks, show, o.nrow), o.json);
   if (o.json) {
     print_json({{"out", o.out},
                 {"images", data.size()},

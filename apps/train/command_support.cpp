@@ -55,9 +55,9 @@ void check_png_path(const std::string& out, const char* flag) {
   if (fs::path(out).extension() != ".png") throw UsageError(std::string(flag) + " " + out + ": the picture is a PNG; name it *.png");
 }
 
-void write_picture(const std::string& out, const train::Picture& picture) {
+void write_picture(const std::string& out, const train::Picture& picture, bool quiet) {
   io::write_png(out, picture.width, picture.height, picture.pixels);
-  std::printf("wrote %s (%u×%u)\n", out.c_str(), picture.width, picture.height);
+  if (!quiet) std::printf("wrote %s (%u×%u)\n", out.c_str(), picture.width, picture.height);
 }
 
 void keep_first(data::Dataset& data, int64_t limit) {

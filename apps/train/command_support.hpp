@@ -35,7 +35,8 @@ std::string checkpoint_file(const std::string& given);
 void add_checkpoint_argument(CLI::App* command, CommandOptions& o);
 
 void check_png_path(const std::string& out, const char* flag = "--out");
-void write_picture(const std::string& out, const train::Picture& picture);
+// Writes the PNG and says so on stdout, unless `quiet` (a command printing JSON there).
+void write_picture(const std::string& out, const train::Picture& picture, bool quiet = false);
 
 // The first `limit` images (all when 0) of `data`.
 void keep_first(data::Dataset& data, int64_t limit);

@@ -45,6 +45,16 @@ cmp "$dir/z.idx" "$dir/z2.idx" || fail "decode is not deterministic"
   "$train" denoise "$mlp" --images "$data" --noise salt-pepper:0.2 --out "$dir/d.png"
 "$expect" 0 stdout '"denoised_psnr": [0-9.]+' -- \
   "$train" denoise "$mlp" --images "$data/t10k-images-idx3-ubyte.gz" --noise gaussian:0.3 --show 5 --json --out "$dir/d.png"
+# --json prints the JSON alone: every command's stdout parses as one object.
+for command in "denoise $mlp --images $data" "inpaint $mlp --images $data --iterations 1" "encode $mlp" "augment $mlp --count 3 --out $dir/j"; do
+  out=$dir/out.png
+  case $command in encode*) out=$dir/j.safetensors ;; augment*) out= ;; esac
+  # shellcheck disable=SC2086
+  "$train" $command --json ${out:+--out "$out"} > "$dir/j.json" || fail "$command --json exited $?"
+  [ "$(head -c 1 "$dir/j.json")" = "{" ] && [ "$(tail -n 1 "$dir/j.json")" = "}" ] || fail "$command --json printed: $(cat "$dir/j.json")"
+done
+"$train" decode "$mlp" --latents "$dir/z.safetensors" --json --out "$dir/j.png" > "$dir/j.json"
+[ "$(head -c 1 "$dir/j.json")" = "{" ] || fail "decode --json printed: $(cat "$dir/j.json")"
 "$expect" 0 stdout '"noisy_mse": 0.0,' -- "$train" denoise "$mlp" --images "$data" --noise none --json --out "$dir/d.png"
 "$expect" 2 stderr "error: --noise gaussian:-1: give gaussian:σ with σ > 0" -- \
   "$train" denoise "$mlp" --images "$data" --noise gaussian:-1 --out "$dir/d.png"
