@@ -101,16 +101,21 @@ std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path, const st
   return {bytes.begin() + 8, bytes.end()};
 }
 
+std::vector<uint8_t> idx_header(const std::vector<uint32_t>& dims) {
+  std::vector<uint8_t> bytes = {0, 0, 0x08, static_cast<uint8_t>(dims.size())};
+  for (uint32_t d : dims) {
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<uint8_t>(d >> shift));
+  }
+  return bytes;
+}
+
 std::vector<uint8_t> encode_idx(const std::vector<uint32_t>& dims, std::span<const uint8_t> data) {
   uint64_t elements = 1;
   for (uint32_t d : dims) elements *= d;
   if (elements != data.size()) {
     throw Error("IDX: " + std::to_string(data.size()) + " bytes for dimensions that hold " + std::to_string(elements));
   }
-  std::vector<uint8_t> bytes = {0, 0, 0x08, static_cast<uint8_t>(dims.size())};
-  for (uint32_t d : dims) {
-    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<uint8_t>(d >> shift));
-  }
+  std::vector<uint8_t> bytes = idx_header(dims);
   bytes.insert(bytes.end(), data.begin(), data.end());
   return bytes;
 }

@@ -28,7 +28,9 @@ Images read_idx_images(const std::filesystem::path& path, const std::string& hin
 // A u8 IDX file of 1 dimension (count).
 std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path, const std::string& hint = kMnistHint);
 
-// An IDX file of unsigned bytes: the header for `dims`, then `data` (their product in bytes).
+// The header of an IDX file of unsigned bytes with dimensions `dims`.
+std::vector<uint8_t> idx_header(const std::vector<uint32_t>& dims);
+// A whole IDX file: the header for `dims`, then `data` (checked to be their product in bytes).
 std::vector<uint8_t> encode_idx(const std::vector<uint32_t>& dims, std::span<const uint8_t> data);
 // Writes images (count, rows, cols) or labels (count) as plain IDX files, atomically.
 void write_idx_images(const std::filesystem::path& path, const Images& images);

@@ -12,7 +12,9 @@
 namespace vkvae::test {
 
 void write_idx(const std::filesystem::path& path, const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data, bool gzip) {
-  const std::vector<uint8_t> bytes = data::encode_idx(dims, data);
+  // The header alone is the engine's: tests write malformed files too (data of the wrong size).
+  std::vector<uint8_t> bytes = data::idx_header(dims);
+  bytes.insert(bytes.end(), data.begin(), data.end());
   if (gzip) {
     gzFile f = gzopen(path.c_str(), "wb");
     if (!f || gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())) != static_cast<int>(bytes.size()) || gzclose(f) != Z_OK) {

@@ -9,6 +9,7 @@
 
 namespace vkvae::test {
 
+// `data` need not fill `dims`: tests write malformed files too.
 void write_idx(const std::filesystem::path& path, const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data, bool gzip);
 
 struct SyntheticSplit {
