@@ -64,6 +64,13 @@ class BarReporter : public train::Reporter {
     draw(done, std::nan(""), 0.0);
   }
   void progress(int64_t done, double recon, double kl, double samples_per_s) override { draw(done, recon + kl, samples_per_s); }
+  void evaluating(int64_t done, int64_t total) override {
+    std::fprintf(out_, "\r\033[Kepoch %lld/%lld: evaluating %s %lld/%lld test images", static_cast<long long>(epoch_),
+                 static_cast<long long>(epochs_), progress_bar(done, total, 10).c_str(), static_cast<long long>(done),
+                 static_cast<long long>(total));
+    std::fflush(out_);
+    drawn_ = true;
+  }
   void epoch_ended(const nlohmann::json& record) override {
     clear();
     std::fprintf(out_, "%s\n", epoch_line(record).c_str());

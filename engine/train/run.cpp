@@ -261,7 +261,7 @@ class Run {
   // Evaluates, draws, records and checkpoints. A complete epoch moves the run to the next one;
   // a partial one (--max-steps) leaves the checkpoint where training stopped.
   double end_epoch(bool complete) {
-    const Evaluation test = session_->evaluate();
+    const Evaluation test = session_->evaluate([this](int64_t done, int64_t total) { reporter_.evaluating(done, total); });
     const double examples = static_cast<double>(progress_.steps_in_epoch * options_.batch);
     const double train_recon = progress_.epoch_recon / examples, train_kl = progress_.epoch_kl / examples;
     const double test_recon = test.mean_recon(), test_kl = test.mean_kl();

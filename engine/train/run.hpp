@@ -36,6 +36,12 @@ class Reporter {
   // over them so far.
   virtual void progress(int64_t done, double recon, double kl, double samples_per_s) = 0;
   virtual void epoch_ended(const nlohmann::json& record) = 0;
+  // The epoch's evaluation has `done` of the test set's `total` images behind it (after each of
+  // its bounded submits); a front end may show it, or not.
+  virtual void evaluating(int64_t done, int64_t total) {
+    (void)done;
+    (void)total;
+  }
 };
 
 // What a live front end (vkvae-view) may ask between chunks of steps.

@@ -268,7 +268,7 @@ void Session::train(int64_t steps, Sums& running) {
   while (!in_flight.empty()) retire();
 }
 
-Evaluation Session::evaluate() {
+Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progress) {
   if (!eval_) return {};
   // The same noise at every evaluation: the RNG restarts from a key of its own.
   const ops::RngState rng = ops::RngState::from(options_.seed ^ 0x6576616c75617465ull, 0);  // "evaluate"
@@ -276,15 +276,25 @@ Evaluation Session::evaluate() {
   const uint32_t zero = 0;
   put(*eval_, eval_model_->cursor, std::span<const uint32_t>(&zero, 1));
   put(*eval_, eval_model_->step, std::span<const uint32_t>(&zero, 1));
-  // Bounded submits, two in flight; the host waits only for the last.
+  // Bounded submits, two in flight; the host waits only for the one before the last.
+  const int64_t per_submit = kEvalBatchesPerSubmit * eval_batch_;
+  const auto done_after = [&](std::size_t submits) { return std::min(test_size_, static_cast<int64_t>(submits) * per_submit); };
   uint64_t last = 0, before_last = 0;
-  for (const auto& commands : eval_commands_) {
-    const VkCommandBuffer c = commands->handle();
-    if (before_last != 0) wait_for(before_last);
+  for (std::size_t i = 0; i < eval_commands_.size(); ++i) {
+    const VkCommandBuffer c = eval_commands_[i]->handle();
+    if (before_last != 0) {
+      wait_for(before_last);
+      if (progress) progress(done_after(i - 1), test_size_);
+    }
     before_last = last;
     last = submit_async(std::span<const VkCommandBuffer>(&c, 1));
   }
+  if (before_last != 0) {
+    wait_for(before_last);
+    if (progress) progress(done_after(eval_commands_.size() - 1), test_size_);
+  }
   wait_for(last);
+  if (progress) progress(test_size_, test_size_);
 
   const int64_t batches = (test_size_ + eval_batch_ - 1) / eval_batch_;
   const auto n = static_cast<std::size_t>(test_size_);

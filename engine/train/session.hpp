@@ -4,6 +4,7 @@
 // everything numeric happens here, on the device.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -87,8 +88,9 @@ class Session {
   };
   void train(int64_t steps, Sums& running);
 
-  // The test set, one noise draw per example (the same draw at every call).
-  Evaluation evaluate();
+  // The test set, one noise draw per example (the same draw at every call). `progress(done,
+  // total)` (images) is called as its submits end.
+  Evaluation evaluate(const std::function<void(int64_t, int64_t)>& progress = {});
   // 8×8 samples from fixed prior noise (conditional models: 10 rows, one digit each).
   Picture samples();
   // The first 32 test images (left) beside their reconstructions (right).

@@ -527,14 +527,21 @@ TEST_F(Run, EvaluationInBoundedSubmitsCoversEveryImage) {
   data::Dataset test = data::load_dataset(root_ / "big" / "t10k-images-idx3-ubyte", root_ / "big" / "t10k-labels-idx1-ubyte");
   TrainOptions o = small();
   o.hidden = 16;
+  std::vector<int64_t> reported;
   const auto evaluate = [&](const data::Dataset& images) {
     Session session(context(), o, train, images);
     session.start();
     session.init_parameters();
-    return session.evaluate();
+    reported.clear();
+    return session.evaluate([&](int64_t done, int64_t total) {
+      EXPECT_EQ(total, images.size());
+      reported.push_back(done);
+    });
   };
   const Evaluation all = evaluate(test);
   ASSERT_EQ(all.recon.size(), 2100u);
+  // Progress as the submits end: the first's 8 batches, then all of them.
+  EXPECT_EQ(reported, (std::vector<int64_t>{2048, 2100}));
   for (std::size_t i = 0; i < all.recon.size(); ++i) {
     ASSERT_TRUE(std::isfinite(all.recon[i]) && all.recon[i] > 0.0f) << "image " << i << " was not evaluated";
     ASSERT_TRUE(std::isfinite(all.kl[i]) && all.kl[i] >= 0.0f) << "image " << i;
