@@ -224,7 +224,7 @@ std::vector<double> TrainedModel::importance_nll(const data::Dataset& data, int6
       owner[r] = image;
       std::copy_n(pixels.begin() + static_cast<std::ptrdiff_t>(image * kPixelBytes), kPixelBytes,
                   row_pixels.begin() + static_cast<std::ptrdiff_t>(r * kPixelBytes));
-      row_labels[r] = data.labels[image];
+      row_labels[r] = data.labels.empty() ? 0 : data.labels[image];
       std::copy_n(mu.begin() + static_cast<std::ptrdiff_t>(image * latent), latent, row_mu.begin() + static_cast<std::ptrdiff_t>(r * latent));
       std::copy_n(logvar.begin() + static_cast<std::ptrdiff_t>(image * latent), latent, row_logvar.begin() + static_cast<std::ptrdiff_t>(r * latent));
     }
