@@ -19,7 +19,7 @@ struct CommandOptions {
   std::string noise = "gaussian:0.3", mask = "center:14x14", z = "sample";
   // Each command's own field where defaults differ: CLI11 sets a bound value when an option is
   // declared, so a shared field would take the last command's default.
-  int64_t k = 100, anomaly_k = 0, limit = 0, count = 64, digit = -1, from = 0, to = 1, steps = 10, nrow = 8, top = 0;
+  int64_t k = 100, anomaly_k = 0, limit = 0, count = 0, digit = -1, from = 0, to = 1, steps = 10, nrow = 8, top = 0;
   int64_t show = 16, iterations = 50, augment_count = 0, per_class = 0, class_index = -1;
   uint64_t seed = 0;
   bool json = false;

@@ -65,10 +65,12 @@ int sample(vk::Context& context, const CommandOptions& o) {
   const bool conditional = models::is_conditional(model.options().model);
   if (o.digit >= 10) throw UsageError("--digit " + std::to_string(o.digit) + ": must be 0–9");
   if (o.digit >= 0 && !conditional) throw UsageError("--digit: this model is not conditional (use a cmlp or cconv checkpoint)");
-  const std::vector<float> z = train::prior_draws(o.count, model.options().latent, o.seed);
-  // Conditional without --digit: the digits in turn, a row each.
+  // Conditional without --digit: the digits in turn, a row each; by default a row for every one.
+  const bool rows_of_digits = conditional && o.digit < 0;
+  const int64_t count = o.count > 0 ? o.count : rows_of_digits ? models::kClasses * o.nrow : 64;
+  const std::vector<float> z = train::prior_draws(count, model.options().latent, o.seed);
   std::vector<int> digits;
-  for (int64_t i = 0; i < o.count; ++i) digits.push_back(o.digit >= 0 ? static_cast<int>(o.digit) : static_cast<int>((i / o.nrow) % 10));
+  for (int64_t i = 0; i < count; ++i) digits.push_back(o.digit >= 0 ? static_cast<int>(o.digit) : static_cast<int>((i / o.nrow) % 10));
   write_picture(o.out, model.decode(z, digits, static_cast<uint32_t>(o.nrow)));
   return 0;
 }
@@ -167,7 +169,9 @@ void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::
   CLI::App* s = app.add_subcommand("sample", "Decode prior samples into a PNG grid");
   checkpoint(s);
   s->add_option("--out", o.out, "PNG file to write")->required()->type_name("FILE.png");
-  s->add_option("--count", o.count, "Images")->capture_default_str()->check(whole(1, 4096))->type_name("N");
+  s->add_option("--count", o.count, "Images (default: 64; conditional models without --digit: a row for each digit)")
+      ->check(whole(1, 4096))
+      ->type_name("N");
   s->add_option("--nrow", o.nrow, "Images per row")->capture_default_str()->check(whole(1, 256))->type_name("N");
   s->add_option("--digit", o.digit, "Conditional models: the digit to draw (default: a row per digit)")->type_name("D");
   seed(s);

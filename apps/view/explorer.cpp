@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "ops/random.hpp"
+#include "train/applications.hpp"
 
 namespace vkvae::view {
 
@@ -15,12 +16,11 @@ Explorer::Explorer(ModelSource& model, std::string source, std::string device)
     : model_(model), source_(std::move(source)), device_(std::move(device)), z_(static_cast<std::size_t>(model.options().latent), 0.0f) {}
 
 void Explorer::decode_samples() {
-  const int64_t count = int64_t{side_} * side_;
+  // A conditional model without a chosen digit: a row for each digit, `side_` wide.
+  const bool rows_of_digits = models::is_conditional(model_.options().model) && digit_ < 0;
+  const int64_t count = int64_t{side_} * (rows_of_digits ? models::kClasses : side_);
   samples_ = &model_.decoder(count, static_cast<uint32_t>(side_));
-  const auto latent = static_cast<std::size_t>(model_.options().latent);
-  std::vector<float> z(static_cast<std::size_t>(count) * latent);
-  const ops::RngState key = ops::RngState::from(seed_, 0);
-  for (std::size_t i = 0; i < z.size(); ++i) z[i] = ops::standard_normal(key, ops::RngStream::prior, static_cast<uint32_t>(i));
+  const std::vector<float> z = train::prior_draws(count, model_.options().latent, seed_);
   std::vector<int> digits;
   for (int64_t i = 0; i < count; ++i) digits.push_back(digit_ >= 0 ? digit_ : static_cast<int>((i / side_) % 10));
   const std::lock_guard lock(model_.weights_mutex());

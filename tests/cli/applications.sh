@@ -40,6 +40,10 @@ cmp "$dir/z.idx" "$dir/z2.idx" || fail "decode is not deterministic"
   "$train" decode "$cmlp" --latents "$dir/c.safetensors" --class 12 --out "$dir/x.png"
 [ ! -e "$dir/x.png" ] || fail "a refused decode wrote x.png"
 
+# sample: a conditional model's default grid has a row for every digit (10 rows of 8).
+"$expect" 0 stdout "^wrote $dir/cs.png \(242×302\)" -- "$train" sample "$cmlp" --out "$dir/cs.png"
+"$expect" 0 stdout "^wrote $dir/ms.png \(242×242\)" -- "$train" sample "$mlp" --out "$dir/ms.png"
+
 # denoise: the figures, as text and as JSON.
 "$expect" 0 stdout "^denoised: MSE [0-9.]+, PSNR [0-9.]+ dB" -- \
   "$train" denoise "$mlp" --images "$data" --noise salt-pepper:0.2 --out "$dir/d.png"
