@@ -78,6 +78,7 @@ data::Dataset images_argument(const train::TrainedModel& model, const CommandOpt
   std::error_code error;
   data::Dataset data;
   labeled = true;
+  if (!fs::exists(o.images, error)) throw UsageError("--images " + o.images + ": no such file or directory");
   if (fs::is_directory(o.images, error)) {
     if (!o.labels.empty()) throw UsageError("--labels: --images names a directory, whose test split has its labels");
     const data::SplitFiles files = data::find_split_files(o.images, "test", "--images");

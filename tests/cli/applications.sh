@@ -62,6 +62,7 @@ done
 "$expect" 0 stdout '"noisy_mse": 0.0,' -- "$train" denoise "$mlp" --images "$data" --noise none --json --out "$dir/d.png"
 "$expect" 2 stderr "error: --noise gaussian:-1: give gaussian:σ with σ > 0" -- \
   "$train" denoise "$mlp" --images "$data" --noise gaussian:-1 --out "$dir/d.png"
+"$expect" 2 stderr "error: --images $dir/none: no such file or directory" -- "$train" denoise "$mlp" --images "$dir/none" --out "$dir/d.png"
 "$expect" 2 stderr "error: --labels: a conditional model needs the images' labels" -- \
   "$train" denoise "$cmlp" --images "$data/t10k-images-idx3-ubyte.gz" --out "$dir/d.png"
 "$expect" 0 stdout "^noisy: " -- "$train" denoise "$cmlp" --images "$data/t10k-images-idx3-ubyte.gz" \
