@@ -25,38 +25,6 @@ std::string model_name(const TrainedModel& model) { return std::string(models::m
 
 void print_json(const nlohmann::json& j) { std::printf("%s\n", j.dump(2).c_str()); }
 
-// Rows of pictures: for each `nrow` images, a row of each of `sets` in turn (noisy | denoised |
-// clean, say), torchvision's 2 px black padding. Pixels `hidden` marks (in sets[0]) are drawn
-// dark red, so a mask is seen as a mask.
-train::Picture comparison_grid(const std::vector<std::span<const float>>& sets, std::span<const uint8_t> hidden, int64_t show, int64_t nrow) {
-  constexpr uint32_t kPad = 2;
-  const auto cols = static_cast<uint32_t>(std::min(nrow, show));
-  const auto groups = static_cast<uint32_t>((show + nrow - 1) / nrow);
-  const auto side = static_cast<uint32_t>(kSide);
-  const uint32_t width = kPad + cols * (side + kPad), height = kPad + groups * static_cast<uint32_t>(sets.size()) * (side + kPad);
-  train::Picture picture{width, height, std::vector<uint32_t>(std::size_t{width} * height, 0xFF000000u)};
-  for (int64_t image = 0; image < show; ++image) {
-    const auto column = static_cast<uint32_t>(image % nrow), group = static_cast<uint32_t>(image / nrow);
-    for (std::size_t set = 0; set < sets.size(); ++set) {
-      const uint32_t x0 = kPad + column * (side + kPad);
-      const uint32_t y0 = kPad + (group * static_cast<uint32_t>(sets.size()) + static_cast<uint32_t>(set)) * (side + kPad);
-      for (std::size_t p = 0; p < kPixels; ++p) {
-        const std::size_t at = static_cast<std::size_t>(image) * kPixels + p;
-        const auto g = static_cast<uint32_t>(std::lround(std::clamp(sets[set][at], 0.0f, 1.0f) * 255.0f));
-        const bool masked = set == 0 && !hidden.empty() && hidden[at];
-        const uint32_t rgba = masked ? 0xFF202080u : (0xFF000000u | g << 16 | g << 8 | g);
-        picture.pixels[std::size_t{y0 + static_cast<uint32_t>(p) / side} * width + x0 + static_cast<uint32_t>(p) % side] = rgba;
-      }
-    }
-  }
-  return picture;
-}
-
-// A grid of `count` images, `nrow` per row.
-train::Picture image_grid(std::span<const float> images, int64_t count, int64_t nrow) {
-  return comparison_grid({images}, {}, count, nrow);
-}
-
 void check_suffix(const std::string& out, const char* flag, const char* suffix, const char* what) {
   if (out.empty()) throw UsageError(std::string(flag) + ": give the file to write");
   if (fs::path(out).extension() != suffix) throw UsageError(std::string(flag) + " " + out + ": " + what + "; name it *" + suffix);
@@ -136,7 +104,7 @@ int decode(vk::Context& context, const CommandOptions& o) {
     images = train::decode(model, codes.z, classes, std::ref(progress));
   }
   if (png) {
-    write_picture(o.out, image_grid(images, codes.count, o.nrow), o.json);
+    write_picture(o.out, train::comparison_grid({images}, {}, codes.count, o.nrow), o.json);
   } else {
     data::write_idx_images(o.out, train::to_bytes(images, kSide, kSide));
     if (!o.json) std::printf("wrote %s: %lld images, 28×28 u8 (the decoder's means)\n", o.out.c_str(), static_cast<long long>(codes.count));
@@ -163,7 +131,7 @@ int denoise(vk::Context& context, const CommandOptions& o) {
   const double seconds = seconds_since(start);
   const double noisy_mse = train::mean_squared_error(noisy, clean), denoised_mse = train::mean_squared_error(denoised, clean);
   const int64_t show = std::min(o.show, data.size());
-  write_picture(o.out, comparison_grid({noisy, denoised, clean}, {}, show, o.nrow), o.json);
+  write_picture(o.out, train::comparison_grid({noisy, denoised, clean}, {}, show, o.nrow), o.json);
   if (o.json) {
     print_json({{"out", o.out},
                 {"images", data.size()},
@@ -211,7 +179,7 @@ int inpaint(vk::Context& context, const CommandOptions& o) {
   const double seconds = seconds_since(start);
   const double baseline = result.mse_by_iteration.front(), inpainted = result.mse_by_iteration.back();
   const int64_t show = std::min(o.show, data.size());
-  write_picture(o.out, comparison_grid({original, result.images, original}, masks, show, o.nrow), o.json);
+  write_picture(o.out, train::comparison_grid({original, result.images, original}, masks, show, o.nrow), o.json);
   if (o.json) {
     print_json({{"out", o.out},
                 {"images", data.size()},

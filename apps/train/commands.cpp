@@ -141,7 +141,12 @@ int anomaly(vk::Context& context, const CommandOptions& o) {
     std::printf("most anomalous:");
     for (int64_t i : order) std::printf(" %lld (%.1f)", static_cast<long long>(i), score(i));
     std::printf("\n");
-    if (!o.grid.empty()) write_picture(o.grid, train::grid_of_images(data.images, order, 8));
+    if (!o.grid.empty()) {
+      std::vector<float> shown;
+      const std::vector<float> all = train::to_unit_interval(data.images);
+      for (int64_t i : order) shown.insert(shown.end(), all.begin() + i * 784, all.begin() + (i + 1) * 784);
+      write_picture(o.grid, train::comparison_grid({shown}, {}, static_cast<int64_t>(order.size()), 8));
+    }
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ops/image.hpp"
 #include "ops/random.hpp"
 #include "util/error.hpp"
 
@@ -42,6 +43,31 @@ void over_batches(BatchPass& pass, std::span<const float> input, std::span<const
 }
 
 }  // namespace
+
+Picture comparison_grid(const std::vector<std::span<const float>>& sets, std::span<const uint8_t> hidden, int64_t show, int64_t nrow) {
+  constexpr uint32_t kSide = 28;
+  const ops::GridLayout layout{static_cast<uint32_t>(nrow), 2};
+  const auto groups = static_cast<uint32_t>((show + nrow - 1) / nrow);
+  const auto rows = static_cast<uint32_t>(sets.size());
+  const ops::GridSize size = ops::grid_size(static_cast<uint32_t>(std::min(show, nrow)), kSide, kSide, layout);
+  const uint32_t width = size.width, height = layout.padding + groups * rows * (kSide + layout.padding);
+  Picture picture{width, height, std::vector<uint32_t>(std::size_t{width} * height, 0xFF000000u)};
+  for (int64_t image = 0; image < show; ++image) {
+    const auto column = static_cast<uint32_t>(image % nrow), group = static_cast<uint32_t>(image / nrow);
+    for (uint32_t set = 0; set < rows; ++set) {
+      const uint32_t x0 = layout.padding + column * (kSide + layout.padding);
+      const uint32_t y0 = layout.padding + (group * rows + set) * (kSide + layout.padding);
+      for (std::size_t p = 0; p < kPixels; ++p) {
+        const std::size_t at = static_cast<std::size_t>(image) * kPixels + p;
+        const auto g = static_cast<uint32_t>(std::lround(std::clamp(sets[set][at], 0.0f, 1.0f) * 255.0f));
+        const bool masked = set == 0 && !hidden.empty() && hidden[at];
+        const uint32_t rgba = masked ? 0xFF202080u : (0xFF000000u | g << 16 | g << 8 | g);
+        picture.pixels[std::size_t{y0 + static_cast<uint32_t>(p) / kSide} * width + x0 + static_cast<uint32_t>(p) % kSide] = rgba;
+      }
+    }
+  }
+  return picture;
+}
 
 std::vector<float> to_unit_interval(const data::Images& images) {
   std::vector<float> out(images.pixels.size());

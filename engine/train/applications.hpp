@@ -22,6 +22,12 @@ std::vector<float> to_unit_interval(const data::Images& images);
 // Rounded to the nearest of 0…255.
 data::Images to_bytes(std::span<const float> images, int64_t rows, int64_t cols);
 
+// Pictures of 28×28 images, made on the host, laid out as ops::image_grid lays its own
+// (torchvision's make_grid: 2 px black padding): for each `nrow` of the first `show` images, a
+// row of each of `sets` in turn (noisy | denoised | clean, say; one set is a plain grid).
+// Pixels `hidden` marks in sets[0] are drawn dark red, so that a mask is seen as a mask.
+Picture comparison_grid(const std::vector<std::span<const float>>& sets, std::span<const uint8_t> hidden, int64_t show, int64_t nrow);
+
 struct Latents {
   int64_t latent = 0;
   std::vector<float> mu, logvar;  // count × latent

@@ -12,24 +12,6 @@
 
 namespace vkvae::train {
 
-Picture grid_of_images(const data::Images& images, const std::vector<int64_t>& indices, uint32_t nrow) {
-  const ops::GridLayout layout{nrow, 2};
-  const auto h = static_cast<uint32_t>(images.rows), w = static_cast<uint32_t>(images.cols);
-  const ops::GridSize size = ops::grid_size(static_cast<uint32_t>(indices.size()), h, w, layout);
-  Picture picture{size.width, size.height, std::vector<uint32_t>(std::size_t{size.width} * size.height, 0xFF000000u)};
-  for (std::size_t t = 0; t < indices.size(); ++t) {
-    const uint32_t x0 = layout.padding + static_cast<uint32_t>(t % nrow) * (w + layout.padding);
-    const uint32_t y0 = layout.padding + static_cast<uint32_t>(t / nrow) * (h + layout.padding);
-    const uint8_t* image = images.pixels.data() + static_cast<std::size_t>(indices[t]) * h * w;
-    for (uint32_t y = 0; y < h; ++y) {
-      for (uint32_t x = 0; x < w; ++x) {
-        const uint32_t g = image[y * w + x];
-        picture.pixels[std::size_t{y0 + y} * size.width + x0 + x] = 0xFF000000u | g << 16 | g << 8 | g;
-      }
-    }
-  }
-  return picture;
-}
 namespace {
 
 using graph::Program;
@@ -58,6 +40,7 @@ struct TrainedModel::Attached {
   const data::Dataset* data = nullptr;
   bool binarized = false;
   int64_t batch = 0;
+  std::vector<uint8_t> pixels;  // the dataset's, as the program gathers them
   std::unique_ptr<models::VaeGraph> model;
   std::unique_ptr<Program> program;
 };
@@ -118,7 +101,8 @@ TrainedModel::Attached& TrainedModel::attach(const data::Dataset& data, bool bin
 
   load_weights(context_, p, m.graph, m.parameters, checkpoint_, source_);
 
-  put(context_, p, m.images, std::span<const uint8_t>(pixels_for(data, binarized && options_.binarize)));
+  a->pixels = pixels_for(data, binarized && options_.binarize);
+  put(context_, p, m.images, std::span<const uint8_t>(a->pixels));
   if (m.labels.valid()) put(context_, p, m.labels, std::span<const uint8_t>(data.labels));
   attached_ = std::move(a);
   return *attached_;
@@ -211,7 +195,7 @@ std::vector<double> TrainedModel::importance_nll(const data::Dataset& data, int6
   Sampler& s = sampler(std::min(total, kBatch));
   const models::ImportanceGraph& g = *s.graph;
   const auto batch = static_cast<std::size_t>(s.batch);
-  const std::vector<uint8_t> pixels = pixels_for(data, options_.binarize);  // as the encoder saw them
+  const std::vector<uint8_t>& pixels = a.pixels;  // as the encoder saw them
   std::vector<double> best(images, -INFINITY), sum(images, 0.0);
   std::vector<std::size_t> owner(batch);
   std::vector<uint8_t> row_pixels(batch * kPixelBytes), row_labels(batch);

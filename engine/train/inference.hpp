@@ -20,10 +20,6 @@
 
 namespace vkvae::train {
 
-// Images of `images` (grey, u8) at `indices` as a grid laid out as ops::image_grid lays its
-// own (torchvision's make_grid: `nrow` per row, 2 px black padding), made on the host.
-Picture grid_of_images(const data::Images& images, const std::vector<int64_t>& indices, uint32_t nrow);
-
 class TrainedModel {
  public:
   // Throws an Error naming `checkpoint` when it is not a usable vkvae checkpoint.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <numeric>
 
 #include "io/png.hpp"
@@ -14,6 +15,7 @@
 #include "train/applications.hpp"
 #include "train/corruption.hpp"
 #include "train/latents_file.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::train {
@@ -126,6 +128,18 @@ TEST(Corruption, AMaskFileIsWhiteWhereHiddenAndMustFitTheImages) {
   io::write_png(dir / "black.png", 28, 28, std::vector<uint32_t>(784, 0xFF000000u));
   EXPECT_THROW(make_masks(parse_mask("file:" + (dir / "black.png").string()), 1, 28, 28, 0), UsageError);
   EXPECT_THROW(make_masks(parse_mask("file:" + (dir / "none.png").string()), 1, 28, 28, 0), Error);
+  std::ofstream(dir / "text.png") << "not a picture";
+  try {
+    make_masks(parse_mask("file:" + (dir / "text.png").string()), 1, 28, 28, 0);
+    ADD_FAILURE() << "a text file was taken for a mask";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("text.png: not a PNG file"), std::string::npos) << e.what();
+    EXPECT_EQ(e.exit_code(), 2);
+  }
+  std::vector<std::byte> png = read_file(dir / "row.png");
+  png.resize(png.size() / 2);  // cut short
+  write_file_atomically(dir / "cut.png", png);
+  EXPECT_THROW(make_masks(parse_mask("file:" + (dir / "cut.png").string()), 1, 28, 28, 0), Error);
   EXPECT_THROW(make_masks(parse_mask("center:30x2"), 1, 28, 28, 0), UsageError);
   for (const char* bad : {"center", "center:14", "center:0x3", "center:axb", "random:1", "random:0", "file:", "right-half"}) {
     EXPECT_THROW(parse_mask(bad), UsageError) << bad;
