@@ -142,10 +142,13 @@ int anomaly(vk::Context& context, const CommandOptions& o) {
     for (int64_t i : order) std::printf(" %lld (%.1f)", static_cast<long long>(i), score(i));
     std::printf("\n");
     if (!o.grid.empty()) {
-      std::vector<float> shown;
-      const std::vector<float> all = train::to_unit_interval(data.images);
-      for (int64_t i : order) shown.insert(shown.end(), all.begin() + i * 784, all.begin() + (i + 1) * 784);
-      write_picture(o.grid, train::comparison_grid({shown}, {}, static_cast<int64_t>(order.size()), 8));
+      data::Images shown{static_cast<int64_t>(order.size()), data.images.rows, data.images.cols, {}};
+      const auto pixels = static_cast<std::ptrdiff_t>(data.images.rows * data.images.cols);
+      for (int64_t i : order) {
+        const auto first = data.images.pixels.begin() + i * pixels;
+        shown.pixels.insert(shown.pixels.end(), first, first + pixels);
+      }
+      write_picture(o.grid, train::comparison_grid({train::to_unit_interval(shown)}, {}, shown.count, 8));
     }
   }
   return 0;
