@@ -197,6 +197,18 @@ TEST_F(Applications, DecodingEncodedMeansGivesTheMeanReconstructionsThroughALate
   EXPECT_THROW(read_latents(file, "logits", latents.latent, "--latents"), UsageError);
   EXPECT_THROW(read_latents(file, "mu", latents.latent + 1, "--latents"), UsageError);
   EXPECT_THROW(read_latents(file, "labels", latents.latent, "--latents"), UsageError);
+  Latents damaged = latents;
+  damaged.mu[5] = std::nanf("");
+  write_latents(root_ / "nan.safetensors", damaged, {}, {});
+  try {
+    read_latents(root_ / "nan.safetensors", "mu", latents.latent, "--latents nan.safetensors");
+    ADD_FAILURE() << "a NaN latent was taken";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), "--latents nan.safetensors: tensor 'mu' element 5 is not finite");
+  }
+  std::vector<uint8_t> short_labels(data.labels.begin(), data.labels.begin() + 3);
+  write_latents(root_ / "short.safetensors", latents, short_labels, {});
+  EXPECT_THROW(read_latents(root_ / "short.safetensors", "mu", latents.latent, "--latents"), UsageError);
 }
 
 TEST_F(Applications, AShortBatchGivesWhatABatchOfItsOwnSizeGives) {
