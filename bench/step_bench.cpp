@@ -21,13 +21,12 @@ namespace {
 
 using namespace vkvae;
 
-void vae_step(benchmark::State& state, models::ModelKind kind, int64_t batch) {
+void vae_step(benchmark::State& state, const std::string& model_name, int64_t batch) {
   constexpr int kStepsPerSubmit = 10;
   vk::Context context(bench::context_options());
   ops::Kernels kernels(context);
   models::VaeConfig config;
-  config.kind = kind;
-  if (kind == models::ModelKind::mlp) config.latent = 20, config.hidden = 400;  // the recipe's
+  config.spec = *models::builtin_spec(model_name);  // the recipe's sizes
   config.batch = batch;
   config.dataset_size = 4096;
   auto model = models::build_vae(config);
@@ -92,9 +91,9 @@ void vae_step(benchmark::State& state, models::ModelKind kind, int64_t batch) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (const models::ModelKind kind : {models::ModelKind::mlp, models::ModelKind::conv}) {
+  for (const std::string kind : {"mlp", "conv"}) {
     for (const int64_t batch : {128, 1024}) {
-      const std::string name = std::string(models::model_name(kind)) + "/" + std::to_string(batch);
+      const std::string name = kind + "/" + std::to_string(batch);
       benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) { vae_step(s, kind, batch); })
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime()

@@ -43,6 +43,25 @@ def standard_normal(seed, step, stream, element):
     return r * math.cos(theta) if element % 2 == 0 else r * math.sin(theta)
 
 
+# A spec-defined model with no layer names (PyTorch's nn.Sequential names), every activation,
+# odd kernels, strides and paddings, and the label joined: the spec mechanism against PyTorch.
+AWKWARD_SPEC = {
+    "latent": 3, "likelihood": "bernoulli", "conditional": True,
+    "encoder": [
+        {"type": "conv2d", "out": 4, "kernel": 3, "stride": 2, "padding": 1, "activation": "leaky_relu", "slope": 0.2},
+        {"type": "conv2d", "out": 6, "kernel": 4, "stride": 3, "padding": 1, "activation": "elu", "alpha": 0.5},
+        {"type": "flatten"},
+        {"type": "linear", "out": 12, "activation": "sigmoid"},
+    ],
+    "decoder": [
+        {"type": "linear", "out": 10, "activation": "tanh"},
+        {"type": "linear", "out": 96, "activation": "softplus"},
+        {"type": "unflatten", "shape": [6, 4, 4]},
+        {"type": "conv_transpose2d", "out": 5, "kernel": 3, "stride": 2, "output_padding": 1, "activation": "relu"},
+        {"type": "conv_transpose2d", "out": "data", "kernel": 4, "stride": 3, "padding": 2, "output_padding": 1},
+    ],
+}
+
 CASES = [
     # name, options, steps
     ("mlp", {"model": "mlp", "latent": 3, "hidden": 16, "loss": "bce"}, 3),
@@ -50,6 +69,7 @@ CASES = [
     ("mlp2", {"model": "mlp2", "latent": 2, "hidden": 16, "loss": "mse"}, 3),
     ("conv", {"model": "conv", "latent": 3, "hidden": 4, "loss": "bce"}, 3),
     ("cconv", {"model": "cconv", "latent": 3, "hidden": 4, "loss": "bce"}, 2),
+    ("spec", {"model": "awkward.json", "spec": AWKWARD_SPEC, "latent": 3, "loss": "bce"}, 3),
 ]
 BATCH, IMAGES, SEED, LR = 4, 6, 7, 1e-2
 ORDER = [5, 1, 3, 0, 2, 4]

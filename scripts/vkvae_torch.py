@@ -11,6 +11,7 @@ Commands (Debian's python3-torch is enough; the `safetensors` package is used wh
                                                    the importance-weighted NLL in PyTorch
     vkvae_torch.py init MODEL OUT [--seed N]       PyTorch-initialized weights for --init
     vkvae_torch.py train MODEL [--epochs N] [--data DIR] [--out FILE]
+                                                   (MODEL: a built-in name or a spec FILE.json)
                                                    the same recipe trained by PyTorch: a JSON
                                                    line per epoch (the quality benchmark's
                                                    reference, bench/quality.sh)
@@ -28,70 +29,128 @@ import torch.nn.functional as F
 from torch import nn
 
 PIXELS, CLASSES = 784, 10
+IMAGE = (1, 28, 28)  # the data vkvae reads today: MNIST's layout
+MODELS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models")
 
 
-class MlpVAE(nn.Module):
-    """mlp, cmlp and mlp2: pytorch/examples' VAE (mlp2: the Keras VAE's sizes)."""
+def builtin_names():
+    return sorted(f[:-5] for f in os.listdir(MODELS_DIR) if f.endswith(".json"))
 
-    def __init__(self, latent=20, hidden=400, conditional=False):
+
+def load_spec(model):
+    """A model spec: a built-in name (models/NAME.json) or a spec file's path."""
+    path = os.path.join(MODELS_DIR, model + ".json") if model in builtin_names() else model
+    with open(path) as f:
+        return json.load(f)
+
+
+def activation_of(layer):
+    kind = layer.get("activation")
+    return {None: None, "relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "softplus": F.softplus,
+            "leaky_relu": lambda x: F.leaky_relu(x, layer.get("slope", 0.01)),
+            "elu": lambda x: F.elu(x, layer.get("alpha", 1.0))}[kind]
+
+
+class SpecVAE(nn.Module):
+    """The network a vkvae model spec describes (README: Model specs), with vkvae's parameter names:
+    a layer's "name", else "encoder.<i>" / "decoder.<i>" (i: the spec's layer index, an activation
+    belonging to its layer); the heads' names from "heads"."""
+
+    def __init__(self, spec, image=IMAGE, classes=CLASSES):
         super().__init__()
-        extra = CLASSES if conditional else 0
-        self.conditional = conditional
-        self.fc1 = nn.Linear(PIXELS + extra, hidden)
-        self.fc21 = nn.Linear(hidden, latent)
-        self.fc22 = nn.Linear(hidden, latent)
-        self.fc3 = nn.Linear(latent + extra, hidden)
-        self.fc4 = nn.Linear(hidden, PIXELS)
+        self.spec, self.image = spec, image
+        self.classes = classes if spec.get("conditional", False) else 0
+        self.parts = {}
+        self.add_module("encoder", nn.ModuleDict())
+        self.add_module("decoder", nn.ModuleDict())
+        shape = list(image)
+        self.parts["encoder"], shape, self.join_at = self._build("encoder", spec["encoder"], shape, join=self.classes > 0)
+        heads = spec.get("heads", {})
+        latent = spec["latent"]
+        self.mu_name, self.logvar_name = heads.get("mu", "fc_mu"), heads.get("logvar", "fc_logvar")
+        self.add_module(self.mu_name, nn.Linear(shape[0], latent))
+        self.add_module(self.logvar_name, nn.Linear(shape[0], latent))
+        self.parts["decoder"], _, _ = self._build("decoder", spec["decoder"], [latent + self.classes], join=False)
+
+    def _size(self, layer, conv):
+        out = layer["out"]
+        if out == "hidden":
+            return self.spec["hidden"]
+        if out == "data":
+            return self.image[0] if conv else self.image[0] * self.image[1] * self.image[2]
+        return out
+
+    def _build(self, part, layers, shape, join):
+        steps, join_at = [], None
+        for i, layer in enumerate(layers):
+            kind = layer["type"]
+            if kind == "flatten":
+                module, shape = nn.Flatten(1), [shape[0] * shape[1] * shape[2]]
+            elif kind == "unflatten":
+                module, shape = nn.Unflatten(1, tuple(layer["shape"])), list(layer["shape"])
+            elif kind == "linear":
+                out = self._size(layer, False)
+                module, shape = nn.Linear(shape[0], out), [out]
+            else:
+                out, k = self._size(layer, True), layer["kernel"]
+                s, pad = layer.get("stride", 1), layer.get("padding", 0)
+                if kind == "conv2d":
+                    conv = nn.Conv2d(shape[0], out, k, stride=s, padding=pad)
+                    side = [(n + 2 * pad - k) // s + 1 for n in shape[1:]]
+                else:
+                    op = layer.get("output_padding", 0)
+                    conv = nn.ConvTranspose2d(shape[0], out, k, stride=s, padding=pad, output_padding=op)
+                    side = [(n - 1) * s - 2 * pad + k + op for n in shape[1:]]
+                module, shape = conv, [out] + side
+            if "name" in layer:
+                self.add_module(layer["name"], module)
+            else:
+                getattr(self, part)[str(i)] = module
+            steps.append((module, activation_of(layer)))
+            if join and join_at is None and len(shape) == 1:
+                join_at, shape = i, [shape[0] + self.classes]
+        return steps, shape, join_at
+
+    def _run(self, steps, h, y, join_at):
+        for i, (module, activation) in enumerate(steps):
+            h = module(h)
+            if activation:
+                h = activation(h)
+            if i == join_at:
+                h = torch.cat([h, y], 1)
+        return h
 
     def encode(self, x, y=None):
-        x = x.view(-1, PIXELS)
-        if self.conditional:
-            x = torch.cat([x, y], 1)
-        h = F.relu(self.fc1(x))
-        return self.fc21(h), self.fc22(h)
+        h = self._run(self.parts["encoder"], x.view(-1, *self.image), y, self.join_at)
+        return getattr(self, self.mu_name)(h), getattr(self, self.logvar_name)(h)
 
     def decode(self, z, y=None):
-        if self.conditional:
+        if self.classes:
             z = torch.cat([z, y], 1)
-        return self.fc4(F.relu(self.fc3(z)))  # logits (B, 784)
+        return self._run(self.parts["decoder"], z, None, None).flatten(1)  # logits (B, C·H·W)
 
 
-class ConvVAE(nn.Module):
-    """conv and cconv."""
-
-    def __init__(self, latent=16, hidden=256, conditional=False):
-        super().__init__()
-        extra = CLASSES if conditional else 0
-        self.conditional = conditional
-        self.enc_conv1 = nn.Conv2d(1, 32, 3, stride=2, padding=1)
-        self.enc_conv2 = nn.Conv2d(32, 64, 3, stride=2, padding=1)
-        self.enc_fc = nn.Linear(3136 + extra, hidden)
-        self.fc_mu = nn.Linear(hidden, latent)
-        self.fc_logvar = nn.Linear(hidden, latent)
-        self.dec_fc1 = nn.Linear(latent + extra, hidden)
-        self.dec_fc2 = nn.Linear(hidden, 3136)
-        self.dec_deconv1 = nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1)
-        self.dec_deconv2 = nn.ConvTranspose2d(32, 1, 3, stride=2, padding=1, output_padding=1)
-
-    def encode(self, x, y=None):
-        h = F.relu(self.enc_conv2(F.relu(self.enc_conv1(x.view(-1, 1, 28, 28))))).flatten(1)
-        if self.conditional:
-            h = torch.cat([h, y], 1)
-        h = F.relu(self.enc_fc(h))
-        return self.fc_mu(h), self.fc_logvar(h)
-
-    def decode(self, z, y=None):
-        if self.conditional:
-            z = torch.cat([z, y], 1)
-        h = F.relu(self.dec_fc2(F.relu(self.dec_fc1(z)))).view(-1, 64, 7, 7)
-        return self.dec_deconv2(F.relu(self.dec_deconv1(h))).flatten(1)  # logits (B, 784)
+def spec_of(options):
+    """The spec of a vkvae config (a dict of option names, as in config.json): its own, or (older
+    checkpoints) the built-in model's, with the run's latent and hidden sizes."""
+    spec = dict(options["spec"]) if "spec" in options else load_spec(options["model"])
+    spec["latent"] = options.get("latent", spec["latent"])
+    if "hidden" in spec:
+        spec["hidden"] = options.get("hidden", spec["hidden"])
+    return spec
 
 
 def make_model(options):
-    """The module for a vkvae config (a dict of option names, as in config.json)."""
-    kind = options["model"]
-    cls = ConvVAE if kind in ("conv", "cconv") else MlpVAE
-    return cls(options["latent"], options["hidden"], conditional=kind in ("cmlp", "cconv"))
+    """The module for a vkvae config."""
+    return SpecVAE(spec_of(options))
+
+
+def recipe(model):
+    """A model's training recipe as vkvae-train resolves it: (spec, batch, lr, loss)."""
+    spec = load_spec(model)
+    defaults = spec.get("defaults", {})
+    loss = "mse" if spec.get("likelihood", "bernoulli") == "gaussian" else "bce"
+    return spec, defaults.get("batch", 128), defaults.get("lr", 1e-3), loss
 
 
 def losses(model, x, y, eps, loss="bce"):
@@ -206,16 +265,6 @@ def check(args):
     return 0 if ok else 1
 
 
-# model: latent, hidden, batch, lr, loss — vkvae-train's recipes (engine/train/options.cpp).
-RECIPES = {
-    "mlp": (20, 400, 128, 1e-3, "bce"),
-    "conv": (16, 256, 128, 1e-3, "bce"),
-    "cmlp": (20, 400, 64, 1e-3, "bce"),
-    "cconv": (16, 256, 128, 1e-3, "bce"),
-    "mlp2": (2, 512, 32, 1e-4, "mse"),
-}
-
-
 def training_set(directory):
     images = read_idx(find_idx(directory, "train-images-idx3-ubyte")).reshape(-1, PIXELS).float() / 255.0
     labels = read_idx(find_idx(directory, "train-labels-idx1-ubyte")).long()
@@ -239,8 +288,9 @@ def train(args):
     import time
     torch.set_num_threads(args.threads)  # this build of PyTorch starts with one
     torch.manual_seed(args.seed)
-    latent, hidden, batch, lr, loss_kind = RECIPES[args.model]
-    model = make_model({"model": args.model, "latent": latent, "hidden": hidden})
+    spec, batch, lr, loss_kind = recipe(args.model)
+    latent = spec["latent"]
+    model = SpecVAE(spec)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     images, one_hot = training_set(args.data)
     test_images, test_one_hot = test_set(args.data)
@@ -294,8 +344,11 @@ def importance_nll(args):
 
 def init(args):
     torch.manual_seed(args.seed)
-    latent, hidden = RECIPES[args.model][:2]
-    model = make_model({"model": args.model, "latent": args.latent or latent, "hidden": args.hidden or hidden})
+    spec = load_spec(args.model)
+    spec["latent"] = args.latent or spec["latent"]
+    if args.hidden:
+        spec["hidden"] = args.hidden
+    model = SpecVAE(spec)
     write_safetensors(args.out, model.state_dict())
     print(f"wrote {args.out}: {sum(p.numel() for p in model.parameters())} parameters of a PyTorch {args.model}")
     return 0
@@ -314,13 +367,13 @@ def main():
     w.add_argument("--limit", type=int, default=500, help="the first N test images")
     w.add_argument("--data", help="MNIST-layout IDX directory (default: the run's)")
     i = sub.add_parser("init", help="write PyTorch-initialized weights for vkvae-train --init")
-    i.add_argument("model", choices=["mlp", "conv", "cmlp", "cconv", "mlp2"])
+    i.add_argument("model", help="a built-in model (%s) or a spec file" % ", ".join(builtin_names()))
     i.add_argument("out")
     i.add_argument("--seed", type=int, default=0)
     i.add_argument("--latent", type=int)
     i.add_argument("--hidden", type=int)
     t = sub.add_parser("train", help="train a recipe with PyTorch (the quality benchmark's reference)")
-    t.add_argument("model", choices=sorted(RECIPES))
+    t.add_argument("model", help="a built-in model (%s) or a spec file" % ", ".join(builtin_names()))
     t.add_argument("--epochs", type=int, default=10)
     t.add_argument("--data", default="data/mnist")
     t.add_argument("--seed", type=int, default=0)

@@ -21,7 +21,7 @@ constexpr auto kPixels = static_cast<std::size_t>(kSide * kSide);
 // A bigger grid than this is a picture nobody opens: write the images as IDX instead.
 constexpr int64_t kMostInAGrid = 4096;
 
-std::string model_name(const TrainedModel& model) { return std::string(models::model_name(model.options().model)); }
+std::string model_name(const TrainedModel& model) { return model.options().model_label(); }
 
 void print_json(const nlohmann::json& j) { std::printf("%s\n", j.dump(2).c_str()); }
 
@@ -60,7 +60,7 @@ int encode(vk::Context& context, const CommandOptions& o) {
 // (a file's labels) or, without either, the classes in turn.
 std::vector<uint8_t> classes_for(const TrainedModel& model, const CommandOptions& o, int64_t count, const std::vector<uint8_t>& given,
                                  const char* without) {
-  const bool conditional = models::is_conditional(model.options().model);
+  const bool conditional = model.options().conditional();
   if (!conditional) {
     if (o.class_index >= 0) throw UsageError("--class: this model is not conditional (use a cmlp or cconv checkpoint)");
     return {};
@@ -80,14 +80,14 @@ int decode(vk::Context& context, const CommandOptions& o) {
   const bool png = fs::path(o.out).extension() == ".png";
   if (!png) check_suffix(o.out, "--out", ".idx", "the output is a picture (*.png) or the images as IDX");
   TrainedModel model(context, o.checkpoint);
-  train::LatentCodes codes = train::read_latents(o.latents, o.tensor, model.options().latent, "--latents " + o.latents);
+  train::LatentCodes codes = train::read_latents(o.latents, o.tensor, model.options().latent(), "--latents " + o.latents);
   if (o.limit > 0 && o.limit < codes.count) {
     codes.count = o.limit;
-    codes.z.resize(static_cast<std::size_t>(o.limit * model.options().latent));
+    codes.z.resize(static_cast<std::size_t>(o.limit * model.options().latent()));
     if (!codes.labels.empty()) codes.labels.resize(static_cast<std::size_t>(o.limit));
   }
   for (uint8_t label : codes.labels) {
-    if (label >= models::kClasses && models::is_conditional(model.options().model)) {
+    if (label >= models::kClasses && model.options().conditional()) {
       throw UsageError("--latents " + o.latents + ": label " + std::to_string(label) + " is not a class of this model (0–9)");
     }
   }
@@ -204,7 +204,7 @@ int augment(vk::Context& context, const CommandOptions& o) {
   if (o.per_class > 0 && o.class_index >= 0) throw UsageError("--per-class: give it or --class, not both");
   if (o.per_class == 0 && o.augment_count == 0) throw UsageError("--count: give the number of images (or --per-class N)");
   TrainedModel model(context, o.checkpoint);
-  const bool conditional = models::is_conditional(model.options().model);
+  const bool conditional = model.options().conditional();
   if (o.per_class > 0 && !conditional) throw UsageError("--per-class: this model is not conditional (use a cmlp or cconv checkpoint)");
   const int64_t count = o.per_class > 0 ? o.per_class * models::kClasses : o.augment_count;
   std::vector<uint8_t> labels;

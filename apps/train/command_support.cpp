@@ -86,7 +86,7 @@ data::Dataset images_argument(const train::TrainedModel& model, const CommandOpt
   } else if (!o.labels.empty()) {
     data = data::load_dataset(o.images, o.labels, "check --images and --labels");
   } else {
-    if (models::is_conditional(model.options().model)) throw UsageError("--labels: a conditional model needs the images' labels");
+    if (model.options().conditional()) throw UsageError("--labels: a conditional model needs the images' labels");
     labeled = false;
     data.images = data::read_idx_images(o.images, "check --images");
     if (data.images.count == 0) throw UsageError("--images " + o.images + ": holds no images");

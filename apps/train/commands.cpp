@@ -28,7 +28,7 @@ int evaluate(vk::Context& context, const CommandOptions& o) {
   const train::Evaluation e = model.evaluate(data, o.seed);
   const double recon = e.mean_recon(), kl = e.mean_kl();
   if (o.json) {
-    nlohmann::json out = {{"checkpoint", o.checkpoint}, {"model", models::model_name(model.options().model)}, {"step", model.step()},
+    nlohmann::json out = {{"checkpoint", o.checkpoint}, {"model", model.options().model_label()}, {"step", model.step()},
                           {"examples", data.size()},    {"negative_elbo", recon + kl},                          {"recon", recon},
                           {"kl", kl}};
     if (o.k > 0) {
@@ -42,7 +42,7 @@ int evaluate(vk::Context& context, const CommandOptions& o) {
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
-  std::printf("checkpoint: %s (%s, step %lld)\nexamples: %lld\n", o.checkpoint.c_str(), std::string(models::model_name(model.options().model)).c_str(),
+  std::printf("checkpoint: %s (%s, step %lld)\nexamples: %lld\n", o.checkpoint.c_str(), model.options().model_label().c_str(),
               static_cast<long long>(model.step()), static_cast<long long>(data.size()));
   std::printf("negative ELBO: %.3f nats (recon %.3f, KL %.3f)\n", recon + kl, recon, kl);
   if (o.k > 0) {
@@ -62,13 +62,13 @@ int evaluate(vk::Context& context, const CommandOptions& o) {
 int sample(vk::Context& context, const CommandOptions& o) {
   check_png_path(o.out);
   TrainedModel model(context, o.checkpoint);
-  const bool conditional = models::is_conditional(model.options().model);
+  const bool conditional = model.options().conditional();
   if (o.digit >= 10) throw UsageError("--digit " + std::to_string(o.digit) + ": must be 0–9");
   if (o.digit >= 0 && !conditional) throw UsageError("--digit: this model is not conditional (use a cmlp or cconv checkpoint)");
   // Conditional without --digit: the digits in turn, a row each; by default a row for every one.
   const bool rows_of_digits = conditional && o.digit < 0;
   const int64_t count = o.count > 0 ? o.count : rows_of_digits ? models::kClasses * o.nrow : 64;
-  const std::vector<float> z = train::prior_draws(count, model.options().latent, o.seed);
+  const std::vector<float> z = train::prior_draws(count, model.options().latent(), o.seed);
   std::vector<int> digits;
   for (int64_t i = 0; i < count; ++i) digits.push_back(o.digit >= 0 ? static_cast<int>(o.digit) : static_cast<int>((i / o.nrow) % 10));
   write_picture(o.out, model.decode(z, digits, static_cast<uint32_t>(o.nrow)));
@@ -84,7 +84,7 @@ int interpolate(vk::Context& context, const CommandOptions& o) {
       throw UsageError(std::string(flag) + " " + std::to_string(index) + ": the test set has images 0–" + std::to_string(data.size() - 1));
     }
   }
-  const auto latent = static_cast<std::size_t>(model.options().latent);
+  const auto latent = static_cast<std::size_t>(model.options().latent());
   const std::vector<float> mu = model.encode(data, {o.from, o.to});
   std::vector<float> z;
   std::vector<int> digits;

@@ -50,7 +50,7 @@ train::RunRequest make_request(const TrainFlags& options) {
   merged.merge(given);
   request.options = train::resolve(merged);
   request.profile = options.profile;
-  request.out = options.out.empty() ? default_run_dir(std::string(models::model_name(request.options.model))) : std::filesystem::path(options.out);
+  request.out = options.out.empty() ? default_run_dir(request.options.model_label()) : std::filesystem::path(options.out);
   return request;
 }
 
@@ -58,9 +58,9 @@ void add_training_options(CLI::App& app, TrainFlags& o) {
   train::GivenOptions& g = o.given;
   // Those after it join this group; vkvae-train's commands on a trained model refuse them.
   app.option_defaults()->group(kTrainingGroup);
-  app.add_option("--model", g.model, "mlp, conv, cmlp, cconv or mlp2 (default: conv)")->type_name("NAME");
-  app.add_option("--latent", g.latent, "Latent dimensions (recipe: mlp 20, conv 16, mlp2 2)")->type_name("N");
-  app.add_option("--hidden", g.hidden, "Hidden units (recipe: mlp 400, conv 256, mlp2 512)")->type_name("N");
+  app.add_option("--model", g.model, "A built-in model (mlp, conv, cmlp, cconv, mlp2; default conv) or a model spec FILE.json (README: Model specs)")->type_name("NAME|FILE");
+  app.add_option("--latent", g.latent, "Latent dimensions (default: the spec's; mlp 20, conv 16, mlp2 2)")->type_name("N");
+  app.add_option("--hidden", g.hidden, "The spec's \"hidden\" size (mlp 400, conv 256, mlp2 512)")->type_name("N");
   app.add_option("--beta", g.beta, "KL weight β (β-VAE; default 1)")->type_name("B");
   app.add_option("--loss", g.loss, "Reconstruction loss: bce or mse (recipe: bce; mlp2 mse)")->type_name("bce|mse");
   app.add_option("--kl-warmup", g.kl_warmup, "Epochs over which the KL weight ramps from 0 to β (0: none)")->type_name("EPOCHS");

@@ -13,14 +13,14 @@
 namespace vkvae::view {
 
 Explorer::Explorer(ModelSource& model, std::string source, std::string device)
-    : model_(model), source_(std::move(source)), device_(std::move(device)), z_(static_cast<std::size_t>(model.options().latent), 0.0f) {}
+    : model_(model), source_(std::move(source)), device_(std::move(device)), z_(static_cast<std::size_t>(model.options().latent()), 0.0f) {}
 
 void Explorer::decode_samples() {
   // A conditional model without a chosen digit: a row for each digit, `side_` wide.
-  const bool rows_of_digits = models::is_conditional(model_.options().model) && digit_ < 0;
+  const bool rows_of_digits = model_.options().conditional() && digit_ < 0;
   const int64_t count = int64_t{side_} * (rows_of_digits ? models::kClasses : side_);
   samples_ = &model_.decoder(count, static_cast<uint32_t>(side_));
-  const std::vector<float> z = train::prior_draws(count, model_.options().latent, seed_);
+  const std::vector<float> z = train::prior_draws(count, model_.options().latent(), seed_);
   std::vector<int> digits;
   for (int64_t i = 0; i < count; ++i) digits.push_back(digit_ >= 0 ? digit_ : static_cast<int>((i / side_) % 10));
   const std::lock_guard lock(model_.weights_mutex());
@@ -100,7 +100,7 @@ void Explorer::interpolation_ui(PictureRenderer& pictures, const Layout& layout)
     if (mu.empty()) {
       ImGui::TextWrapped("no test images: %s", model_.test_data_problem().c_str());
     } else {
-      const int last = static_cast<int>(mu.size() / static_cast<std::size_t>(model_.options().latent)) - 1;
+      const int last = static_cast<int>(mu.size() / static_cast<std::size_t>(model_.options().latent())) - 1;
       ImGui::SetNextItemWidth(100);
       line_dirty_ |= ImGui::InputInt("from test image", &from_);
       ImGui::SameLine();
@@ -109,7 +109,7 @@ void Explorer::interpolation_ui(PictureRenderer& pictures, const Layout& layout)
       from_ = std::clamp(from_, 0, last), to_ = std::clamp(to_, 0, last);
       ImGui::SetNextItemWidth(200);
       line_dirty_ |= ImGui::SliderFloat("t", &t_, 0.0f, 1.0f);
-      const auto latent = static_cast<std::size_t>(model_.options().latent);
+      const auto latent = static_cast<std::size_t>(model_.options().latent());
       const auto lerp = [&](float t, std::vector<float>& z) {
         for (std::size_t j = 0; j < latent; ++j) {
           z.push_back((1.0f - t) * mu[static_cast<std::size_t>(from_) * latent + j] + t * mu[static_cast<std::size_t>(to_) * latent + j]);
@@ -199,7 +199,7 @@ void Explorer::manifold_ui(PictureRenderer& pictures, const Layout& layout) {
 }
 
 void Explorer::ui(PictureRenderer& pictures, Layout& layout) {
-  const bool conditional = models::is_conditional(model_.options().model);
+  const bool conditional = model_.options().conditional();
   layout.place(Panel::samples);
   if (ImGui::Begin("Samples")) {
     if (ImGui::Button("Reseed")) ++seed_, samples_dirty_ = true;
@@ -257,14 +257,13 @@ void Explorer::ui(PictureRenderer& pictures, Layout& layout) {
 
   reconstructions_ui(pictures, layout);
   interpolation_ui(pictures, layout);
-  if (model_.options().latent == 2) manifold_ui(pictures, layout);
+  if (model_.options().latent() == 2) manifold_ui(pictures, layout);
 
   layout.place(Panel::model);
   if (ImGui::Begin("Model")) {
     const train::TrainOptions& o = model_.options();
     ImGui::TextWrapped("%s", source_.c_str());
-    ImGui::Text("%s: latent %lld, hidden %lld, step %lld", std::string(models::model_name(o.model)).c_str(), static_cast<long long>(o.latent),
-                static_cast<long long>(o.hidden), static_cast<long long>(model_.step()));
+    ImGui::Text("%s: latent %lld, step %lld", o.model_label().c_str(), static_cast<long long>(o.latent()), static_cast<long long>(model_.step()));
     ImGui::TextWrapped("device: %s", device_.c_str());
     ImGui::Text("%.0f frames/s", static_cast<double>(ImGui::GetIO().Framerate));
     if (ImGui::Button("Lay out again")) layout.lay_out_again();

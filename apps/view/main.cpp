@@ -63,7 +63,7 @@ int run(const Options& o) {
     vkvae::view::Window window(context, o.width, o.height, "vkvae-view: " + o.checkpoint);
     // A screenshot is of the computed layout, whatever a person arranged before.
     vkvae::view::Gui gui(context, window, o.screenshot.empty() ? vkvae::view::layout_file() : std::string());
-    vkvae::view::Layout layout(model->options().latent == 2, live != nullptr);
+    vkvae::view::Layout layout(model->options().latent() == 2, live != nullptr);
     vkvae::view::PictureRenderer pictures(context, window.render_pass());
     vkvae::view::Explorer explorer(*model, request ? "training " + (request->resume.empty() ? request->out : request->resume).string() : o.checkpoint,
                                    device);

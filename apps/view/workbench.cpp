@@ -61,7 +61,7 @@ Workbench::Workbench(ModelSource& model)
 train::BatchPass::Output Workbench::run(std::span<const float> image, int label) {
   train::BatchPass& pass = model_.pass(1);
   const auto digit = static_cast<uint8_t>(label);
-  const bool conditional = models::is_conditional(model_.options().model);
+  const bool conditional = model_.options().conditional();
   const std::lock_guard lock(model_.weights_mutex());
   return pass.run(image, conditional ? std::span<const uint8_t>(&digit, 1) : std::span<const uint8_t>(),
                   train::BatchPass::kMean | train::BatchPass::kLatents | train::BatchPass::kScore);
@@ -130,7 +130,7 @@ void Workbench::encode_pad() {
 }
 
 void Workbench::pad_ui() {
-  const bool conditional = models::is_conditional(model_.options().model);
+  const bool conditional = model_.options().conditional();
   ImGui::RadioButton("brush", &tool_, 0);
   ImGui::SameLine();
   ImGui::RadioButton("eraser", &tool_, 1);
@@ -200,7 +200,7 @@ void Workbench::pad_ui() {
   ImGui::TextWrapped("negative ELBO at z = μ: %.1f nats (recon %.1f, KL %.1f)", static_cast<double>(pad_score_),
                      static_cast<double>(pad_recon_term_), static_cast<double>(pad_kl_));
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("The anomaly score: higher is less like what the model learned");
-  if (model_.options().latent == 2 && pad_mu_.size() == 2) {
+  if (model_.options().latent() == 2 && pad_mu_.size() == 2) {
     ImGui::Text("μ = (%.2f, %.2f): the cross on the latent plane", static_cast<double>(pad_mu_[0]), static_cast<double>(pad_mu_[1]));
   }
 }

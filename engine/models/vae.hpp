@@ -1,16 +1,11 @@
-// The VAE family of vkvae-train as graphs, for 28×28 one-channel images (784 pixels):
-//   mlp / mlp2  784 → hidden ReLU → μ, log σ² (latent); decoder latent → hidden ReLU → 784 logits
-//               (pytorch/examples' VAE; mlp2 is the same shape with the Keras recipe's sizes)
-//   conv        Conv(1→32, k3 s2 p1) ReLU, Conv(32→64, k3 s2 p1) ReLU, flatten,
-//               Linear(3136→hidden) ReLU, μ and log σ² Linear(hidden→latent); decoder
-//               Linear(latent→hidden) ReLU, Linear(hidden→3136) ReLU, reshape (64,7,7),
-//               ConvTranspose(64→32, k3 s2 p1 op1) ReLU, ConvTranspose(32→1, k3 s2 p1 op1)
-//   cmlp, cconv the same with the one-hot label (10) concatenated to the encoder's input (mlp)
-//               or flattened features (conv), and to z.
-// Objective: recon(x̂, x)·w_recon + KL·w_kl (w = 1/batch and β/batch, device-resident), where
-// recon is BCE with logits, or the squared error of sigmoid(logits). Batches are gathered on
-// the device from the dataset and an order. Parameter names and layouts are those of the
-// PyTorch modules in scripts/vkvae_torch.py, so checkpoints load there as they are.
+// VAEs as graphs, built from a model spec (models/spec.hpp) for the data's (C, H, W): the
+// encoder's layers, two linear heads to μ and log σ², z = μ + σ·ε, the decoder's layers to
+// logits of the data's shape. Conditional models join the one-hot label to the encoder's first
+// flat tensor and to z. Objective: recon(x̂, x)·w_recon + KL·w_kl (w = 1/batch and β/batch,
+// device-resident), where recon is BCE with logits, or the squared error of sigmoid(logits).
+// Batches are gathered on the device from the dataset and an order. Parameter names and
+// layouts are those of the PyTorch module scripts/vkvae_torch.py builds from the same spec, so
+// checkpoints load there as they are.
 #pragma once
 
 #include <memory>
@@ -20,26 +15,22 @@
 #include <vector>
 
 #include "graph/graph.hpp"
+#include "models/spec.hpp"
 #include "ops/image.hpp"
 #include "ops/loss.hpp"
 
 namespace vkvae::models {
 
-enum class ModelKind { mlp, conv, cmlp, cconv, mlp2 };
-
-std::string_view model_name(ModelKind kind);
-std::optional<ModelKind> parse_model(std::string_view name);
-bool is_conditional(ModelKind kind);
-bool is_convolutional(ModelKind kind);
-
-inline constexpr int64_t kPixels = 784;  // 28 × 28, one channel
-inline constexpr int64_t kClasses = 10;  // digits, for the conditional models
+// The data vkvae reads today: MNIST's layout (28 × 28 grey, ten classes).
+inline constexpr int64_t kPixels = 784;
+inline constexpr int64_t kClasses = 10;
 
 struct VaeConfig {
-  ModelKind kind = ModelKind::conv;
+  ModelSpec spec = *builtin_spec("conv");  // with latent and hidden as the run sets them
+  std::string origin = "the model spec";   // names the spec in errors ("--model FILE")
+  ImageShape image = kMnistShape;
+  int64_t classes = kClasses;              // the one-hot width of conditional models
   int64_t batch = 128;
-  int64_t latent = 16;
-  int64_t hidden = 256;
   int64_t dataset_size = 60000;  // images in the device-resident dataset
   bool binarize = false;         // dynamic binarization of the inputs
   ops::ReconLoss loss = ops::ReconLoss::bce_with_logits;
@@ -47,7 +38,7 @@ struct VaeConfig {
 
 struct VaeGraph {
   graph::Graph graph;
-  // Inputs and state the host fills: the dataset (N, 784) u8 and its labels (N) u8 (conditional
+  // Inputs and state the host fills: the dataset (N, C·H·W) u8 and its labels (N) u8 (conditional
   // models only; invalid otherwise), the epoch's order (N) u32, the loss weights (1/batch and
   // β/batch), and the counters a step advances.
   graph::TensorId images, labels, order, recon_weight, kl_weight;
@@ -60,7 +51,7 @@ struct VaeGraph {
 std::unique_ptr<VaeGraph> build_vae(const VaeConfig& config);
 
 // The importance-weighted bound's samples without the encoder: a batch of (image, sample) rows,
-// each row's pixels (batch, 784) u8 [and label (batch) u8] and the μ and log σ² of its image
+// each row's pixels (batch, C·H·W) u8 [and label (batch) u8] and the μ and log σ² of its image
 // (batch, latent) given by the host (the encoder ran once per image) → z = μ + σ·ε → the
 // decoder → each row's recon term; z and ε for the host's log weights. `order` (the identity)
 // and `cursor` (0) are set once: the rows are taken as they come.
@@ -74,8 +65,8 @@ struct ImportanceGraph {
 
 std::unique_ptr<ImportanceGraph> build_importance_sampler(const VaeConfig& config);
 
-// z (count, latent) [+ one-hot labels (count, 10)] → decoder → logits (count, 1, 28, 28) → an
-// RGBA8 grid.
+// z (count, latent) [+ one-hot labels (count, classes)] → decoder → logits (count, C, H, W) →
+// an RGBA8 grid.
 struct DecodeGraph {
   graph::Graph graph;
   graph::TensorId z, labels;                // labels: conditional models only
@@ -86,8 +77,8 @@ struct DecodeGraph {
 };
 
 // The forward pass on images the host gives as they are, for the applications (encode, denoise,
-// inpaint): x (batch, 784) f32 in [0, 1] [+ one-hot labels (batch, 10)] → μ, log σ² → z → the
-// decoder's mean σ(logits) (batch, 784), and the per-example loss terms of x at that z (the
+// inpaint): x (batch, C·H·W) f32 in [0, 1] [+ one-hot labels (batch, classes)] → μ, log σ² → z
+// → the decoder's mean σ(logits) (batch, C·H·W), and the per-example loss terms of x at that z (the
 // negative ELBO's recon and KL: an anomaly score). `sample_z`: z = μ + σ·ε with ε drawn from
 // `rng`; otherwise z = μ (the mean reconstruction).
 struct AutoencodeGraph {
@@ -101,7 +92,7 @@ struct AutoencodeGraph {
 std::unique_ptr<AutoencodeGraph> build_autoencoder(const VaeConfig& config, bool sample_z);
 
 std::unique_ptr<DecodeGraph> build_decoder(const VaeConfig& config, int64_t count, const ops::GridLayout& layout = {});
-// The same decoder ending in the images themselves instead of a grid: mean σ(logits) (count, 784).
+// The same decoder ending in the images themselves instead of a grid: mean σ(logits) (count, C·H·W).
 std::unique_ptr<DecodeGraph> build_mean_decoder(const VaeConfig& config, int64_t count);
 
 }  // namespace vkvae::models

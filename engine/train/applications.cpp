@@ -19,7 +19,7 @@ constexpr auto kPixels = static_cast<std::size_t>(models::kPixels);
 int64_t batch_for(int64_t count) { return std::clamp<int64_t>(count, 1, kBatch); }
 
 void check_labels(const TrainedModel& model, std::span<const uint8_t> labels, int64_t count) {
-  if (models::is_conditional(model.options().model) && static_cast<int64_t>(labels.size()) != count) {
+  if (model.options().conditional() && static_cast<int64_t>(labels.size()) != count) {
     throw UsageError("a conditional model needs a label for every image (" + std::to_string(count) + ")");
   }
 }
@@ -87,7 +87,7 @@ Latents encode(TrainedModel& model, std::span<const float> images, std::span<con
   const auto count = static_cast<int64_t>(images.size() / kPixels);
   check_labels(model, labels, count);
   const auto pass = model.make_pass(batch_for(count), Pass::reconstruct);
-  Latents latents{model.options().latent, {}, {}};
+  Latents latents{model.options().latent(), {}, {}};
   latents.mu.reserve(static_cast<std::size_t>(count * latents.latent));
   latents.logvar.reserve(latents.mu.capacity());
   over_batches(*pass, images, labels, count, BatchPass::kLatents, progress, [&](std::size_t, std::size_t, BatchPass::Output& out) {
@@ -98,7 +98,7 @@ Latents encode(TrainedModel& model, std::span<const float> images, std::span<con
 }
 
 std::vector<float> decode(TrainedModel& model, std::span<const float> z, std::span<const uint8_t> labels, const Progress& progress) {
-  const auto latent = static_cast<std::size_t>(model.options().latent);
+  const auto latent = static_cast<std::size_t>(model.options().latent());
   const auto count = static_cast<int64_t>(z.size() / latent);
   check_labels(model, labels, count);
   const auto pass = model.make_pass(batch_for(count), Pass::decode);
@@ -175,7 +175,7 @@ std::vector<float> prior_draws(int64_t count, int64_t latent, uint64_t seed, int
 
 std::vector<float> generate(TrainedModel& model, int64_t count, std::span<const uint8_t> labels, uint64_t seed, int64_t first,
                             const Progress& progress) {
-  return decode(model, prior_draws(count, model.options().latent, seed, first), labels, progress);
+  return decode(model, prior_draws(count, model.options().latent(), seed, first), labels, progress);
 }
 
 }  // namespace vkvae::train

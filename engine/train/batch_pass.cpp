@@ -9,7 +9,7 @@
 namespace vkvae::train {
 
 BatchPass::BatchPass(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, int64_t batch, Pass pass)
-    : context_(context), batch_(batch), latent_(options.latent), pass_(pass) {
+    : context_(context), batch_(batch), latent_(options.latent()), pass_(pass) {
   models::VaeConfig config = options.model_config(batch);
   config.batch = batch;
   std::vector<graph::TensorId> outputs;

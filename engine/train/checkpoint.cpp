@@ -50,7 +50,7 @@ io::SafeTensors encode_checkpoint(const Checkpoint& c, const std::vector<Paramet
                    {"rng", {c.device.rng.seed_lo, c.device.rng.seed_hi, c.device.rng.step_lo, c.device.rng.step_hi}},
                    {"history", p.history}};
   file.metadata["format"] = kFormat;
-  file.metadata["model"] = std::string(models::model_name(c.options.model));
+  file.metadata["model"] = c.options.model_label();
   file.metadata["config"] = to_json(c.options).dump();
   file.metadata["progress"] = progress.dump();
   return file;

@@ -35,7 +35,7 @@ void GridDecoder::copy_weights(const graph::Program& from, const graph::Graph& f
 }
 
 void GridDecoder::decode(const std::vector<float>& z, const std::vector<int>& digits) {
-  const auto latent = static_cast<std::size_t>(options_.latent);
+  const auto latent = static_cast<std::size_t>(options_.latent());
   if (z.size() != static_cast<std::size_t>(count_) * latent) {
     throw Error("decode: " + std::to_string(z.size()) + " values for " + std::to_string(count_) + " z of " + std::to_string(latent));
   }

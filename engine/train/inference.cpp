@@ -171,7 +171,7 @@ std::vector<double> TrainedModel::importance_nll(const data::Dataset& data, int6
   if (options_.loss != ops::ReconLoss::bce_with_logits) {
     throw UsageError("the importance-weighted estimate needs a likelihood: this model was trained with --loss mse; use --k 0");
   }
-  const auto latent = static_cast<std::size_t>(options_.latent);
+  const auto latent = static_cast<std::size_t>(options_.latent());
   const auto images = static_cast<std::size_t>(data.size());
   // Each image is encoded once: μ and log σ² of q(z|x) for all its samples.
   Attached& a = attach(data, true);
@@ -246,7 +246,7 @@ std::vector<double> TrainedModel::importance_nll(const data::Dataset& data, int6
 
 std::vector<float> TrainedModel::encode(const data::Dataset& data, const std::vector<int64_t>& indices) {
   Attached& a = attach(data, false);
-  const auto latent = static_cast<std::size_t>(options_.latent);
+  const auto latent = static_cast<std::size_t>(options_.latent());
   std::vector<float> mu;
   for (std::size_t first = 0; first < indices.size(); first += static_cast<std::size_t>(a.batch)) {
     const std::size_t n = std::min(static_cast<std::size_t>(a.batch), indices.size() - first);
@@ -260,7 +260,7 @@ std::vector<float> TrainedModel::encode(const data::Dataset& data, const std::ve
 }
 
 Picture TrainedModel::decode(const std::vector<float>& z, const std::vector<int>& digits, uint32_t nrow) {
-  const auto decoder = make_decoder(static_cast<int64_t>(z.size()) / options_.latent, nrow);
+  const auto decoder = make_decoder(static_cast<int64_t>(z.size()) / options_.latent(), nrow);
   decoder->decode(z, digits);
   return decoder->download();
 }

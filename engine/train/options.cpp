@@ -4,6 +4,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "models/spec.hpp"
+
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
@@ -17,6 +19,7 @@ using nlohmann::json;
 template <typename F, typename... O>
 void for_each_option(F&& f, O&... o) {
   f("model", o.model...);
+  f("spec", o.spec...);
   f("latent", o.latent...);
   f("hidden", o.hidden...);
   f("beta", o.beta...);
@@ -123,34 +126,56 @@ double TrainOptions::kl_weight(int64_t epoch) const {
 
 models::VaeConfig TrainOptions::model_config(int64_t dataset_size) const {
   models::VaeConfig c;
-  c.kind = model;
+  c.spec = spec;
+  c.origin = model_origin();
   c.batch = batch;
-  c.latent = latent;
-  c.hidden = hidden;
   c.dataset_size = dataset_size;
   c.binarize = binarize;
   c.loss = loss;
   return c;
 }
 
-TrainOptions resolve(const GivenOptions& given) {
+std::string TrainOptions::model_label() const {
+  if (models::builtin_spec(model)) return model;
+  const std::string stem = std::filesystem::path(model).stem().string();
+  return stem.empty() ? "model" : stem;
+}
+
+namespace {
+
+// The model's spec: the one a config carries (a resumed run's, a checkpoint's), a built-in
+// model's, or a spec file's.
+models::ModelSpec model_spec(const GivenOptions& given, const std::string& model) {
+  const std::string origin = "--model " + model;
+  if (given.spec) return models::parse_spec(*given.spec, origin);
+  if (auto builtin = models::builtin_spec(model)) return *builtin;
+  std::error_code error;
+  if (model.ends_with(".json") || std::filesystem::exists(model, error)) return models::read_spec_file(model, origin);
+  std::string names;
+  for (const std::string& name : models::builtin_model_names()) names += (names.empty() ? "" : ", ") + name;
+  bad("--model", model, "unknown model; use " + names + " or a spec file FILE.json");
+}
+
+// A spec's "defaults": training options only (the model's own sizes are the spec's fields).
+GivenOptions spec_defaults(const models::ModelSpec& spec, const std::string& origin) {
+  for (const char* key : {"model", "spec", "latent", "hidden", "data", "init", "loss"}) {
+    if (spec.defaults.contains(key)) {
+      throw UsageError(origin + ": \"defaults\" may not set \"" + std::string(key) + "\"; it holds training options such as batch and lr");
+    }
+  }
+  return given_from_json(spec.defaults, origin + ": \"defaults\"");
+}
+
+}  // namespace
+
+TrainOptions resolve(const GivenOptions& given_options) {
   TrainOptions o;
-  if (given.model) {
-    const auto kind = models::parse_model(*given.model);
-    if (!kind) bad("--model", *given.model, "unknown model; use mlp, conv, cmlp, cconv or mlp2");
-    o.model = *kind;
-  }
-  // The recipes (issue text and DESIGN: pytorch/examples' VAE, the seed conv VAE, the
-  // conditional VAE, the Keras VAE).
-  switch (o.model) {
-    case models::ModelKind::mlp: o.latent = 20, o.hidden = 400; break;
-    case models::ModelKind::cmlp: o.latent = 20, o.hidden = 400, o.batch = 64; break;
-    case models::ModelKind::conv:
-    case models::ModelKind::cconv: o.latent = 16, o.hidden = 256; break;
-    case models::ModelKind::mlp2:
-      o.latent = 2, o.hidden = 512, o.batch = 32, o.lr = 1e-4, o.loss = ops::ReconLoss::squared_error;
-      break;
-  }
+  o.model = given_options.model.value_or(o.model);
+  o.spec = model_spec(given_options, o.model);
+  // The recipe: vkvae's defaults, then the spec's, then what was given.
+  GivenOptions given = spec_defaults(o.spec, o.model_origin());
+  given.merge(given_options);
+  o.loss = o.spec.likelihood == models::Likelihood::gaussian ? ops::ReconLoss::squared_error : ops::ReconLoss::bce_with_logits;
   if (given.loss) {
     if (*given.loss == "bce") o.loss = ops::ReconLoss::bce_with_logits;
     else if (*given.loss == "mse") o.loss = ops::ReconLoss::squared_error;
@@ -167,8 +192,11 @@ TrainOptions resolve(const GivenOptions& given) {
     else if (*given.binarize == "dynamic") o.binarize = true;
     else bad("--binarize", *given.binarize, "use none or dynamic");
   }
-  o.latent = given.latent.value_or(o.latent);
-  o.hidden = given.hidden.value_or(o.hidden);
+  o.spec.latent = given.latent.value_or(o.spec.latent);
+  if (given.hidden) {
+    if (!o.spec.hidden) bad("--hidden", std::to_string(*given.hidden), "the model " + o.model + " has no \"hidden\" size to set; change its layers in the spec");
+    o.spec.hidden = *given.hidden;
+  }
   o.batch = given.batch.value_or(o.batch);
   o.epochs = given.epochs.value_or(o.epochs);
   o.kl_warmup = given.kl_warmup.value_or(o.kl_warmup);
@@ -188,8 +216,8 @@ TrainOptions resolve(const GivenOptions& given) {
 }
 
 void check_options(const TrainOptions& o) {
-  at_least("--latent", o.latent, 1);
-  at_least("--hidden", o.hidden, 1);
+  at_least("--latent", o.spec.latent, 1);
+  if (o.spec.hidden) at_least("--hidden", *o.spec.hidden, 1);
   at_least("--batch", o.batch, 1);
   at_least("--epochs", o.epochs, 1);
   at_least("--kl-warmup", o.kl_warmup, 0);
@@ -198,8 +226,8 @@ void check_options(const TrainOptions& o) {
   at_least("--checkpoint-every", o.checkpoint_every, 0);
   at_least("--log-every", o.log_every, 0);
   // Sizes beyond these would not fit a storage buffer or a u32 index; nobody means them.
-  if (o.latent > 4096) bad("--latent", std::to_string(o.latent), "must be at most 4096");
-  if (o.hidden > 16384) bad("--hidden", std::to_string(o.hidden), "must be at most 16384");
+  if (o.spec.latent > 4096) bad("--latent", std::to_string(o.spec.latent), "must be at most 4096");
+  if (o.spec.hidden && *o.spec.hidden > 16384) bad("--hidden", std::to_string(*o.spec.hidden), "must be at most 16384");
   if (o.batch > 65536) bad("--batch", std::to_string(o.batch), "must be at most 65536");
   if (!(o.beta >= 0.0) || !std::isfinite(o.beta)) bad("--beta", number(o.beta), "must be a finite number ≥ 0");
   if (!(o.lr > 0.0) || !std::isfinite(o.lr)) bad("--lr", number(o.lr), "must be a finite number > 0");
@@ -207,10 +235,9 @@ void check_options(const TrainOptions& o) {
 }
 
 json to_json(const TrainOptions& o) {
-  return {
-      {"model", models::model_name(o.model)},
-      {"latent", o.latent},
-      {"hidden", o.hidden},
+  json j = {
+      {"model", o.model},
+      {"latent", o.spec.latent},
       {"beta", o.beta},
       {"loss", loss_name(o.loss)},
       {"kl-warmup", o.kl_warmup},
@@ -227,7 +254,10 @@ json to_json(const TrainOptions& o) {
       {"checkpoint-every", o.checkpoint_every},
       {"log-every", o.log_every},
       {"init", o.init.string()},
+      {"spec", models::to_json(o.spec)},
   };
+  if (o.spec.hidden) j["hidden"] = *o.spec.hidden;
+  return j;
 }
 
 TrainOptions options_from_json(const json& j, const std::string& source) {

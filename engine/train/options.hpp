@@ -5,7 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -18,6 +18,7 @@ namespace vkvae::train {
 // config.json are the flag names without "--" (e.g. "kl-warmup").
 struct GivenOptions {
   std::optional<std::string> model, loss, optimizer, binarize;
+  std::optional<nlohmann::json> spec;  // a model spec given inline (a config's own), instead of a file
   std::optional<int64_t> latent, hidden, batch, epochs, kl_warmup, recon_only_epochs, max_steps, checkpoint_every, log_every;
   std::optional<double> beta, lr, weight_decay;
   std::optional<uint64_t> seed;
@@ -32,8 +33,9 @@ struct GivenOptions {
 GivenOptions read_config_file(const std::filesystem::path& path);
 
 struct TrainOptions {
-  models::ModelKind model = models::ModelKind::conv;
-  int64_t latent = 16, hidden = 256, batch = 128, epochs = 10;
+  std::string model = "conv";  // a built-in model's name or the spec file's path, as given
+  models::ModelSpec spec;      // its spec, with --latent and --hidden applied
+  int64_t batch = 128, epochs = 10;
   double beta = 1.0;
   ops::ReconLoss loss = ops::ReconLoss::bce_with_logits;
   int64_t kl_warmup = 0;          // epochs over which the KL weight ramps from 0 to β
@@ -52,6 +54,12 @@ struct TrainOptions {
   // over the warm-up epochs, then β.
   double kl_weight(int64_t epoch) const;
   models::VaeConfig model_config(int64_t dataset_size) const;
+  int64_t latent() const { return spec.latent; }
+  bool conditional() const { return spec.conditional; }
+  // "--model NAME": names the spec in errors.
+  std::string model_origin() const { return "--model " + model; }
+  // A short name for the run directory and for messages: the built-in name or the file's stem.
+  std::string model_label() const;
 };
 
 // The recipe of a model (the defaults of every option), then `given` on top. Throws UsageError

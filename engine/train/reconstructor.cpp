@@ -57,7 +57,7 @@ void Reconstructor::run() { run_program(context_, *program_, drawn_); }
 
 std::vector<float> Reconstructor::mu() const {
   const ops::Tensor t = program_->tensor(graph_->mu);
-  return context_.download<float>(*t.buffer, static_cast<std::size_t>(count_ * options_.latent), t.offset);
+  return context_.download<float>(*t.buffer, static_cast<std::size_t>(count_ * options_.latent()), t.offset);
 }
 
 }  // namespace vkvae::train

@@ -89,6 +89,8 @@ class Run {
     const data::MnistFiles files = data::find_mnist_files(options_.data);
     train_ = load_split(files.train_images, files.train_labels);
     test_ = load_split(files.test_images, files.test_labels);
+    // The spec against the data's shape first: a model that cannot fit is the thing to fix.
+    models::plan_architecture(options_.spec, {1, train_.images.rows, train_.images.cols}, models::kClasses, options_.model_origin());
     if (options_.batch > train_.size()) {
       throw UsageError("--batch " + std::to_string(options_.batch) + " is larger than the training set (" + std::to_string(train_.size()) +
                        " images in " + files.train_images.string() + "); use a smaller --batch");
@@ -117,7 +119,7 @@ class Run {
         for (const io::NamedTensor& t : init.tensors) {
           bool known = false;
           for (const ParameterSlot& s : session_->parameters()) known = known || s.name == t.name || t.name.rfind("optimizer.", 0) == 0;
-          if (!known) throw UsageError(source + ": tensor '" + t.name + "' is not a parameter of --model " + std::string(models::model_name(options_.model)));
+          if (!known) throw UsageError(source + ": tensor '" + t.name + "' is not a parameter of --model " + options_.model_label());
         }
         session_->load_parameters(read_checkpoint_state(init, session_->parameters(), session_->parameter_count(), false, source).parameters);
       }

@@ -65,7 +65,7 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
                      " images); use a smaller batch or more data");
   }
   kernels_ = std::make_unique<ops::Kernels>(context);
-  const bool conditional = models::is_conditional(options.model);
+  const bool conditional = options.conditional();
 
   // Training: the step over the training set.
   model_ = models::build_vae(options.model_config(train_size_));
@@ -129,7 +129,7 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
 
   // Pictures.
   samples_ = std::make_unique<GridDecoder>(context, *kernels_, options, conditional ? models::kClasses * 8 : kSamples, 8);
-  if (options.latent == 2) {
+  if (options.latent() == 2) {
     manifold_ = std::make_unique<GridDecoder>(context, *kernels_, options, int64_t{kManifoldSide} * kManifoldSide, kManifoldSide);
   }
   if (test_size_ > 0) reconstructor_ = std::make_unique<Reconstructor>(context, *kernels_, options, test, kReconShown, 8);
@@ -315,16 +315,16 @@ Picture download_picture(vk::Context& context, const ops::Tensor& grid, ops::Gri
 Picture Session::samples() {
   // The same noise every time, so pictures of successive epochs compare; for conditional
   // models, one noise per column and one digit per row.
-  const bool conditional = models::is_conditional(options_.model);
+  const bool conditional = options_.conditional();
   const int64_t count = conditional ? models::kClasses * 8 : kSamples;
   const int64_t distinct = conditional ? 8 : kSamples;
   const ops::RngState state = ops::RngState::from(options_.seed, 0);
-  std::vector<float> z(static_cast<std::size_t>(count * options_.latent));
+  std::vector<float> z(static_cast<std::size_t>(count * options_.latent()));
   std::vector<int> digits;
   for (int64_t i = 0; i < count; ++i) {
-    for (int64_t j = 0; j < options_.latent; ++j) {
-      z[static_cast<std::size_t>(i * options_.latent + j)] =
-          ops::standard_normal(state, ops::RngStream::prior, static_cast<uint32_t>((i % distinct) * options_.latent + j));
+    for (int64_t j = 0; j < options_.latent(); ++j) {
+      z[static_cast<std::size_t>(i * options_.latent() + j)] =
+          ops::standard_normal(state, ops::RngStream::prior, static_cast<uint32_t>((i % distinct) * options_.latent() + j));
     }
     digits.push_back(static_cast<int>(i / 8));
   }

@@ -168,7 +168,7 @@ TEST_F(Applications, DecodingEncodedMeansGivesTheMeanReconstructionsThroughALate
   const std::vector<float> images = to_unit_interval(data.images);
   const Latents latents = encode(model, images, {});
   ASSERT_EQ(latents.count(), 24);
-  ASSERT_EQ(latents.latent, model.options().latent);
+  ASSERT_EQ(latents.latent, model.options().latent());
   // The same μ as the inference program, which gathers the u8 images on the device.
   std::vector<int64_t> all(24);
   std::iota(all.begin(), all.end(), 0);
@@ -232,7 +232,7 @@ TEST_F(Applications, TheScoreIsTheNegativeElboAtTheMean) {
   const auto pass = model.make_pass(24, Pass::reconstruct);
   const BatchPass::Output out = pass->run(images, {}, BatchPass::kMean | BatchPass::kLatents | BatchPass::kScore);
   ASSERT_EQ(out.recon.size(), 24u);
-  const auto latent = static_cast<std::size_t>(model.options().latent);
+  const auto latent = static_cast<std::size_t>(model.options().latent());
   for (std::size_t i = 0; i < 24; ++i) {
     // BCE of the mean reconstruction's logits, and KL(q ‖ N(0, I)), in double precision.
     double recon = 0.0, kl = 0.0;
@@ -299,7 +299,7 @@ TEST_F(Applications, ConditionalModelsTakeAClassPerImageAndGenerateInPieces) {
   EXPECT_GT(max_difference(decode(model, latents.mu, std::vector<uint8_t>(24, 1)), decode(model, latents.mu, std::vector<uint8_t>(24, 7))),
             1e-3);
 
-  const int64_t latent = model.options().latent;
+  const int64_t latent = model.options().latent();
   const std::vector<float> all = prior_draws(12, latent, 3), tail = prior_draws(7, latent, 3, 5);
   EXPECT_TRUE(std::equal(tail.begin(), tail.end(), all.begin() + 5 * latent));
   std::vector<uint8_t> labels(12);

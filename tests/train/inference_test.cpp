@@ -50,7 +50,7 @@ TEST_F(Inference, EncodesAndDecodesEveryModel) {
     TrainedModel model(context(), trained(kind));
     const data::Dataset data = test_set();
     const std::vector<float> mu = model.encode(data, {3, 5, 7});
-    EXPECT_EQ(mu.size(), 3u * static_cast<std::size_t>(model.options().latent));
+    EXPECT_EQ(mu.size(), 3u * static_cast<std::size_t>(model.options().latent()));
     const Picture p = model.decode(mu, {1, 2, 3}, 3);
     EXPECT_EQ(p.width, 3u * 30 + 2);
     EXPECT_EQ(p.height, 32u);

@@ -16,27 +16,27 @@ namespace {
 TEST(Options, RecipesFollowTheModels) {
   GivenOptions given;
   TrainOptions conv = resolve(given);
-  EXPECT_EQ(conv.model, models::ModelKind::conv);
-  EXPECT_EQ(conv.latent, 16);
+  EXPECT_EQ(conv.model, "conv");
+  EXPECT_EQ(conv.latent(), 16);
   EXPECT_EQ(conv.batch, 128);
   given.model = "mlp";
   TrainOptions mlp = resolve(given);
-  EXPECT_EQ(mlp.latent, 20);
-  EXPECT_EQ(mlp.hidden, 400);
+  EXPECT_EQ(mlp.latent(), 20);
+  EXPECT_EQ(mlp.spec.hidden, 400);
   EXPECT_EQ(mlp.lr, 1e-3);
   given.model = "cmlp";
   EXPECT_EQ(resolve(given).batch, 64);
   given.model = "mlp2";
   TrainOptions mlp2 = resolve(given);
-  EXPECT_EQ(mlp2.latent, 2);
-  EXPECT_EQ(mlp2.hidden, 512);
+  EXPECT_EQ(mlp2.latent(), 2);
+  EXPECT_EQ(mlp2.spec.hidden, 512);
   EXPECT_EQ(mlp2.batch, 32);
   EXPECT_EQ(mlp2.lr, 1e-4);
   EXPECT_EQ(mlp2.loss, ops::ReconLoss::squared_error);
   given.latent = 3;
   given.optimizer = "adamw";
   TrainOptions changed = resolve(given);
-  EXPECT_EQ(changed.latent, 3);
+  EXPECT_EQ(changed.latent(), 3);
   EXPECT_EQ(changed.weight_decay, 0.01);  // AdamW's default
 }
 
@@ -68,7 +68,7 @@ TEST(Options, JsonRoundTripsAndConfigFilesYieldToFlags) {
   flags.lr = 0.5;
   merged.merge(flags);
   const TrainOptions r = resolve(merged);
-  EXPECT_EQ(r.model, models::ModelKind::mlp);
+  EXPECT_EQ(r.model, "mlp");
   EXPECT_EQ(r.epochs, 3);
   EXPECT_EQ(r.lr, 0.5);
   std::filesystem::remove(path);
@@ -89,7 +89,7 @@ TEST(Options, BadValuesNameTheirFlag) {
     set(g);
     return error_of(g);
   };
-  EXPECT_EQ(with([](GivenOptions& g) { g.model = "gan"; }), "--model gan: unknown model; use mlp, conv, cmlp, cconv or mlp2");
+  EXPECT_EQ(with([](GivenOptions& g) { g.model = "gan"; }), "--model gan: unknown model; use cconv, cmlp, conv, mlp, mlp2 or a spec file FILE.json");
   EXPECT_EQ(with([](GivenOptions& g) { g.batch = 0; }), "--batch 0: must be at least 1");
   EXPECT_EQ(with([](GivenOptions& g) { g.latent = -2; }), "--latent -2: must be at least 1");
   EXPECT_EQ(with([](GivenOptions& g) { g.hidden = 0; }), "--hidden 0: must be at least 1");
@@ -133,6 +133,51 @@ TEST(Options, ConfigFilesNameTheFileAndKey) {
   EXPECT_EQ(error("").rfind(where + "is a directory", 0), 0u) << error("");
   std::filesystem::remove_all(path);
   EXPECT_EQ(error_of({}), "no error");
+}
+
+TEST(Options, SpecFilesGiveTheModelAndTravelInTheConfig) {
+  const auto path = std::filesystem::temp_directory_path() / "vkvae_options_spec.json";
+  std::ofstream(path) << R"({"latent": 5, "hidden": 12, "likelihood": "gaussian", "defaults": {"batch": 16, "lr": 0.003},
+      "encoder": [{"type": "flatten"}, {"type": "linear", "out": "hidden", "activation": "tanh"}],
+      "decoder": [{"type": "linear", "out": "data"}]})";
+  GivenOptions given;
+  given.model = path.string();
+  given.hidden = 24;
+  given.lr = 0.5;
+  const TrainOptions o = resolve(given);
+  EXPECT_EQ(o.model_label(), "vkvae_options_spec");
+  EXPECT_EQ(o.latent(), 5);
+  EXPECT_EQ(o.spec.hidden, 24);                          // --hidden sets the spec's size
+  EXPECT_EQ(o.batch, 16);                                // the spec's defaults are the recipe
+  EXPECT_EQ(o.lr, 0.5);                                  // and flags beat them
+  EXPECT_EQ(o.loss, ops::ReconLoss::squared_error);      // a gaussian likelihood
+  // The config carries the spec: it rebuilds the model with the file gone.
+  std::filesystem::remove(path);
+  const TrainOptions back = options_from_json(to_json(o), "config.json");
+  EXPECT_EQ(to_json(back), to_json(o));
+  EXPECT_EQ(back.spec.hidden, 24);
+  EXPECT_EQ(error_of(given), "--model " + path.string() + ": no such file; give a built-in model name or a spec file");
+}
+
+TEST(Options, SpecsRefuseSizesTheyLackAndDefaultsThatAreNotTrainingOptions) {
+  const auto path = std::filesystem::temp_directory_path() / "vkvae_options_spec_bad.json";
+  const auto error = [&](const std::string& text, std::optional<int64_t> hidden = std::nullopt) {
+    std::ofstream(path) << text;
+    GivenOptions given;
+    given.model = path.string();
+    given.hidden = hidden;
+    return error_of(given);
+  };
+  const std::string layers = R"("encoder": [{"type": "flatten"}], "decoder": [{"type": "linear", "out": "data"}])";
+  const std::string origin = "--model " + path.string();
+  EXPECT_EQ(error("{\"latent\": 3, " + layers + "}", 8), "--hidden 8: the model " + path.string() +
+                                                             " has no \"hidden\" size to set; change its layers in the spec");
+  EXPECT_EQ(error("{\"latent\": 3, \"defaults\": {\"latent\": 4}, " + layers + "}"),
+            origin + ": \"defaults\" may not set \"latent\"; it holds training options such as batch and lr");
+  EXPECT_EQ(error("{\"latent\": 3, \"defaults\": {\"batch\": \"x\"}, " + layers + "}"),
+            origin + ": \"defaults\": \"batch\" has the wrong type (\"x\"); see vkvae-train --help");
+  EXPECT_EQ(error("{\"latent\": 3, " + layers).rfind(origin + ": not valid JSON (", 0), 0u);
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -153,7 +153,7 @@ TEST_F(Run, EveryModelTrainsAndLeavesItsRunDirectory) {
 TEST_F(Run, LossFallsAndTheBestCheckpointFollowsTheTestLoss) {
   TrainOptions o = small();
   o.epochs = 3;
-  o.hidden = 64;
+  o.spec.hidden = 64;
   Recorder recorder;
   const std::atomic<bool> never{false};
   run_training(context(), fresh(o, root_ / "run"), recorder, never);
@@ -317,7 +317,7 @@ TEST_F(Run, StartsFromGivenWeightsAndRefusesForeignOnes) {
   EXPECT_FALSE(fs::exists(root_ / "e"));  // a refused run leaves nothing behind
   TrainOptions other = from;
   other.init = root_ / "weights.safetensors";
-  other.hidden = 16;  // the weights are of hidden 32
+  other.spec.hidden = 16;  // the weights are of hidden 32
   EXPECT_THROW(train(fresh(other, root_ / "f")), Error);
 }
 
@@ -526,7 +526,7 @@ TEST_F(Run, EvaluationInBoundedSubmitsCoversEveryImage) {
   const data::Dataset train = data::load_dataset(root_ / "big" / "train-images-idx3-ubyte", root_ / "big" / "train-labels-idx1-ubyte");
   data::Dataset test = data::load_dataset(root_ / "big" / "t10k-images-idx3-ubyte", root_ / "big" / "t10k-labels-idx1-ubyte");
   TrainOptions o = small();
-  o.hidden = 16;
+  o.spec.hidden = 16;
   std::vector<int64_t> reported;
   const auto evaluate = [&](const data::Dataset& images) {
     Session session(context(), o, train, images);
