@@ -8,7 +8,7 @@ want_build=0 want_test=0 want_data=0 want_torch=0
 for group in "$@"; do
   case "$group" in
     build) want_build=1 ;;
-    test) want_build=1 want_test=1 ;;  # what the build needs (GoogleTest included), Xvfb and xdotool for the viewer
+    test) want_build=1 want_test=1 ;;  # what the build needs (GoogleTest included), Xvfb and xdotool for the viewer, python3 for scripts/make_colour_mnist.py
     data) want_data=1 ;;
     torch) want_torch=1 ;;  # PyTorch on the CPU, for the peers in bench/ (OpenBLAS: the reference BLAS is 4× slower)
     *) echo "install-deps: error: unknown group '$group'; use build, test, data or torch" >&2; exit 2 ;;
@@ -22,7 +22,7 @@ if [ $want_build = 1 ]; then
              libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libbenchmark-dev libgtest-dev
              libglfw3-dev libimgui-dev fonts-dejavu-core)
 fi
-[ $want_test = 1 ] && packages+=(xvfb xauth xdotool)
+[ $want_test = 1 ] && packages+=(xvfb xauth xdotool python3)
 [ $want_torch = 1 ] && packages+=(python3-torch libopenblas0-pthread)
 
 missing=()

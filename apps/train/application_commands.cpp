@@ -16,12 +16,21 @@ namespace {
 namespace fs = std::filesystem;
 using train::TrainedModel;
 
-constexpr int64_t kSide = 28;
-constexpr auto kPixels = static_cast<std::size_t>(kSide * kSide);
 // A bigger grid than this is a picture nobody opens: write the images as IDX instead.
 constexpr int64_t kMostInAGrid = 4096;
 
 std::string model_name(const TrainedModel& model) { return model.options().model_label(); }
+
+// "28×28 grey" or "64×64 RGB": the model's images, for messages.
+std::string image_text(const TrainedModel& model) {
+  const models::ImageShape& s = model.options().image;
+  return std::to_string(s.height) + "×" + std::to_string(s.width) + (s.channels == 3 ? " RGB" : " grey");
+}
+
+// The IDX name of a split's images for the model's images: idx3 for grey, idx4 for colour.
+std::string images_file_name(const TrainedModel& model, const std::string& prefix) {
+  return prefix + (model.options().image.channels == 1 ? "-images-idx3-ubyte" : "-images-idx4-ubyte");
+}
 
 void print_json(const nlohmann::json& j) { std::printf("%s\n", j.dump(2).c_str()); }
 
@@ -65,14 +74,15 @@ std::vector<uint8_t> classes_for(const TrainedModel& model, const CommandOptions
     if (o.class_index >= 0) throw UsageError("--class: this model is not conditional (use a cmlp or cconv checkpoint)");
     return {};
   }
-  if (o.class_index >= models::kClasses) {
-    throw UsageError("--class " + std::to_string(o.class_index) + ": this model has classes 0–" + std::to_string(models::kClasses - 1));
+  const int64_t classes = model.options().classes;
+  if (o.class_index >= classes) {
+    throw UsageError("--class " + std::to_string(o.class_index) + ": this model has classes 0–" + std::to_string(classes - 1));
   }
   if (o.class_index >= 0) return std::vector<uint8_t>(static_cast<std::size_t>(count), static_cast<uint8_t>(o.class_index));
   if (!given.empty()) return given;
   if (without) throw UsageError(without);
   std::vector<uint8_t> turns(static_cast<std::size_t>(count));
-  for (std::size_t i = 0; i < turns.size(); ++i) turns[i] = static_cast<uint8_t>(i % static_cast<std::size_t>(models::kClasses));
+  for (std::size_t i = 0; i < turns.size(); ++i) turns[i] = static_cast<uint8_t>(i % static_cast<std::size_t>(classes));
   return turns;
 }
 
@@ -87,8 +97,9 @@ int decode(vk::Context& context, const CommandOptions& o) {
     if (!codes.labels.empty()) codes.labels.resize(static_cast<std::size_t>(o.limit));
   }
   for (uint8_t label : codes.labels) {
-    if (label >= models::kClasses && model.options().conditional()) {
-      throw UsageError("--latents " + o.latents + ": label " + std::to_string(label) + " is not a class of this model (0–9)");
+    if (label >= model.options().classes && model.options().conditional()) {
+      throw UsageError("--latents " + o.latents + ": label " + std::to_string(label) + " is not a class of this model (0–" +
+                       std::to_string(model.options().classes - 1) + ")");
     }
   }
   const std::vector<uint8_t> classes =
@@ -104,10 +115,12 @@ int decode(vk::Context& context, const CommandOptions& o) {
     images = train::decode(model, codes.z, classes, std::ref(progress));
   }
   if (png) {
-    write_picture(o.out, train::comparison_grid({images}, {}, codes.count, o.nrow), o.json);
+    write_picture(o.out, train::comparison_grid({images}, {}, codes.count, o.nrow, model.options().image), o.json);
   } else {
-    data::write_idx_images(o.out, train::to_bytes(images, kSide, kSide));
-    if (!o.json) std::printf("wrote %s: %lld images, 28×28 u8 (the decoder's means)\n", o.out.c_str(), static_cast<long long>(codes.count));
+    data::write_idx_images(o.out, train::to_bytes(images, model.options().image));
+    if (!o.json) {
+      std::printf("wrote %s: %lld images, %s u8 (the decoder's means)\n", o.out.c_str(), static_cast<long long>(codes.count), image_text(model).c_str());
+    }
   }
   if (o.json) print_json({{"out", o.out}, {"images", codes.count}, {"tensor", o.tensor}, {"seconds", seconds_since(start)}});
   return 0;
@@ -131,7 +144,7 @@ int denoise(vk::Context& context, const CommandOptions& o) {
   const double seconds = seconds_since(start);
   const double noisy_mse = train::mean_squared_error(noisy, clean), denoised_mse = train::mean_squared_error(denoised, clean);
   const int64_t show = std::min(o.show, data.size());
-  write_picture(o.out, train::comparison_grid({noisy, denoised, clean}, {}, show, o.nrow), o.json);
+  write_picture(o.out, train::comparison_grid({noisy, denoised, clean}, {}, show, o.nrow, model.options().image), o.json);
   if (o.json) {
     print_json({{"out", o.out},
                 {"images", data.size()},
@@ -156,16 +169,18 @@ int inpaint(vk::Context& context, const CommandOptions& o) {
   TrainedModel model(context, o.checkpoint);
   bool labeled = false;
   const data::Dataset data = images_argument(model, o, labeled);
-  const std::vector<uint8_t> masks = train::make_masks(mask, data.size(), kSide, kSide, o.seed);
+  const models::ImageShape& shape = model.options().image;
+  const std::vector<uint8_t> masks = train::make_masks(mask, data.size(), shape.height, shape.width, o.seed);
   // The baseline, and the chain's start: every hidden pixel gets its mean over the training set.
   CommandOptions train_split = o;
   train_split.limit = 0;
   const data::Dataset training = data_split(model, train_split, "train");
   const std::vector<float> mean_image = [&] {
-    std::vector<double> sum(kPixels, 0.0);
-    for (std::size_t i = 0; i < training.images.pixels.size(); ++i) sum[i % kPixels] += training.images.pixels[i];
-    std::vector<float> mean(kPixels);
-    for (std::size_t p = 0; p < kPixels; ++p) mean[p] = static_cast<float>(sum[p] / (255.0 * static_cast<double>(training.size())));
+    const auto pixels = static_cast<std::size_t>(shape.size());
+    std::vector<double> sum(pixels, 0.0);
+    for (std::size_t i = 0; i < training.images.pixels.size(); ++i) sum[i % pixels] += training.images.pixels[i];
+    std::vector<float> mean(pixels);
+    for (std::size_t p = 0; p < pixels; ++p) mean[p] = static_cast<float>(sum[p] / (255.0 * static_cast<double>(training.size())));
     return mean;
   }();
   const std::vector<float> original = train::to_unit_interval(data.images);
@@ -179,7 +194,7 @@ int inpaint(vk::Context& context, const CommandOptions& o) {
   const double seconds = seconds_since(start);
   const double baseline = result.mse_by_iteration.front(), inpainted = result.mse_by_iteration.back();
   const int64_t show = std::min(o.show, data.size());
-  write_picture(o.out, train::comparison_grid({original, result.images, original}, masks, show, o.nrow), o.json);
+  write_picture(o.out, train::comparison_grid({original, result.images, original}, masks, show, o.nrow, shape), o.json);
   if (o.json) {
     print_json({{"out", o.out},
                 {"images", data.size()},
@@ -206,15 +221,15 @@ int augment(vk::Context& context, const CommandOptions& o) {
   TrainedModel model(context, o.checkpoint);
   const bool conditional = model.options().conditional();
   if (o.per_class > 0 && !conditional) throw UsageError("--per-class: this model is not conditional (use a cmlp or cconv checkpoint)");
-  const int64_t count = o.per_class > 0 ? o.per_class * models::kClasses : o.augment_count;
+  const int64_t count = o.per_class > 0 ? o.per_class * model.options().classes : o.augment_count;
   std::vector<uint8_t> labels;
   if (o.per_class > 0) {
-    for (int64_t c = 0; c < models::kClasses; ++c) labels.insert(labels.end(), static_cast<std::size_t>(o.per_class), static_cast<uint8_t>(c));
+    for (int64_t c = 0; c < model.options().classes; ++c) labels.insert(labels.end(), static_cast<std::size_t>(o.per_class), static_cast<uint8_t>(c));
   } else {
     labels = classes_for(model, o, count, {}, nullptr);
   }
   const std::string prefix = o.augment_split == "train" ? "train" : "t10k";
-  const fs::path dir = o.out, images_file = dir / (prefix + "-images-idx3-ubyte"), labels_file = dir / (prefix + "-labels-idx1-ubyte");
+  const fs::path dir = o.out, images_file = dir / images_file_name(model, prefix), labels_file = dir / (prefix + "-labels-idx1-ubyte");
   std::error_code error;
   if (fs::exists(dir, error) && !fs::is_directory(dir, error)) throw UsageError("--out " + o.out + ": is a file; give a directory");
   for (const fs::path& file : {images_file, labels_file}) {
@@ -225,8 +240,10 @@ int augment(vk::Context& context, const CommandOptions& o) {
   fs::create_directories(dir, error);
   if (error) throw UsageError("--out " + o.out + ": cannot create it (" + error.message() + ")");
   const auto start = std::chrono::steady_clock::now();
-  data::Images images{count, kSide, kSide, {}};
-  images.pixels.reserve(static_cast<std::size_t>(count) * kPixels);
+  const models::ImageShape& shape = model.options().image;
+  data::Images images;
+  images.count = count, images.rows = shape.height, images.cols = shape.width, images.channels = shape.channels;
+  images.pixels.reserve(static_cast<std::size_t>(count * shape.size()));
   {
     // In pieces, so that a million images never sit in memory as floats.
     TerminalProgress progress("augment");
@@ -235,7 +252,7 @@ int augment(vk::Context& context, const CommandOptions& o) {
       const int64_t n = std::min(kPiece, count - first);
       const std::span<const uint8_t> piece = labels.empty() ? std::span<const uint8_t>() : std::span<const uint8_t>(labels).subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(n));
       const std::vector<float> generated = train::generate(model, n, piece, o.seed, first);
-      const data::Images bytes = train::to_bytes(generated, kSide, kSide);
+      const data::Images bytes = train::to_bytes(generated, shape);
       images.pixels.insert(images.pixels.end(), bytes.pixels.begin(), bytes.pixels.end());
       progress(first + n, count);
     }
@@ -249,7 +266,7 @@ int augment(vk::Context& context, const CommandOptions& o) {
     print_json(j);
     return 0;
   }
-  std::printf("wrote %s: %lld generated images, 28×28 u8", images_file.c_str(), static_cast<long long>(count));
+  std::printf("wrote %s: %lld generated images, %s u8", images_file.c_str(), static_cast<long long>(count), image_text(model).c_str());
   if (!labels.empty()) std::printf(", and %s", labels_file.c_str());
   std::printf(" (%.1f s)\n", seconds);
   return 0;

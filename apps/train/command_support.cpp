@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "data/mnist_files.hpp"
+#include "data/data_dir.hpp"
 #include "io/png.hpp"
 #include "util/error.hpp"
 
@@ -63,13 +63,14 @@ void write_picture(const std::string& out, const train::Picture& picture, bool q
 void keep_first(data::Dataset& data, int64_t limit) {
   if (limit <= 0 || limit >= data.size()) return;
   data.images.count = limit;
-  data.images.pixels.resize(static_cast<std::size_t>(limit * data.images.rows * data.images.cols));
-  data.labels.resize(static_cast<std::size_t>(limit));
+  data.images.pixels.resize(static_cast<std::size_t>(limit * data.images.image_size()));
+  if (data.labeled()) data.labels.resize(static_cast<std::size_t>(limit));
 }
 
 data::Dataset data_split(const train::TrainedModel& model, const CommandOptions& o, const std::string& split) {
-  const data::SplitFiles files = data::find_split_files(o.data.empty() ? model.options().data : fs::path(o.data), split);
-  data::Dataset d = data::load_dataset(files.images, files.labels);
+  const fs::path dir = o.data.empty() ? model.options().data : fs::path(o.data);
+  data::Dataset d = data::load_split(dir, split, model.options().format);
+  train::check_data_fits(model.options(), d, "--data " + dir.string());
   keep_first(d, o.limit);
   return d;
 }
@@ -81,18 +82,18 @@ data::Dataset images_argument(const train::TrainedModel& model, const CommandOpt
   if (!fs::exists(o.images, error)) throw UsageError("--images " + o.images + ": no such file or directory");
   if (fs::is_directory(o.images, error)) {
     if (!o.labels.empty()) throw UsageError("--labels: --images names a directory, whose test split has its labels");
-    const data::SplitFiles files = data::find_split_files(o.images, "test", "--images");
-    data = data::load_dataset(files.images, files.labels, "check --images");
+    data = data::load_split(o.images, "test", model.options().format, "--images");
   } else if (!o.labels.empty()) {
     data = data::load_dataset(o.images, o.labels, "check --images and --labels");
+    data::apply_format(data.images, model.options().format);
   } else {
     if (model.options().conditional()) throw UsageError("--labels: a conditional model needs the images' labels");
-    labeled = false;
     data.images = data::read_idx_images(o.images, "check --images");
     if (data.images.count == 0) throw UsageError("--images " + o.images + ": holds no images");
-    if (data.images.rows != 28 || data.images.cols != 28) throw UsageError("--images " + o.images + ": vkvae's models take 28×28 images");
-    data.labels.assign(static_cast<std::size_t>(data.images.count), 0);
+    data::apply_format(data.images, model.options().format);
   }
+  labeled = data.labeled();
+  train::check_data_fits(model.options(), data, "--images " + o.images);
   keep_first(data, o.limit);
   return data;
 }

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "data/mnist_files.hpp"
+#include "data/data_dir.hpp"
 #include "io/png.hpp"
 #include "ops/random.hpp"
 #include "train/applications.hpp"
@@ -63,14 +63,15 @@ int sample(vk::Context& context, const CommandOptions& o) {
   check_png_path(o.out);
   TrainedModel model(context, o.checkpoint);
   const bool conditional = model.options().conditional();
-  if (o.digit >= 10) throw UsageError("--digit " + std::to_string(o.digit) + ": must be 0–9");
+  const int64_t classes = model.options().classes;
+  if (conditional && o.digit >= classes) throw UsageError("--digit " + std::to_string(o.digit) + ": this model has classes 0–" + std::to_string(classes - 1));
   if (o.digit >= 0 && !conditional) throw UsageError("--digit: this model is not conditional (use a cmlp or cconv checkpoint)");
-  // Conditional without --digit: the digits in turn, a row each; by default a row for every one.
-  const bool rows_of_digits = conditional && o.digit < 0;
-  const int64_t count = o.count > 0 ? o.count : rows_of_digits ? models::kClasses * o.nrow : 64;
+  // Conditional without --digit: the classes in turn, a row each; by default a row for every one.
+  const bool rows_of_classes = conditional && o.digit < 0;
+  const int64_t count = o.count > 0 ? o.count : rows_of_classes ? classes * o.nrow : 64;
   const std::vector<float> z = train::prior_draws(count, model.options().latent(), o.seed);
   std::vector<int> digits;
-  for (int64_t i = 0; i < count; ++i) digits.push_back(o.digit >= 0 ? static_cast<int>(o.digit) : static_cast<int>((i / o.nrow) % 10));
+  for (int64_t i = 0; i < count; ++i) digits.push_back(o.digit >= 0 ? static_cast<int>(o.digit) : static_cast<int>((i / o.nrow) % std::max<int64_t>(classes, 1)));
   write_picture(o.out, model.decode(z, digits, static_cast<uint32_t>(o.nrow)));
   return 0;
 }
@@ -92,7 +93,7 @@ int interpolate(vk::Context& context, const CommandOptions& o) {
     const float t = o.steps == 1 ? 0.0f : static_cast<float>(s) / static_cast<float>(o.steps - 1);
     for (std::size_t j = 0; j < latent; ++j) z.push_back((1.0f - t) * mu[j] + t * mu[latent + j]);
     // Conditional models: the label changes halfway.
-    digits.push_back(data.labels[static_cast<std::size_t>(t < 0.5f ? o.from : o.to)]);
+    digits.push_back(data.labeled() ? data.labels[static_cast<std::size_t>(t < 0.5f ? o.from : o.to)] : 0);
   }
   write_picture(o.out, model.decode(z, digits, static_cast<uint32_t>(o.steps)));
   return 0;
@@ -142,13 +143,15 @@ int anomaly(vk::Context& context, const CommandOptions& o) {
     for (int64_t i : order) std::printf(" %lld (%.1f)", static_cast<long long>(i), score(i));
     std::printf("\n");
     if (!o.grid.empty()) {
-      data::Images shown{static_cast<int64_t>(order.size()), data.images.rows, data.images.cols, {}};
-      const auto pixels = static_cast<std::ptrdiff_t>(data.images.rows * data.images.cols);
+      data::Images shown = data.images;
+      shown.count = static_cast<int64_t>(order.size());
+      shown.pixels.clear();
+      const auto pixels = static_cast<std::ptrdiff_t>(data.images.image_size());
       for (int64_t i : order) {
         const auto first = data.images.pixels.begin() + i * pixels;
         shown.pixels.insert(shown.pixels.end(), first, first + pixels);
       }
-      write_picture(o.grid, train::comparison_grid({train::to_unit_interval(shown)}, {}, shown.count, 8));
+      write_picture(o.grid, train::comparison_grid({train::to_unit_interval(shown)}, {}, shown.count, 8, model.options().image));
     }
   }
   return 0;

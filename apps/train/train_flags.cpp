@@ -37,7 +37,7 @@ train::RunRequest make_request(const TrainFlags& options) {
     rest.epochs.reset(), rest.max_steps.reset(), rest.checkpoint_every.reset(), rest.log_every.reset(), rest.data.reset();
     if (!options.out.empty() || !options.config.empty() || rest.model || rest.loss || rest.optimizer || rest.binarize || rest.latent ||
         rest.hidden || rest.batch || rest.kl_warmup || rest.recon_only_epochs || rest.beta || rest.lr || rest.weight_decay || rest.seed ||
-        rest.init) {
+        rest.init || rest.image_size || rest.channels) {
       throw UsageError("--resume " + options.resume + ": a resumed run keeps its own options; only --epochs, --max-steps, "
                        "--checkpoint-every, --log-every, --data, --device and --cache-dir may be given with it");
     }
@@ -71,8 +71,12 @@ void add_training_options(CLI::App& app, TrainFlags& o) {
   app.add_option("--batch", g.batch, "Batch size (recipe: 128; cmlp 64; mlp2 32)")->type_name("N");
   app.add_option("--epochs", g.epochs, "Epochs (default 10)")->type_name("N");
   app.add_option("--seed", o.seed, "Seed of initialization, shuffling and noise (default 0)")->type_name("N");
-  app.add_option("--data", g.data, "Directory of MNIST-layout IDX files, plain or .gz (default: data/mnist, as scripts/fetch-mnist.sh leaves it)")
+  app.add_option("--data", g.data,
+                 "MNIST-layout IDX files (grey or colour, plain or .gz) or image folders DIR/train/<class>/*.png|jpg "
+                 "(default: data/mnist, as scripts/fetch-mnist.sh leaves it)")
       ->type_name("DIR");
+  app.add_option("--image-size", g.image_size, "Resize every image to H×W (default: as the files are; they must agree)")->type_name("H[xW]");
+  app.add_option("--channels", g.channels, "1 (grey) or 3 (RGB): convert every image (default: as the files hold them)")->type_name("1|3");
   app.add_option("--binarize", g.binarize, "none, or dynamic: inputs drawn as Bernoulli(intensity) each time (default none)")
       ->type_name("none|dynamic");
   app.add_option("--max-steps", g.max_steps, "End after N optimizer steps in all, with an evaluation, a metrics record and a checkpoint")

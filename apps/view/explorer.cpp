@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "ops/random.hpp"
 #include "train/applications.hpp"
@@ -18,7 +20,7 @@ Explorer::Explorer(ModelSource& model, std::string source, std::string device)
 void Explorer::decode_samples() {
   // A conditional model without a chosen digit: a row for each digit, `side_` wide.
   const bool rows_of_digits = model_.options().conditional() && digit_ < 0;
-  const int64_t count = int64_t{side_} * (rows_of_digits ? models::kClasses : side_);
+  const int64_t count = int64_t{side_} * (rows_of_digits ? model_.options().classes : side_);
   samples_ = &model_.decoder(count, static_cast<uint32_t>(side_));
   const std::vector<float> z = train::prior_draws(count, model_.options().latent(), seed_);
   std::vector<int> digits;
@@ -209,9 +211,19 @@ void Explorer::ui(PictureRenderer& pictures, Layout& layout) {
     if (conditional) {
       ImGui::SameLine();
       ImGui::SetNextItemWidth(140);
-      const char* names[] = {"a row per digit", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+      const std::vector<std::string> names = [&] {
+        std::vector<std::string> n = {"a row per class"};
+        for (int64_t c = 0; c < model_.options().classes; ++c) n.push_back(std::to_string(c));
+        return n;
+      }();
       int choice = digit_ + 1;
-      if (ImGui::Combo("digit", &choice, names, 11)) digit_ = choice - 1, samples_dirty_ = true;
+      const auto name_of = [](void* data, int i, const char** out) {
+        *out = static_cast<const std::vector<std::string>*>(data)->at(static_cast<std::size_t>(i)).c_str();
+        return true;
+      };
+      if (ImGui::Combo("class", &choice, name_of, const_cast<std::vector<std::string>*>(&names), static_cast<int>(names.size()))) {
+        digit_ = choice - 1, samples_dirty_ = true;
+      }
     }
     ImGui::TextWrapped("z drawn from the prior N(0, I) with seed %llu, decoded", static_cast<unsigned long long>(seed_));
     if (samples_dirty_ || samples_version_ != model_.weights_version()) decode_samples();

@@ -1,6 +1,6 @@
 #include "model_source.hpp"
 
-#include "data/mnist_files.hpp"
+#include "data/data_dir.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::view {
@@ -24,8 +24,9 @@ const data::Dataset* ModelSource::test_data() {
   if (!test_tried_) {
     test_tried_ = true;
     try {
-      const data::MnistFiles files = data::find_mnist_files(options_.data);
-      test_ = data::load_dataset(files.test_images, files.test_labels);
+      data::Dataset test = data::load_split(options_.data, "test", options_.format);
+      train::check_data_fits(options_, test, "--data " + options_.data.string());
+      test_ = std::move(test);
     } catch (const Error& e) {
       test_problem_ = e.what();
     }

@@ -155,7 +155,7 @@ void Workbench::pad_ui() {
   }
   if (conditional) {
     ImGui::SetNextItemWidth(100);
-    if (ImGui::SliderInt("class", &pad_label_, 0, static_cast<int>(models::kClasses) - 1)) pad_dirty_ = true;
+    if (ImGui::SliderInt("class", &pad_label_, 0, static_cast<int>(model_.options().classes) - 1)) pad_dirty_ = true;
   }
 
   const ImVec2 room = ImGui::GetContentRegionAvail();

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -89,9 +90,29 @@ std::vector<uint8_t> read_maybe_gzip(const std::filesystem::path& path, const st
 
 Images read_idx_images(const std::filesystem::path& path, const std::string& hint) {
   std::vector<uint8_t> bytes = read_maybe_gzip(path, hint);
-  const std::vector<int64_t> dims = parse_header(path, bytes, 3, "image files", hint);
-  Images images{dims[0], dims[1], dims[2], {}};
-  images.pixels.assign(bytes.begin() + 16, bytes.end());
+  const uint8_t rank = bytes.size() >= 4 && bytes[3] == 4 ? 4 : 3;
+  const std::vector<int64_t> dims = parse_header(path, bytes, rank, rank == 4 ? "colour image files" : "image files", hint);
+  Images images;
+  images.count = dims[0], images.rows = dims[1], images.cols = dims[2];
+  const std::size_t start = 4u + 4u * rank;
+  if (rank == 3) {
+    images.pixels.assign(bytes.begin() + static_cast<std::ptrdiff_t>(start), bytes.end());
+    return images;
+  }
+  images.channels = dims[3];
+  if (images.channels != 1 && images.channels != 3) {
+    fail(path, "holds images of " + std::to_string(images.channels) + " channels; vkvae takes 1 (grey) or 3 (RGB)", hint);
+  }
+  // Channels last on disk, planar in memory.
+  const auto plane = static_cast<std::size_t>(images.rows * images.cols), c = static_cast<std::size_t>(images.channels);
+  images.pixels.resize(static_cast<std::size_t>(images.count) * plane * c);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(images.count); ++i) {
+    const uint8_t* in = bytes.data() + start + i * plane * c;
+    uint8_t* out = images.pixels.data() + i * plane * c;
+    for (std::size_t p = 0; p < plane; ++p) {
+      for (std::size_t k = 0; k < c; ++k) out[k * plane + p] = in[p * c + k];
+    }
+  }
   return images;
 }
 
@@ -130,7 +151,16 @@ void write_idx(const std::filesystem::path& path, const std::vector<uint32_t>& d
 }  // namespace
 
 void write_idx_images(const std::filesystem::path& path, const Images& images) {
-  write_idx(path, {static_cast<uint32_t>(images.count), static_cast<uint32_t>(images.rows), static_cast<uint32_t>(images.cols)}, images.pixels);
+  const auto n = static_cast<uint32_t>(images.count), h = static_cast<uint32_t>(images.rows), w = static_cast<uint32_t>(images.cols);
+  if (images.channels == 1) return write_idx(path, {n, h, w}, images.pixels);
+  const auto plane = static_cast<std::size_t>(h) * w, c = static_cast<std::size_t>(images.channels);
+  std::vector<uint8_t> interleaved(images.pixels.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t p = 0; p < plane; ++p) {
+      for (std::size_t k = 0; k < c; ++k) interleaved[(i * plane + p) * c + k] = images.pixels[(i * c + k) * plane + p];
+    }
+  }
+  write_idx(path, {n, h, w, static_cast<uint32_t>(c)}, interleaved);
 }
 
 void write_idx_labels(const std::filesystem::path& path, std::span<const uint8_t> labels) {
@@ -138,19 +168,16 @@ void write_idx_labels(const std::filesystem::path& path, std::span<const uint8_t
 }
 
 Dataset load_dataset(const std::filesystem::path& images_path, const std::filesystem::path& labels_path, const std::string& hint) {
-  Dataset d{read_idx_images(images_path, hint), read_idx_labels(labels_path, hint)};
+  Dataset d;
+  d.images = read_idx_images(images_path, hint);
+  if (!labels_path.empty()) d.labels = read_idx_labels(labels_path, hint);
   if (d.images.count == 0) fail(images_path, "holds no images", hint);
-  if (d.images.rows != 28 || d.images.cols != 28) {
-    fail(images_path, "holds " + std::to_string(d.images.rows) + "×" + std::to_string(d.images.cols) + " images; vkvae's models take 28×28", hint);
-  }
-  if (static_cast<int64_t>(d.labels.size()) != d.images.count) {
+  if (!labels_path.empty() && static_cast<int64_t>(d.labels.size()) != d.images.count) {
     throw Error(images_path.string() + " holds " + std::to_string(d.images.count) + " images but " + labels_path.string() + " holds " +
                     std::to_string(d.labels.size()) + " labels; use files of the same split",
                 2);
   }
-  for (std::size_t i = 0; i < d.labels.size(); ++i) {
-    if (d.labels[i] > 9) fail(labels_path, "label " + std::to_string(i) + " is " + std::to_string(d.labels[i]) + ", not a digit 0–9", hint);
-  }
+  for (uint8_t label : d.labels) d.classes = std::max<int64_t>(d.classes, int64_t{label} + 1);
   return d;
 }
 

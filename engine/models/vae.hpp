@@ -21,8 +21,7 @@
 
 namespace vkvae::models {
 
-// The data vkvae reads today: MNIST's layout (28 × 28 grey, ten classes).
-inline constexpr int64_t kPixels = 784;
+// MNIST's ten digits: the class count of configs older than the data's own.
 inline constexpr int64_t kClasses = 10;
 
 struct VaeConfig {

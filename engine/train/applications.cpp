@@ -14,8 +14,6 @@ namespace {
 // that a conv model's activations stay a few hundred MiB.
 constexpr int64_t kBatch = 1024;
 
-constexpr auto kPixels = static_cast<std::size_t>(models::kPixels);
-
 int64_t batch_for(int64_t count) { return std::clamp<int64_t>(count, 1, kBatch); }
 
 void check_labels(const TrainedModel& model, std::span<const uint8_t> labels, int64_t count) {
@@ -44,25 +42,28 @@ void over_batches(BatchPass& pass, std::span<const float> input, std::span<const
 
 }  // namespace
 
-Picture comparison_grid(const std::vector<std::span<const float>>& sets, std::span<const uint8_t> hidden, int64_t show, int64_t nrow) {
-  constexpr uint32_t kSide = 28;
+Picture comparison_grid(const std::vector<std::span<const float>>& sets, std::span<const uint8_t> hidden, int64_t show, int64_t nrow,
+                        const models::ImageShape& shape) {
+  const auto h = static_cast<uint32_t>(shape.height), w = static_cast<uint32_t>(shape.width);
+  const auto plane = std::size_t{h} * w, channels = static_cast<std::size_t>(shape.channels);
   const ops::GridLayout layout{static_cast<uint32_t>(nrow), 2};
   const auto groups = static_cast<uint32_t>((show + nrow - 1) / nrow);
   const auto rows = static_cast<uint32_t>(sets.size());
-  const ops::GridSize size = ops::grid_size(static_cast<uint32_t>(std::min(show, nrow)), kSide, kSide, layout);
-  const uint32_t width = size.width, height = layout.padding + groups * rows * (kSide + layout.padding);
+  const ops::GridSize size = ops::grid_size(static_cast<uint32_t>(std::min(show, nrow)), h, w, layout);
+  const uint32_t width = size.width, height = layout.padding + groups * rows * (h + layout.padding);
   Picture picture{width, height, std::vector<uint32_t>(std::size_t{width} * height, 0xFF000000u)};
+  const auto byte = [](float v) { return static_cast<uint32_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
   for (int64_t image = 0; image < show; ++image) {
     const auto column = static_cast<uint32_t>(image % nrow), group = static_cast<uint32_t>(image / nrow);
     for (uint32_t set = 0; set < rows; ++set) {
-      const uint32_t x0 = layout.padding + column * (kSide + layout.padding);
-      const uint32_t y0 = layout.padding + (group * rows + set) * (kSide + layout.padding);
-      for (std::size_t p = 0; p < kPixels; ++p) {
-        const std::size_t at = static_cast<std::size_t>(image) * kPixels + p;
-        const auto g = static_cast<uint32_t>(std::lround(std::clamp(sets[set][at], 0.0f, 1.0f) * 255.0f));
-        const bool masked = set == 0 && !hidden.empty() && hidden[at];
-        const uint32_t rgba = masked ? 0xFF202080u : (0xFF000000u | g << 16 | g << 8 | g);
-        picture.pixels[std::size_t{y0 + static_cast<uint32_t>(p) / kSide} * width + x0 + static_cast<uint32_t>(p) % kSide] = rgba;
+      const uint32_t x0 = layout.padding + column * (w + layout.padding);
+      const uint32_t y0 = layout.padding + (group * rows + set) * (h + layout.padding);
+      const float* values = sets[set].data() + static_cast<std::size_t>(image) * plane * channels;
+      for (std::size_t p = 0; p < plane; ++p) {
+        const uint32_t r = byte(values[p]), g = channels == 3 ? byte(values[plane + p]) : r, b = channels == 3 ? byte(values[2 * plane + p]) : r;
+        const bool masked = set == 0 && !hidden.empty() && hidden[static_cast<std::size_t>(image) * plane + p];
+        const uint32_t rgba = masked ? 0xFF202080u : (0xFF000000u | b << 16 | g << 8 | r);
+        picture.pixels[std::size_t{y0 + static_cast<uint32_t>(p / w)} * width + x0 + static_cast<uint32_t>(p % w)] = rgba;
       }
     }
   }
@@ -75,8 +76,11 @@ std::vector<float> to_unit_interval(const data::Images& images) {
   return out;
 }
 
-data::Images to_bytes(std::span<const float> images, int64_t rows, int64_t cols) {
-  data::Images out{static_cast<int64_t>(images.size()) / (rows * cols), rows, cols, std::vector<uint8_t>(images.size())};
+data::Images to_bytes(std::span<const float> images, const models::ImageShape& shape) {
+  data::Images out;
+  out.count = static_cast<int64_t>(images.size()) / shape.size();
+  out.rows = shape.height, out.cols = shape.width, out.channels = shape.channels;
+  out.pixels.resize(images.size());
   for (std::size_t i = 0; i < images.size(); ++i) {
     out.pixels[i] = static_cast<uint8_t>(std::lround(std::clamp(images[i], 0.0f, 1.0f) * 255.0f));
   }
@@ -84,7 +88,7 @@ data::Images to_bytes(std::span<const float> images, int64_t rows, int64_t cols)
 }
 
 Latents encode(TrainedModel& model, std::span<const float> images, std::span<const uint8_t> labels, const Progress& progress) {
-  const auto count = static_cast<int64_t>(images.size() / kPixels);
+  const auto count = static_cast<int64_t>(images.size()) / model.options().pixels();
   check_labels(model, labels, count);
   const auto pass = model.make_pass(batch_for(count), Pass::reconstruct);
   Latents latents{model.options().latent(), {}, {}};
@@ -103,14 +107,14 @@ std::vector<float> decode(TrainedModel& model, std::span<const float> z, std::sp
   check_labels(model, labels, count);
   const auto pass = model.make_pass(batch_for(count), Pass::decode);
   std::vector<float> images;
-  images.reserve(static_cast<std::size_t>(count) * kPixels);
+  images.reserve(static_cast<std::size_t>(count * model.options().pixels()));
   over_batches(*pass, z, labels, count, BatchPass::kMean, progress,
                [&](std::size_t, std::size_t, BatchPass::Output& out) { images.insert(images.end(), out.mean.begin(), out.mean.end()); });
   return images;
 }
 
 std::vector<float> reconstruct(TrainedModel& model, std::span<const float> images, std::span<const uint8_t> labels, const Progress& progress) {
-  const auto count = static_cast<int64_t>(images.size() / kPixels);
+  const auto count = static_cast<int64_t>(images.size()) / model.options().pixels();
   check_labels(model, labels, count);
   const auto pass = model.make_pass(batch_for(count), Pass::reconstruct);
   std::vector<float> out;
@@ -122,9 +126,13 @@ std::vector<float> reconstruct(TrainedModel& model, std::span<const float> image
 
 Inpainting inpaint(TrainedModel& model, std::span<const float> images, std::span<const uint8_t> labels, std::span<const uint8_t> masks,
                    std::span<const float> fill, const InpaintOptions& options, const Progress& progress) {
-  const auto count = static_cast<int64_t>(images.size() / kPixels);
+  const auto pixels = static_cast<std::size_t>(model.options().pixels());
+  const auto plane = static_cast<std::size_t>(model.options().image.height * model.options().image.width);
+  const auto count = static_cast<int64_t>(images.size() / pixels);
   check_labels(model, labels, count);
-  if (masks.size() != images.size() || fill.size() != kPixels) throw Error("inpaint: masks or fill of the wrong size");
+  if (masks.size() != static_cast<std::size_t>(count) * plane || fill.size() != pixels) throw Error("inpaint: masks or fill of the wrong size");
+  // Whether value i of the images (any channel) is hidden.
+  const auto hidden_at = [&](std::size_t i) { return masks[(i / pixels) * plane + i % plane] != 0; };
   const auto pass = model.make_pass(batch_for(count), options.sample_z ? Pass::reconstruct_sampled : Pass::reconstruct);
   const auto iterations = static_cast<std::size_t>(options.iterations);
   Inpainting result{std::vector<float>(images.begin(), images.end()), std::vector<double>(iterations + 1, 0.0)};
@@ -132,8 +140,8 @@ Inpainting inpaint(TrainedModel& model, std::span<const float> images, std::span
   std::size_t hidden = 0;
   // Adds the squared error of the hidden pixels of rows [first, first + n) to `sum`.
   const auto add_error = [&](std::size_t first, std::size_t n, double& sum) {
-    for (std::size_t i = first * kPixels; i < (first + n) * kPixels; ++i) {
-      if (masks[i] == 0) continue;
+    for (std::size_t i = first * pixels; i < (first + n) * pixels; ++i) {
+      if (!hidden_at(i)) continue;
       const double d = static_cast<double>(result.images[i]) - static_cast<double>(images[i]);
       sum += d * d;
     }
@@ -141,11 +149,10 @@ Inpainting inpaint(TrainedModel& model, std::span<const float> images, std::span
   const auto batch = static_cast<std::size_t>(pass->batch());
   for (std::size_t first = 0, b = 0; first < static_cast<std::size_t>(count); first += batch, ++b) {
     const std::size_t n = std::min(batch, static_cast<std::size_t>(count) - first);
-    const std::span<float> rows(result.images.data() + first * kPixels, n * kPixels);
-    const std::span<const uint8_t> hides = masks.subspan(first * kPixels, n * kPixels);
+    const std::span<float> rows(result.images.data() + first * pixels, n * pixels);
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (hides[i]) {
-        rows[i] = fill[i % kPixels];
+      if (hidden_at(first * pixels + i)) {
+        rows[i] = fill[i % pixels];
         ++hidden;
       }
     }
@@ -154,7 +161,7 @@ Inpainting inpaint(TrainedModel& model, std::span<const float> images, std::span
       const BatchPass::Output out =
           pass->run(rows, rows_of(labels, first, n), BatchPass::kMean, options.seed, static_cast<uint64_t>(b * (iterations + 1) + it));
       for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (hides[i]) rows[i] = out.mean[i];
+        if (hidden_at(first * pixels + i)) rows[i] = out.mean[i];
       }
       add_error(first, n, squared[it]);
     }

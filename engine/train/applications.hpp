@@ -2,7 +2,8 @@
 // codes to images, reconstruct (denoise), fill hidden pixels (inpaint) and generate labelled
 // data (augment). Each runs over any number of images in replayed batches of the model's own
 // forward pass (BatchPass); the host only moves pixels and puts known ones back.
-// Images are f32 in [0, 1], count × 784, row-major; labels a class index per image.
+// Images are f32 in [0, 1], count × C·H·W (each image's channels one after another, as the
+// model takes them); labels a class index per image.
 #pragma once
 
 #include <cstdint>
@@ -20,13 +21,15 @@ using Progress = std::function<void(int64_t done, int64_t total)>;
 
 std::vector<float> to_unit_interval(const data::Images& images);
 // Rounded to the nearest of 0…255.
-data::Images to_bytes(std::span<const float> images, int64_t rows, int64_t cols);
+data::Images to_bytes(std::span<const float> images, const models::ImageShape& shape);
 
-// Pictures of 28×28 images, made on the host, laid out as ops::image_grid lays its own
+// Pictures of images of `shape` (grey or RGB), made on the host, laid out as ops::image_grid lays its own
 // (torchvision's make_grid: 2 px black padding): for each `nrow` of the first `show` images, a
 // row of each of `sets` in turn (noisy | denoised | clean, say; one set is a plain grid).
 // Pixels `hidden` marks in sets[0] are drawn dark red, so that a mask is seen as a mask.
-Picture comparison_grid(const std::vector<std::span<const float>>& sets, std::span<const uint8_t> hidden, int64_t show, int64_t nrow);
+// `hidden` has one value per pixel of every image (count × H·W).
+Picture comparison_grid(const std::vector<std::span<const float>>& sets, std::span<const uint8_t> hidden, int64_t show, int64_t nrow,
+                        const models::ImageShape& shape);
 
 struct Latents {
   int64_t latent = 0;
@@ -52,7 +55,7 @@ struct Inpainting {
   std::vector<float> images;            // the known pixels as given, the hidden ones filled
   std::vector<double> mse_by_iteration;  // over the hidden pixels, against the given images: 0…iterations
 };
-// Fills the pixels `masks` hides (1; count × 784) of `images`: they start as `fill` (one image,
+// Fills the pixels `masks` hides (1; count × H·W, every channel of a pixel) of `images`: they start as `fill` (one image,
 // the mean image, say) and each iteration encodes, decodes and puts the known pixels back.
 Inpainting inpaint(TrainedModel& model, std::span<const float> images, std::span<const uint8_t> labels,
                    std::span<const uint8_t> masks, std::span<const float> fill, const InpaintOptions& options,

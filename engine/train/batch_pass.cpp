@@ -9,7 +9,7 @@
 namespace vkvae::train {
 
 BatchPass::BatchPass(vk::Context& context, ops::Kernels& kernels, const TrainOptions& options, int64_t batch, Pass pass)
-    : context_(context), batch_(batch), latent_(options.latent()), pass_(pass) {
+    : context_(context), batch_(batch), latent_(options.latent()), pixels_(options.pixels()), classes_(options.classes), pass_(pass) {
   models::VaeConfig config = options.model_config(batch);
   config.batch = batch;
   std::vector<graph::TensorId> outputs;
@@ -59,7 +59,7 @@ void BatchPass::copy_weights(const graph::Program& from, const graph::Graph& fro
   train::copy_weights(context_, *program_, *graph_, from, from_graph);
 }
 
-int64_t BatchPass::input_width() const { return pass_ == Pass::decode ? latent_ : models::kPixels; }
+int64_t BatchPass::input_width() const { return pass_ == Pass::decode ? latent_ : pixels_; }
 
 BatchPass::Output BatchPass::run(std::span<const float> input, std::span<const uint8_t> labels, unsigned read, uint64_t seed, uint64_t step) {
   const auto width = static_cast<std::size_t>(input_width());
@@ -76,10 +76,10 @@ BatchPass::Output BatchPass::run(std::span<const float> input, std::span<const u
   upload(input_, std::as_bytes(input));
   if (labels_.valid()) {
     if (labels.size() != rows) throw Error("BatchPass: a conditional model needs a label per row");
-    std::vector<float> one_hot(rows * static_cast<std::size_t>(models::kClasses), 0.0f);
+    std::vector<float> one_hot(rows * static_cast<std::size_t>(classes_), 0.0f);
     for (std::size_t r = 0; r < rows; ++r) {
-      if (labels[r] >= models::kClasses) throw Error("BatchPass: label " + std::to_string(labels[r]) + " is not a class of this model");
-      one_hot[r * static_cast<std::size_t>(models::kClasses) + labels[r]] = 1.0f;
+      if (labels[r] >= classes_) throw Error("BatchPass: label " + std::to_string(labels[r]) + " is not a class of this model");
+      one_hot[r * static_cast<std::size_t>(classes_) + labels[r]] = 1.0f;
     }
     upload(labels_, std::as_bytes(std::span<const float>(one_hot)));
   }
@@ -93,7 +93,7 @@ BatchPass::Output BatchPass::run(std::span<const float> input, std::span<const u
     return context_.download<float>(*t.buffer, count, t.offset);
   };
   Output out;
-  if (read & kMean) out.mean = download(mean_, rows * static_cast<std::size_t>(models::kPixels));
+  if (read & kMean) out.mean = download(mean_, rows * static_cast<std::size_t>(pixels_));
   if ((read & kScore) && pass_ != Pass::decode) {
     out.recon = download(recon_, rows);
     out.kl = download(kl_, rows);

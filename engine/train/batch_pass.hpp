@@ -52,7 +52,7 @@ class BatchPass {
 
  private:
   vk::Context& context_;
-  int64_t batch_, latent_;
+  int64_t batch_, latent_, pixels_, classes_;
   Pass pass_;
   std::unique_ptr<models::AutoencodeGraph> autoencoder_;
   std::unique_ptr<models::DecodeGraph> decoder_;

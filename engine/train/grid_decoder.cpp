@@ -34,7 +34,7 @@ void GridDecoder::copy_weights(const graph::Program& from, const graph::Graph& f
   train::copy_weights(context_, *program_, graph_->graph, from, from_graph);
 }
 
-void GridDecoder::decode(const std::vector<float>& z, const std::vector<int>& digits) {
+void GridDecoder::decode(const std::vector<float>& z, const std::vector<int>& labels) {
   const auto latent = static_cast<std::size_t>(options_.latent());
   if (z.size() != static_cast<std::size_t>(count_) * latent) {
     throw Error("decode: " + std::to_string(z.size()) + " values for " + std::to_string(count_) + " z of " + std::to_string(latent));
@@ -42,11 +42,12 @@ void GridDecoder::decode(const std::vector<float>& z, const std::vector<int>& di
   const ops::Tensor zt = program_->tensor(graph_->z);
   context_.upload(*zt.buffer, zt.offset, std::as_bytes(std::span<const float>(z)));
   if (graph_->labels.valid()) {
-    std::vector<float> one_hot(static_cast<std::size_t>(count_ * models::kClasses), 0.0f);
+    const int64_t classes = options_.classes;
+    std::vector<float> one_hot(static_cast<std::size_t>(count_ * classes), 0.0f);
     for (int64_t i = 0; i < count_; ++i) {
-      const int digit = digits.at(static_cast<std::size_t>(i));
-      if (digit < 0 || digit >= models::kClasses) throw Error("decode: digit " + std::to_string(digit) + " is not 0–9");
-      one_hot[static_cast<std::size_t>(i * models::kClasses + digit)] = 1.0f;
+      const int label = labels.at(static_cast<std::size_t>(i));
+      if (label < 0 || label >= classes) throw Error("decode: class " + std::to_string(label) + " is not 0–" + std::to_string(classes - 1));
+      one_hot[static_cast<std::size_t>(i * classes + label)] = 1.0f;
     }
     const ops::Tensor lt = program_->tensor(graph_->labels);
     context_.upload(*lt.buffer, lt.offset, std::as_bytes(std::span<const float>(one_hot)));

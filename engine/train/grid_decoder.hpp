@@ -1,4 +1,4 @@
-// A decoder kept ready to draw: z (and digits, for conditional models) in, an RGBA8 grid out in
+// A decoder kept ready to draw: z (and class labels, for conditional models) in, an RGBA8 grid out in
 // a device buffer that a renderer can read where it lies (vkvae-view draws it with its own
 // pipeline). It holds its own copy of the weights, so what it draws is never half-updated.
 #pragma once
@@ -32,9 +32,9 @@ class GridDecoder {
   // The weights of the parameters of the same names in `from` (a training program, say):
   // copied on the device, and waited for.
   void copy_weights(const graph::Program& from, const graph::Graph& from_graph);
-  // Decodes `z` (count × latent; `digits`, one per z, for conditional models) into the grid and
+  // Decodes `z` (count × latent; `labels`, one class per z, for conditional models) into the grid and
   // waits for it.
-  void decode(const std::vector<float>& z, const std::vector<int>& digits);
+  void decode(const std::vector<float>& z, const std::vector<int>& labels);
 
   int64_t count() const { return count_; }
   ops::GridSize size() const { return graph_->grid_size; }

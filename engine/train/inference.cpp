@@ -20,7 +20,6 @@ using graph::TensorId;
 
 // Rows a batch of the inference programs holds (fewer when the dataset is smaller).
 constexpr int64_t kBatch = 1024;
-constexpr auto kPixelBytes = static_cast<std::size_t>(models::kPixels);
 
 template <typename T>
 void put(vk::Context& context, const Program& p, TensorId id, std::span<const T> values) {
@@ -198,7 +197,8 @@ std::vector<double> TrainedModel::importance_nll(const data::Dataset& data, int6
   const std::vector<uint8_t>& pixels = a.pixels;  // as the encoder saw them
   std::vector<double> best(images, -INFINITY), sum(images, 0.0);
   std::vector<std::size_t> owner(batch);
-  std::vector<uint8_t> row_pixels(batch * kPixelBytes), row_labels(batch);
+  const auto image_bytes = static_cast<std::size_t>(options_.pixels());
+  std::vector<uint8_t> row_pixels(batch * image_bytes), row_labels(batch);
   std::vector<float> row_mu(batch * latent), row_logvar(batch * latent);
   for (int64_t first = 0, b = 0; first < total; first += s.batch, ++b) {
     const auto n = static_cast<std::size_t>(std::min(s.batch, total - first));
@@ -206,8 +206,8 @@ std::vector<double> TrainedModel::importance_nll(const data::Dataset& data, int6
       // A short last batch repeats its first row: computed, never read.
       const std::size_t image = static_cast<std::size_t>((first + static_cast<int64_t>(r < n ? r : 0)) / k);
       owner[r] = image;
-      std::copy_n(pixels.begin() + static_cast<std::ptrdiff_t>(image * kPixelBytes), kPixelBytes,
-                  row_pixels.begin() + static_cast<std::ptrdiff_t>(r * kPixelBytes));
+      std::copy_n(pixels.begin() + static_cast<std::ptrdiff_t>(image * image_bytes), image_bytes,
+                  row_pixels.begin() + static_cast<std::ptrdiff_t>(r * image_bytes));
       row_labels[r] = data.labels.empty() ? 0 : data.labels[image];
       std::copy_n(mu.begin() + static_cast<std::ptrdiff_t>(image * latent), latent, row_mu.begin() + static_cast<std::ptrdiff_t>(r * latent));
       std::copy_n(logvar.begin() + static_cast<std::ptrdiff_t>(image * latent), latent, row_logvar.begin() + static_cast<std::ptrdiff_t>(r * latent));

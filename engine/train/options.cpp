@@ -38,6 +38,10 @@ void for_each_option(F&& f, O&... o) {
   f("checkpoint-every", o.checkpoint_every...);
   f("log-every", o.log_every...);
   f("init", o.init...);
+  f("image-size", o.image_size...);
+  f("channels", o.channels...);
+  f("data-shape", o.data_shape...);
+  f("classes", o.classes...);
 }
 
 GivenOptions given_from_json(const json& j, const std::string& source) {
@@ -132,6 +136,8 @@ models::VaeConfig TrainOptions::model_config(int64_t dataset_size) const {
   c.dataset_size = dataset_size;
   c.binarize = binarize;
   c.loss = loss;
+  c.image = image;
+  c.classes = classes;
   return c;
 }
 
@@ -164,6 +170,26 @@ GivenOptions spec_defaults(const models::ModelSpec& spec, const std::string& ori
     }
   }
   return given_from_json(spec.defaults, origin + ": \"defaults\"");
+}
+
+// "64" or "64x48" (height × width).
+void parse_image_size(const std::string& text, data::ImageFormat& format) {
+  const std::size_t x = text.find('x');
+  try {
+    std::size_t used = 0;
+    format.height = std::stoll(text.substr(0, x), &used);
+    if (used != (x == std::string::npos ? text.size() : x)) throw std::invalid_argument(text);
+    format.width = format.height;
+    if (x != std::string::npos) {
+      format.width = std::stoll(text.substr(x + 1), &used);
+      if (used != text.size() - x - 1) throw std::invalid_argument(text);
+    }
+  } catch (const std::logic_error&) {
+    bad("--image-size", text, "give H or HxW in pixels, e.g. 64 or 64x48");
+  }
+  if (format.height < 1 || format.width < 1 || format.height > 4096 || format.width > 4096) {
+    bad("--image-size", text, "each side must be 1–4096 pixels");
+  }
 }
 
 }  // namespace
@@ -210,6 +236,14 @@ TrainOptions resolve(const GivenOptions& given_options) {
   o.seed = given.seed.value_or(o.seed);
   if (given.data) o.data = *given.data;
   if (given.init) o.init = *given.init;
+  if (given.image_size) parse_image_size(*given.image_size, o.format);
+  if (given.channels) o.format.channels = *given.channels;
+  if (given.data_shape) {
+    const std::vector<int64_t>& d = *given.data_shape;
+    if (d.size() != 3 || d[0] < 1 || d[1] < 1 || d[2] < 1) bad("data-shape", json(d).dump(), "must be [channels, height, width]");
+    o.image = {d[0], d[1], d[2]};
+  }
+  if (given.classes) o.classes = *given.classes;
 
   check_options(o);
   return o;
@@ -229,9 +263,47 @@ void check_options(const TrainOptions& o) {
   if (o.spec.latent > 4096) bad("--latent", std::to_string(o.spec.latent), "must be at most 4096");
   if (o.spec.hidden && *o.spec.hidden > 16384) bad("--hidden", std::to_string(*o.spec.hidden), "must be at most 16384");
   if (o.batch > 65536) bad("--batch", std::to_string(o.batch), "must be at most 65536");
+  if (o.format.channels != 0 && o.format.channels != 1 && o.format.channels != 3) {
+    bad("--channels", std::to_string(o.format.channels), "use 1 (grey) or 3 (RGB)");
+  }
+  at_least("classes", o.classes, 0);
   if (!(o.beta >= 0.0) || !std::isfinite(o.beta)) bad("--beta", number(o.beta), "must be a finite number ≥ 0");
   if (!(o.lr > 0.0) || !std::isfinite(o.lr)) bad("--lr", number(o.lr), "must be a finite number > 0");
   if (!(o.weight_decay >= 0.0) || !std::isfinite(o.weight_decay)) bad("--weight-decay", number(o.weight_decay), "must be a finite number ≥ 0");
+}
+
+namespace {
+
+std::string shape_text(const models::ImageShape& s) {
+  return std::to_string(s.channels) + "×" + std::to_string(s.height) + "×" + std::to_string(s.width) + (s.channels == 3 ? " RGB" : " grey");
+}
+
+models::ImageShape shape_of(const data::Images& images) { return {images.channels, images.rows, images.cols}; }
+
+}  // namespace
+
+void adopt_data(TrainOptions& o, const data::Dataset& train, const std::string& where) {
+  o.image = shape_of(train.images);
+  o.classes = train.classes;
+  if (o.conditional() && !train.labeled()) {
+    throw UsageError(o.model_origin() + " is conditional: it needs labelled data, and " + where + " has no labels; use an unconditional model");
+  }
+  models::plan_architecture(o.spec, o.image, o.classes, o.model_origin());
+}
+
+void check_data_fits(const TrainOptions& o, const data::Dataset& data, const std::string& where) {
+  if (!(shape_of(data.images) == o.image)) {
+    throw UsageError(where + ": its images are " + shape_text(shape_of(data.images)) + "; this model takes " + shape_text(o.image) +
+                     " (the data it was trained on)");
+  }
+  if (!o.conditional()) return;
+  if (!data.labeled()) throw UsageError(where + ": has no labels; this model is conditional and needs them");
+  for (std::size_t i = 0; i < data.labels.size(); ++i) {
+    if (data.labels[i] >= o.classes) {
+      throw UsageError(where + ": image " + std::to_string(i) + " has label " + std::to_string(data.labels[i]) + "; this model knows classes 0–" +
+                       std::to_string(o.classes - 1));
+    }
+  }
 }
 
 json to_json(const TrainOptions& o) {
@@ -255,7 +327,11 @@ json to_json(const TrainOptions& o) {
       {"log-every", o.log_every},
       {"init", o.init.string()},
       {"spec", models::to_json(o.spec)},
+      {"data-shape", {o.image.channels, o.image.height, o.image.width}},
+      {"classes", o.classes},
   };
+  if (o.format.height > 0) j["image-size"] = std::to_string(o.format.height) + "x" + std::to_string(o.format.width);
+  if (o.format.channels > 0) j["channels"] = o.format.channels;
   if (o.spec.hidden) j["hidden"] = *o.spec.hidden;
   return j;
 }

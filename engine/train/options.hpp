@@ -8,7 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "data/convert.hpp"
+#include "data/idx.hpp"
 #include "models/vae.hpp"
 #include "ops/optimizer.hpp"
 
@@ -23,6 +26,11 @@ struct GivenOptions {
   std::optional<double> beta, lr, weight_decay;
   std::optional<uint64_t> seed;
   std::optional<std::string> data, init;
+  std::optional<std::string> image_size;  // "H" or "HxW"
+  std::optional<int64_t> channels;
+  // The data's, as a run found it (config.json's "data-shape" and "classes"): not flags.
+  std::optional<std::vector<int64_t>> data_shape;
+  std::optional<int64_t> classes;
 
   // Fields set in `over` replace this one's.
   void merge(const GivenOptions& over);
@@ -49,12 +57,18 @@ struct TrainOptions {
   int64_t log_every = 0;          // steps between rows of metrics_steps.csv; 0: none
   std::filesystem::path data = "data/mnist";
   std::filesystem::path init;     // safetensors weights to start from ("" = random init)
+  data::ImageFormat format;       // --channels, --image-size (0: as the data holds it)
+  // The data's shape and class count: set when a run starts, kept in config.json, so a
+  // checkpoint alone knows what its model takes. MNIST's for configs older than them.
+  models::ImageShape image = models::kMnistShape;
+  int64_t classes = models::kClasses;
 
   // The KL weight of epoch `epoch` (0-based): 0 in the reconstruction-only epochs, then a ramp
   // over the warm-up epochs, then β.
   double kl_weight(int64_t epoch) const;
   models::VaeConfig model_config(int64_t dataset_size) const;
   int64_t latent() const { return spec.latent; }
+  int64_t pixels() const { return image.size(); }  // values per example: C·H·W
   bool conditional() const { return spec.conditional; }
   // "--model NAME": names the spec in errors.
   std::string model_origin() const { return "--model " + model; }
@@ -68,6 +82,13 @@ TrainOptions resolve(const GivenOptions& given);
 // The checks of resolve, for options changed afterwards (a resumed run's --epochs, --max-steps,
 // --checkpoint-every): throws UsageError naming the flag of the first bad value.
 void check_options(const TrainOptions& options);
+
+// A new run's model takes its training data's shape and classes: sets them and checks that the
+// spec fits (UsageError naming the layer, or saying a conditional model needs labels).
+void adopt_data(TrainOptions& options, const data::Dataset& train, const std::string& where);
+// Data given to a model trained before (a resumed run, a command's --data or --images) must be
+// of its shape, and labelled within its classes when it is conditional. `where` names the data.
+void check_data_fits(const TrainOptions& options, const data::Dataset& data, const std::string& where);
 
 nlohmann::json to_json(const TrainOptions& options);
 // The options of a config.json (or a checkpoint's config); `source` names it in errors.

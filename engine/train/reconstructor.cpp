@@ -19,12 +19,14 @@ Reconstructor::Reconstructor(vk::Context& context, ops::Kernels& kernels, const 
   graph_ = models::build_vae(config);
   graph::Graph& g = graph_->graph;
   const ops::GridLayout layout{nrow, 2};
-  originals_ = nn::image_grid(g, g.view(graph_->x, {count_, 1, 28, 28}, "x_tiles"), layout, /*sigmoid=*/false, "originals");
-  reconstructions_ = nn::image_grid(g, g.view(graph_->logits, {count_, 1, 28, 28}, "logit_tiles"), layout, /*sigmoid=*/true, "reconstructions");
-  size_ = ops::grid_size(static_cast<uint32_t>(count_), 28, 28, layout);
+  const models::ImageShape& image = options.image;
+  const ops::Shape tiles{count_, image.channels, image.height, image.width};
+  originals_ = nn::image_grid(g, g.view(graph_->x, tiles, "x_tiles"), layout, /*sigmoid=*/false, "originals");
+  reconstructions_ = nn::image_grid(g, g.view(graph_->logits, tiles, "logit_tiles"), layout, /*sigmoid=*/true, "reconstructions");
+  size_ = ops::grid_size(static_cast<uint32_t>(count_), static_cast<uint32_t>(image.height), static_cast<uint32_t>(image.width), layout);
   program_ = std::make_unique<graph::Program>(context, kernels, g, std::vector<graph::TensorId>{graph_->mu, originals_, reconstructions_});
 
-  const auto pixels = static_cast<std::size_t>(count_ * models::kPixels);
+  const auto pixels = static_cast<std::size_t>(count_ * options.pixels());
   const auto put = [&](graph::TensorId id, std::span<const std::byte> bytes) {
     const ops::Tensor t = program_->tensor(id);
     context.upload(*t.buffer, t.offset, bytes);

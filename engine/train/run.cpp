@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "data/mnist_files.hpp"
+#include "data/data_dir.hpp"
 #include "io/png.hpp"
 #include "train/checkpoint.hpp"
 #include "train/run_dir.hpp"
@@ -58,7 +58,6 @@ TrainOptions with_overrides(TrainOptions options, const RunRequest& request) {
   return options;
 }
 
-data::Dataset load_split(const fs::path& images, const fs::path& labels) { return data::load_dataset(images, labels); }
 
 class Run {
  public:
@@ -86,14 +85,21 @@ class Run {
     profile_ = request.profile;
     report_seconds_ = request.report_seconds;
     control_ = request.control;
-    const data::MnistFiles files = data::find_mnist_files(options_.data);
-    train_ = load_split(files.train_images, files.train_labels);
-    test_ = load_split(files.test_images, files.test_labels);
-    // The spec against the data's shape first: a model that cannot fit is the thing to fix.
-    models::plan_architecture(options_.spec, {1, train_.images.rows, train_.images.cols}, models::kClasses, options_.model_origin());
+    data::Splits splits = data::load_data_dir(options_.data, options_.format);
+    train_ = std::move(splits.train);
+    test_ = std::move(splits.test);
+    data_layout_ = splits.layout;
+    // The spec against the data first: a model that cannot fit is the thing to fix.
+    const std::string where = "--data " + options_.data.string();
+    if (resumed) {
+      check_data_fits(options_, train_, where);
+      check_data_fits(options_, test_, where);
+    } else {
+      adopt_data(options_, train_, where);
+    }
     if (options_.batch > train_.size()) {
       throw UsageError("--batch " + std::to_string(options_.batch) + " is larger than the training set (" + std::to_string(train_.size()) +
-                       " images in " + files.train_images.string() + "); use a smaller --batch");
+                       " images in " + options_.data.string() + "); use a smaller --batch");
     }
     session_ = std::make_unique<Session>(context, options_, train_, test_);
 
@@ -132,8 +138,11 @@ class Run {
     sweep_dead_writers(dir_);
     metrics_.emplace(dir_);
     reporter_.note("device: " + vk::describe_device(context.info()));
-    reporter_.note("data: " + std::to_string(train_.size()) + " training and " + std::to_string(test_.size()) + " test images from " +
-                   options_.data.string());
+    const models::ImageShape& image = options_.image;
+    reporter_.note("data: " + std::to_string(train_.size()) + " training and " + std::to_string(test_.size()) + " test images, " +
+                   std::to_string(image.height) + "×" + std::to_string(image.width) + (image.channels == 3 ? " RGB" : " grey") +
+                   (train_.labeled() ? ", " + std::to_string(train_.classes) + " classes" : ", unlabeled") + " (" + data_layout_ + " in " +
+                   options_.data.string() + ")");
     if (resumed) {
       reporter_.note("resuming " + dir_.string() + " at step " + std::to_string(progress_.step) + " (epoch " +
                      std::to_string(progress_.epoch + 1) + ", step " + std::to_string(progress_.steps_in_epoch) + " of it)");
@@ -351,6 +360,7 @@ class Run {
   } window_;
   RunProgress progress_;
   data::Dataset train_, test_;
+  std::string data_layout_;  // "IDX files" or "image folders"
   std::unique_ptr<Session> session_;
 };
 
@@ -364,7 +374,7 @@ TrainOptions run_options(const RunRequest& request) {
 
 void check_run_request(const RunRequest& request) {
   const TrainOptions options = run_options(request);
-  data::find_mnist_files(options.data);
+  data::check_data_dir(options.data);
   if (request.resume.empty()) check_new_run_dir(request.out);
   RunLock::check_free(request.resume.empty() ? request.out : request.resume, request.resume.empty() ? "--out" : "--resume");
 }

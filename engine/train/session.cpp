@@ -128,7 +128,7 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
   }
 
   // Pictures.
-  samples_ = std::make_unique<GridDecoder>(context, *kernels_, options, conditional ? models::kClasses * 8 : kSamples, 8);
+  samples_ = std::make_unique<GridDecoder>(context, *kernels_, options, conditional ? options.classes * 8 : kSamples, 8);
   if (options.latent() == 2) {
     manifold_ = std::make_unique<GridDecoder>(context, *kernels_, options, int64_t{kManifoldSide} * kManifoldSide, kManifoldSide);
   }
@@ -314,9 +314,9 @@ Picture download_picture(vk::Context& context, const ops::Tensor& grid, ops::Gri
 
 Picture Session::samples() {
   // The same noise every time, so pictures of successive epochs compare; for conditional
-  // models, one noise per column and one digit per row.
+  // models, one noise per column and one class per row.
   const bool conditional = options_.conditional();
-  const int64_t count = conditional ? models::kClasses * 8 : kSamples;
+  const int64_t count = conditional ? options_.classes * 8 : kSamples;
   const int64_t distinct = conditional ? 8 : kSamples;
   const ops::RngState state = ops::RngState::from(options_.seed, 0);
   std::vector<float> z(static_cast<std::size_t>(count * options_.latent()));

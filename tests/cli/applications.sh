@@ -81,7 +81,7 @@ done
 "$expect" 2 stderr "error: --z median: sample" -- "$train" inpaint "$mlp" --images "$data" --z median --out "$dir/p.png"
 
 # augment: IDX files that train like real data; never over existing ones.
-"$expect" 0 stdout "^wrote $dir/aug/train-images-idx3-ubyte: 50 generated images, 28×28 u8, and $dir/aug/train-labels-idx1-ubyte" -- \
+"$expect" 0 stdout "^wrote $dir/aug/train-images-idx3-ubyte: 50 generated images, 28×28 grey u8, and $dir/aug/train-labels-idx1-ubyte" -- \
   "$train" augment "$cmlp" --per-class 5 --out "$dir/aug"
 "$expect" 0 stdout "^wrote $dir/aug/t10k-images-idx3-ubyte: 16 generated images" -- \
   "$train" augment "$cmlp" --count 16 --split test --out "$dir/aug"
@@ -94,7 +94,7 @@ sum=$(md5sum < "$dir/aug/train-images-idx3-ubyte")
 "$expect" 2 stderr "error: --per-class: this model is not conditional" -- "$train" augment "$mlp" --per-class 5 --out "$dir/aug2"
 "$expect" 2 stderr "error: --per-class: give it or --count, not both" -- "$train" augment "$cmlp" --per-class 5 --count 3 --out "$dir/aug2"
 "$expect" 2 stderr "error: --count: give the number of images" -- "$train" augment "$mlp" --out "$dir/aug2"
-"$expect" 0 stdout "^wrote $dir/aug2/train-images-idx3-ubyte: 7 generated images, 28×28 u8 \(" -- \
+"$expect" 0 stdout "^wrote $dir/aug2/train-images-idx3-ubyte: 7 generated images, 28×28 grey u8 \(" -- \
   "$train" augment "$mlp" --count 7 --out "$dir/aug2"
 [ ! -e "$dir/aug2/train-labels-idx1-ubyte" ] || fail "an unconditional model's augment wrote labels"
 rm -rf "$dir"

@@ -1,5 +1,5 @@
-// IDX reading: plain and gzipped files load; every malformed case is a one-line error naming
-// the file and what is wrong.
+// IDX reading: plain and gzipped files of any image size, grey or colour, load; every malformed
+// case is a one-line error naming the file and what is wrong.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -109,12 +109,36 @@ TEST_F(Idx, RefusesDatasetsThatDoNotFit) {
   test::write_idx(path("empty"), {0, 28, 28}, {}, false);
   test::write_idx(path("none"), {0}, {}, false);
   EXPECT_NE(error_of([&] { load_dataset(path("empty"), path("none")); }, path("empty")).find("no images"), std::string::npos);
-  test::write_idx(path("small"), {1, 14, 14}, std::vector<uint8_t>(196), false);
-  test::write_idx(path("one"), {1}, {0}, false);
-  EXPECT_NE(error_of([&] { load_dataset(path("small"), path("one")); }, path("small")).find("14×14"), std::string::npos);
   test::write_idx(path("bad_labels"), {4}, {1, 2, 10, 3}, false);
-  EXPECT_NE(error_of([&] { load_dataset(path("images"), path("bad_labels")); }, path("bad_labels")).find("label 2 is 10"),
+  EXPECT_NE(error_of([&] { read_idx_images(path("bad_labels")); }, path("bad_labels")).find("has 1 dimensions; image files have 3"),
             std::string::npos);
+  // Four channels is not an image vkvae takes.
+  test::write_idx(path("rgba"), {1, 2, 2, 4}, std::vector<uint8_t>(16), false);
+  EXPECT_NE(error_of([&] { read_idx_images(path("rgba")); }, path("rgba")).find("holds images of 4 channels; vkvae takes 1 (grey) or 3 (RGB)"),
+            std::string::npos);
+}
+
+TEST_F(Idx, AnySizeAnyLabelsColourChannelsLastOnDiskPlanarInMemory) {
+  test::write_idx(path("small"), {2, 3, 5}, std::vector<uint8_t>(30, 7), false);
+  test::write_idx(path("labels"), {2}, {0, 41}, false);
+  const Dataset d = load_dataset(path("small"), path("labels"));
+  EXPECT_EQ(d.images.rows, 3);
+  EXPECT_EQ(d.images.cols, 5);
+  EXPECT_EQ(d.classes, 42);  // the largest label + 1
+  EXPECT_FALSE(load_dataset(path("small"), "").labeled());
+  // (N, H, W, C) on disk: pixel p of channel c at p·C + c; in memory at c·H·W + p.
+  std::vector<uint8_t> hwc(2 * 2 * 3 * 3);
+  for (std::size_t i = 0; i < hwc.size(); ++i) hwc[i] = static_cast<uint8_t>(i);
+  test::write_idx(path("colour"), {2, 2, 3, 3}, hwc, true);
+  const Images colour = read_idx_images(path("colour"));
+  EXPECT_EQ(colour.channels, 3);
+  EXPECT_EQ(colour.image_size(), 18);
+  EXPECT_EQ(colour.pixels[0], 0);
+  EXPECT_EQ(colour.pixels[1], 3);            // channel 0 of pixel 1
+  EXPECT_EQ(colour.pixels[6], 1);            // channel 1 of pixel 0
+  EXPECT_EQ(colour.pixels[18 + 12 + 5], 18 + 5 * 3 + 2);  // image 1, channel 2, pixel 5
+  write_idx_images(path("again"), colour);
+  EXPECT_EQ(read_idx_images(path("again")).pixels, colour.pixels);
 }
 
 }  // namespace

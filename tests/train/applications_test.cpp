@@ -307,7 +307,7 @@ TEST_F(Applications, ConditionalModelsTakeAClassPerImageAndGenerateInPieces) {
   const std::vector<float> whole = generate(model, 12, labels, 3);
   const std::vector<float> piece = generate(model, 7, std::span<const uint8_t>(labels).subspan(5), 3, 5);
   EXPECT_LT(max_difference(piece, std::span<const float>(whole).subspan(5 * 784)), 1e-6);
-  const data::Images bytes = to_bytes(whole, 28, 28);
+  const data::Images bytes = to_bytes(whole, models::kMnistShape);
   EXPECT_EQ(bytes.count, 12);
   EXPECT_EQ(bytes.pixels[100], static_cast<uint8_t>(std::lround(whole[100] * 255.0f)));
 }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# colour_data.sh EXPECT TRAIN MAKE_DATA GREY_DATA DIR: models train on colour image folders and on
+# colour IDX files (made by scripts/make_colour_mnist.py), resized with --image-size; the
+# commands take colour checkpoints; data that does not fit is refused in one line, nothing written.
+set -eu
+expect=$1 train=$2 make_data=$3 grey=$4 dir=$5
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+rm -rf "$dir"
+mkdir -p "$dir"
+fail() { echo "FAIL: $*"; exit 1; }
+"$make_data" "$dir/folders" 64 16 folders
+
+# Image folders: 28×28 RGB, ten classes from the folder names.
+"$expect" 0 stderr "data: 64 training and 16 test images, 28×28 RGB, 10 classes \(image folders in $dir/folders\)" -- \
+  "$train" --data "$dir/folders" --batch 16 --epochs 1 --out "$dir/conv"
+"$expect" 0 stderr "^done: 4 steps" -- "$train" --data "$dir/folders" --model cconv --hidden 16 --batch 16 --epochs 1 --out "$dir/cconv"
+"$expect" 0 stdout "^wrote $dir/c.png \(242×302\)" -- "$train" sample "$dir/cconv" --out "$dir/c.png"  # a row per class
+"$expect" 0 stdout "^wrote $dir/z.safetensors" -- "$train" encode "$dir/conv" --out "$dir/z.safetensors"
+"$expect" 0 stdout "^wrote $dir/z.idx: 16 images, 28×28 RGB u8" -- "$train" decode "$dir/conv" --latents "$dir/z.safetensors" --out "$dir/z.idx"
+[ "$(od -An -tu1 -j3 -N1 "$dir/z.idx" | tr -d ' ')" = 4 ] || fail "z.idx is not a colour (rank 4) IDX file"
+[ "$(stat -c %s "$dir/z.idx")" = $((4 + 4 * 4 + 16 * 28 * 28 * 3)) ] || fail "z.idx is not 16 RGB images of 28×28"
+"$expect" 0 stdout "^denoised: MSE" -- "$train" denoise "$dir/conv" --images "$dir/folders" --noise salt-pepper:0.1 --out "$dir/d.png"
+"$expect" 0 stdout "^wrote $dir/i.png" -- "$train" interpolate "$dir/conv" --out "$dir/i.png"
+
+# Resized: the mlp spec ends at the data's size, whatever it is.
+"$expect" 0 stderr "data: 64 training and 16 test images, 14×14 RGB, 10 classes" -- \
+  "$train" --data "$dir/folders" --model mlp --hidden 16 --image-size 14 --batch 16 --epochs 1 --out "$dir/mlp14"
+grep -q '"image-size": "14x14"' "$dir/mlp14/config.json" || fail "config.json does not keep --image-size"
+"$expect" 0 stdout "^wrote $dir/m.png" -- "$train" sample "$dir/mlp14" --out "$dir/m.png"
+
+# Colour IDX files from the repository's script.
+if command -v python3 >/dev/null; then
+  python3 "$here/../../scripts/make_colour_mnist.py" --from "$grey" --out "$dir/colour-idx" >/dev/null
+  "$expect" 0 stderr "data: 64 training and 16 test images, 28×28 RGB, 10 classes \(IDX files in $dir/colour-idx\)" -- \
+    "$train" --data "$dir/colour-idx" --batch 16 --max-steps 2 --out "$dir/idx"
+fi
+
+# Refusals, before anything is written.
+"$expect" 2 stderr "error: --data $grey: its images are 1×28×28 grey. this model takes 3×28×28 RGB" -- \
+  "$train" --resume "$dir/conv" --data "$grey" --epochs 2
+mkdir -p "$dir/mixed/train/a" "$dir/mixed/test/a"
+cp "$(ls "$dir/folders/train/0/"*.png | head -1)" "$dir/mixed/train/a/1.png"
+cp "$(ls "$dir/folders/train/0/"*.png | head -1)" "$dir/mixed/test/a/1.png"
+cp "$dir/m.png" "$dir/mixed/train/a/2.png"  # a picture of another size
+"$expect" 2 stderr "error: $dir/mixed/train/a/2.png: [0-9]+×[0-9]+ RGB, but $dir/mixed/train/a/1.png is 28×28 RGB. give --image-size" -- \
+  "$train" --data "$dir/mixed" --model mlp --batch 1 --out "$dir/refused"
+[ ! -e "$dir/refused" ] || fail "a refused data set left $dir/refused behind"
+mkdir -p "$dir/unlabeled/train" "$dir/unlabeled/test"
+cp "$dir/mixed/train/a/1.png" "$dir/unlabeled/train/"
+cp "$dir/mixed/train/a/1.png" "$dir/unlabeled/test/"
+"$expect" 2 stderr "error: --model cconv is conditional: it needs labelled data, and --data $dir/unlabeled has no labels" -- \
+  "$train" --data "$dir/unlabeled" --model cconv --batch 1 --out "$dir/refused"
+[ ! -e "$dir/refused" ] || fail "a refused data set left $dir/refused behind"
+echo "colour data: ok"
