@@ -28,8 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-PIXELS, CLASSES = 784, 10
-IMAGE = (1, 28, 28)  # the data vkvae reads today: MNIST's layout
+CLASSES = 10
+IMAGE = (1, 28, 28)  # MNIST's: the shape of configs older than "data-shape"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models")
 
 
@@ -141,8 +141,8 @@ def spec_of(options):
 
 
 def make_model(options):
-    """The module for a vkvae config."""
-    return SpecVAE(spec_of(options))
+    """The module for a vkvae config, for the data shape and classes it was trained on."""
+    return SpecVAE(spec_of(options), tuple(options.get("data-shape", IMAGE)), options.get("classes", CLASSES))
 
 
 def recipe(model):
@@ -221,23 +221,37 @@ def read_idx(path):
     return torch.frombuffer(bytearray(data[4 + 4 * rank:]), dtype=torch.uint8).reshape(dims)
 
 
-def find_idx(directory, name):
+def find_idx(directory, name, required=True):
     for candidate in (name, name + ".gz"):
         path = os.path.join(directory, candidate)
         if os.path.exists(path):
             return path
-    sys.exit(f"vkvae_torch.py: error: no {name} in {directory}")
+    if required:
+        sys.exit(f"vkvae_torch.py: error: no {name} in {directory}")
+    return None
 
 
-def test_set(directory):
-    images = read_idx(find_idx(directory, "t10k-images-idx3-ubyte")).reshape(-1, PIXELS).float() / 255.0
-    labels = read_idx(find_idx(directory, "t10k-labels-idx1-ubyte")).long()
-    return images, F.one_hot(labels, CLASSES).float()
+def split(directory, prefix, classes=CLASSES):
+    """A split of MNIST-layout IDX files, grey (idx3) or colour (idx4, channels last), as vkvae
+    reads them: images (N, C·H·W) in [0, 1], channels first; one-hot labels (zeros if none)."""
+    path = find_idx(directory, f"{prefix}-images-idx3-ubyte", False) or find_idx(directory, f"{prefix}-images-idx4-ubyte")
+    images = read_idx(path)
+    images = images.permute(0, 3, 1, 2) if images.dim() == 4 else images.unsqueeze(1)
+    split.shape = tuple(images.shape[1:])  # (C, H, W) of the last split read
+    images = images.reshape(len(images), -1).float() / 255.0
+    labels_path = find_idx(directory, f"{prefix}-labels-idx1-ubyte", False)
+    if labels_path is None:
+        return images, torch.zeros(len(images), max(classes, 1))
+    return images, F.one_hot(read_idx(labels_path).long(), max(classes, 1)).float()
+
+
+def test_set(directory, classes=CLASSES):
+    return split(directory, "t10k", classes)
 
 
 def check(args):
     model, options = load_checkpoint(args.checkpoint)
-    images, one_hot = test_set(args.data or options["data"])
+    images, one_hot = test_set(args.data or options["data"], options.get("classes", CLASSES))
     torch.manual_seed(0)
     recon_sum = kl_sum = 0.0
     with torch.no_grad():
@@ -265,10 +279,8 @@ def check(args):
     return 0 if ok else 1
 
 
-def training_set(directory):
-    images = read_idx(find_idx(directory, "train-images-idx3-ubyte")).reshape(-1, PIXELS).float() / 255.0
-    labels = read_idx(find_idx(directory, "train-labels-idx1-ubyte")).long()
-    return images, F.one_hot(labels, CLASSES).float()
+def training_set(directory, classes=CLASSES):
+    return split(directory, "train", classes)
 
 
 def evaluate(model, images, one_hot, latent, loss):
@@ -290,9 +302,9 @@ def train(args):
     torch.manual_seed(args.seed)
     spec, batch, lr, loss_kind = recipe(args.model)
     latent = spec["latent"]
-    model = SpecVAE(spec)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     images, one_hot = training_set(args.data)
+    model = SpecVAE(spec, split.shape)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     test_images, test_one_hot = test_set(args.data)
     out = open(args.out, "w") if args.out else sys.stdout
     step = 0
@@ -325,7 +337,7 @@ def importance_nll(args):
     model, options = load_checkpoint(args.checkpoint)
     if options["loss"] != "bce":
         sys.exit("vkvae_torch.py: error: the importance-weighted estimate needs the BCE likelihood")
-    images, one_hot = test_set(args.data or options["data"])
+    images, one_hot = test_set(args.data or options["data"], options.get("classes", CLASSES))
     images, one_hot = images[:args.limit], one_hot[:args.limit]
     torch.manual_seed(0)
     total = 0.0

@@ -1,6 +1,9 @@
 #include "ops/data.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <numeric>
+#include <vector>
 
 #include "ops/random.hpp"
 
@@ -12,6 +15,10 @@ constexpr uint32_t kItems = 4;
 
 struct GatherPush {
   uint32_t rows, cols, n;
+};
+
+struct ImagesPush {
+  uint32_t rows, cols, n, per_piece;
 };
 
 // Checks the dataset-side tensors of a gather and returns N.
@@ -45,12 +52,36 @@ void gather_images(Encoder& enc, const Tensor& x, const Tensor& images, const Te
   if (x.shape[0] > n) op_error(op, "batch " + std::to_string(x.shape[0]) + " is larger than the dataset (" + std::to_string(n) + ")");
   expect_shape(op, "x", x, x.shape);
   expect_shape(op, "rng", rng, {4}, DType::u32);
-  const GatherPush push{static_cast<uint32_t>(x.shape[0]), static_cast<uint32_t>(x.shape[1]), n};
+  const auto d = static_cast<uint64_t>(images.shape[1]);
+  const uint64_t per = images_per_piece(n, d, enc.max_binding_bytes(), enc.storage_offset_alignment());
+  if (per == 0 || (n + per - 1) / per > kImagePieces) {
+    op_error(op, "images of " + std::to_string(static_cast<uint64_t>(n) * d) + " bytes need more than " + std::to_string(kImagePieces) +
+                     " bindings of at most " + std::to_string(enc.max_binding_bytes()) + " bytes; use fewer or smaller images");
+  }
+  std::vector<Tensor> bindings;
+  for (uint64_t first = 0; first < n; first += per) {
+    Tensor piece = images;
+    piece.offset += first * d;
+    piece.shape = {static_cast<int64_t>(std::min<uint64_t>(per, n - first)), images.shape[1]};
+    bindings.push_back(piece);
+  }
+  while (bindings.size() < kImagePieces) bindings.push_back(bindings.front());
+  for (const Tensor& t : {order, cursor, rng, x}) bindings.push_back(t);
+  const ImagesPush push{static_cast<uint32_t>(x.shape[0]), static_cast<uint32_t>(x.shape[1]), n, static_cast<uint32_t>(per)};
   const bool quads = push.cols % 4 == 0;  // whole words per row: 4 pixels an invocation
   const uint64_t invocations = uint64_t{push.rows} * push.cols / (quads ? 4 : 1);
-  enc.dispatch({"gather_images", 5, sizeof(GatherPush),
+  enc.dispatch({"gather_images", static_cast<uint32_t>(bindings.size()), sizeof(ImagesPush),
                 {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, binarize), vk::SpecConstant::u32(2, quads)}},
-               {images, order, cursor, rng, x}, push, vk::linear_groups(invocations, kLocal));
+               std::span<const Tensor>(bindings), push, vk::linear_groups(invocations, kLocal));
+}
+
+uint64_t images_per_piece(uint64_t count, uint64_t bytes_per_image, uint64_t max_binding_bytes, uint64_t alignment) {
+  // Each piece starts on an offset the device binds and on a word: a whole number of those
+  // alignments of images.
+  alignment = std::lcm<uint64_t>(std::max<uint64_t>(alignment, 1), 4);
+  uint64_t per = std::min<uint64_t>(count, max_binding_bytes / bytes_per_image);
+  if (per < count) per -= per % (alignment / std::gcd(bytes_per_image, alignment));
+  return per;
 }
 
 void gather_one_hot(Encoder& enc, const Tensor& y, const Tensor& labels, const Tensor& order,

@@ -6,6 +6,12 @@
 
 namespace vkvae::ops {
 
+// How many images a piece of a data set bound in pieces holds: as many of `bytes_per_image` as
+// one binding spans, a whole number of `alignment`s apart (0: not even one fits).
+uint64_t images_per_piece(uint64_t count, uint64_t bytes_per_image, uint64_t max_binding_bytes, uint64_t alignment);
+// The most pieces gather_images binds: data sets up to 8 storage-buffer ranges.
+inline constexpr uint64_t kImagePieces = 8;
+
 // images (N, D) u8, order (N) u32 (a permutation), cursor (1) u32, rng (4) u32 → x (B, D):
 // row b = image order[(cursor + b) mod N] / 255, or with `binarize` 1 where a uniform draw is
 // below that intensity (RngStream::binarize, element b·D + d) and 0 elsewhere.

@@ -1,10 +1,23 @@
 #include "ops/encoder.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <limits>
+#include <string>
 
 #include "util/error.hpp"
 
 namespace vkvae::ops {
+
+uint64_t max_binding_bytes(const vk::DeviceInfo& info) {
+  const uint64_t device = info.max_storage_buffer_range;
+  const char* forced = std::getenv("VKVAE_MAX_BINDING_BYTES");
+  if (forced == nullptr || *forced == '\0') return device;
+  char* end = nullptr;
+  const unsigned long long bytes = std::strtoull(forced, &end, 10);
+  if (*end != '\0' || bytes < 256) throw UsageError(std::string("VKVAE_MAX_BINDING_BYTES=") + forced + ": give a byte count of at least 256");
+  return std::min<uint64_t>(device, bytes);
+}
 
 const vk::ComputePipeline& Kernels::pipeline(const vk::PipelineDesc& desc) {
   std::string key = desc.shader + "/" + std::to_string(desc.storage_buffers) + "/" +

@@ -17,6 +17,10 @@
 
 namespace vkvae::ops {
 
+// The most bytes one storage binding may span: the device's maxStorageBufferRange, or less
+// where VKVAE_MAX_BINDING_BYTES says (tests force data sets into pieces with it).
+uint64_t max_binding_bytes(const vk::DeviceInfo& info);
+
 class Kernels {
  public:
   // The device's kernel profile, or the one VKVAE_KERNELS names.
@@ -32,6 +36,8 @@ class Kernels {
   // values at a time: the profile's sharing lanes, and none for a single value (nothing to share).
   uint32_t uniform_load_lanes(uint32_t values) const { return values > 1 ? profile_.shared_load_lanes : 1; }
   uint32_t max_shared_memory_bytes() const { return context_.info().max_shared_memory_bytes; }
+  uint64_t max_binding_bytes() const { return ops::max_binding_bytes(context_.info()); }
+  uint64_t storage_offset_alignment() const { return context_.info().min_storage_buffer_offset_alignment; }
   // Whether `t` can be bound as a uniform texel buffer (vk::PipelineDesc::texel_buffers): its
   // offset and size within the device's texel-buffer limits.
   bool texel_bindable(const Tensor& t) const {
@@ -54,6 +60,8 @@ class Encoder {
   uint32_t uniform_load_lanes(uint32_t values) const { return kernels_.uniform_load_lanes(values); }
   bool texel_bindable(const Tensor& t) const { return kernels_.texel_bindable(t); }
   uint32_t max_shared_memory_bytes() const { return kernels_.max_shared_memory_bytes(); }
+  uint64_t max_binding_bytes() const { return kernels_.max_binding_bytes(); }
+  uint64_t storage_offset_alignment() const { return kernels_.storage_offset_alignment(); }
 
   template <typename Push>
     requires std::is_standard_layout_v<Push>

@@ -35,6 +35,14 @@ if command -v python3 >/dev/null; then
     "$train" --data "$dir/colour-idx" --batch 16 --max-steps 2 --out "$dir/idx"
 fi
 
+# Bound in pieces (the limit forced low): the same run, step for step.
+"$expect" 0 stderr "data: bound in 3 pieces \(one binding spans at most 20000 bytes here\)" -- \
+  env VKVAE_MAX_BINDING_BYTES=20000 "$train" --data "$grey" --model mlp --hidden 16 --batch 16 --epochs 1 --out "$dir/pieces"
+"$expect" 0 stderr "^done: 4 steps" -- "$train" --data "$grey" --model mlp --hidden 16 --batch 16 --epochs 1 --out "$dir/whole"
+cmp <(cut -d, -f1-12 "$dir/pieces/metrics.csv") <(cut -d, -f1-12 "$dir/whole/metrics.csv") || fail "training in pieces differs from training whole"
+"$expect" 2 stderr "error: --data $grey: the training images take 50176 bytes. this device binds at most 8 × 4000 bytes" -- \
+  env VKVAE_MAX_BINDING_BYTES=4000 "$train" --data "$grey" --model mlp --batch 16 --out "$dir/refused"
+
 # Refusals, before anything is written.
 "$expect" 2 stderr "error: --data $grey: its images are 1×28×28 grey. this model takes 3×28×28 RGB" -- \
   "$train" --resume "$dir/conv" --data "$grey" --epochs 2

@@ -1,6 +1,7 @@
 // Batch gathering from a uint8 dataset (with wrap-around and dynamic binarization), one-hot
 // labels, feature concatenation and its split, fill/scale/axpy, and the image grid.
 #include <algorithm>
+#include <cstdlib>
 #include <bit>
 #include <numeric>
 #include <random>
@@ -23,17 +24,22 @@ Values permutation(int n, uint32_t seed) {
 
 const Values kRng = {12345, 0, 17, 0};  // seed 12345, step 17
 
-OpCase gather_case(int N, int D, int B, int cursor, bool binarize) {
+// `max_binding`: bytes one binding may span (VKVAE_MAX_BINDING_BYTES), so that the images are
+// bound in pieces; 0: the device's range.
+OpCase gather_case(int N, int D, int B, int cursor, bool binarize, int max_binding = 0) {
   OpCase c;
   c.name = "gather images N" + std::to_string(N) + " D" + std::to_string(D) + " B" + std::to_string(B) +
-           " cursor" + std::to_string(cursor) + (binarize ? " binarize" : "");
+           " cursor" + std::to_string(cursor) + (binarize ? " binarize" : "") +
+           (max_binding ? " in pieces of " + std::to_string(max_binding) + " bytes" : "");
   c.inputs = {{{N, D}, 0, 256, ops::DType::u8},
               {{N}, 0, 0, ops::DType::u32, permutation(N, 5)},
               {{1}, 0, 0, ops::DType::u32, {static_cast<double>(cursor)}},
               {{4}, 0, 0, ops::DType::u32, kRng}};
   c.outputs = {{B, D}};
   c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    if (max_binding) setenv("VKVAE_MAX_BINDING_BYTES", std::to_string(max_binding).c_str(), 1);
     ops::gather_images(enc, out[0], in[0], in[1], in[2], in[3], binarize);
+    unsetenv("VKVAE_MAX_BINDING_BYTES");
   };
   c.cpu = [=](const std::vector<Values>& in) {
     const ops::RngState state{12345, 0, 17, 0};
@@ -137,6 +143,8 @@ OpCase elementwise_case(int n) {
 
 std::vector<OpCase> data_cases() {
   return {gather_case(37, 13, 11, 30, false), gather_case(37, 13, 11, 30, true), gather_case(5, 784, 5, 0, true),
+          // Bound in 5 and in 8 pieces (the most), odd and word-multiple rows, batches across pieces.
+          gather_case(300, 13, 67, 250, false, 1024), gather_case(200, 20, 150, 10, true, 600),
           gather_case(300, 784, 67, 299, false), one_hot_case(37, 11, 10, 33), one_hot_case(3, 1, 1, 2),
           concat_case(1, 1, 1, false), concat_case(67, 784, 10, false), concat_case(3, 20, 10, true),
           elementwise_case(1), elementwise_case(1001)};
@@ -168,6 +176,15 @@ std::vector<uint32_t> reference_grid(const std::vector<float>& images, int B, in
     }
   }
   return grid;
+}
+
+TEST(ImagePieces, HoldAsManyImagesAsOneBindingSpansAtBindableOffsets) {
+  EXPECT_EQ(ops::images_per_piece(100, 784, 1u << 30, 256), 100u);        // one piece: all of them
+  EXPECT_EQ(ops::images_per_piece(300, 13, 1024, 16), 64u);                 // 78 fit; 16 apart
+  EXPECT_EQ(ops::images_per_piece(200, 20, 600, 16), 28u);                  // 30 fit; 4 apart
+  EXPECT_EQ(ops::images_per_piece(10, 4096, 1000, 16), 0u);                 // not one fits
+  // 200 000 colour images of 64×64 within 128 MiB ranges: 12 288 bytes each, 10 922 a piece.
+  EXPECT_EQ(ops::images_per_piece(200000, 12288, 134217728, 16), 10922u);
 }
 
 TEST_F(ImageGrid, MatchesTorchvisionLayoutForGreyAndColour) {
