@@ -11,8 +11,6 @@
 namespace vkvae::view {
 namespace {
 
-constexpr int kSide = 28;
-constexpr std::size_t kPixels = kSide * kSide;
 // Rounds of the inpainting chain for erased pixels: enough for the fill to settle.
 constexpr int kInpaintRounds = 20;
 // While a stroke goes on, the model follows it at most this often (seconds).
@@ -20,23 +18,31 @@ constexpr double kStrokeRefresh = 0.1;
 
 double now_seconds() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-// A 28×28 image of `side` ImGui pixels at the cursor, as rectangles; `hidden` pixels dark red.
-void draw_image(std::span<const float> image, float side, std::span<const uint8_t> hidden = {}) {
+// ImGui pixels per image pixel when the longer side of `shape` takes `side`.
+float cell_of(const models::ImageShape& shape, float side) { return side / static_cast<float>(std::max(shape.height, shape.width)); }
+
+// An image of `shape` (channels first, grey or RGB), its longer side `side` ImGui pixels, at the
+// cursor, as rectangles; `hidden` pixels (one value per pixel) dark red.
+void draw_image(std::span<const float> image, const models::ImageShape& shape, float side, std::span<const uint8_t> hidden = {}) {
   const ImVec2 at = ImGui::GetCursorScreenPos();
   ImDrawList* draw = ImGui::GetWindowDrawList();
-  const float cell = side / kSide;
-  draw->AddRectFilled(at, ImVec2(at.x + side, at.y + side), IM_COL32(0, 0, 0, 255));
-  for (std::size_t p = 0; p < kPixels && p < image.size(); ++p) {
-    const float x = at.x + cell * static_cast<float>(p % kSide), y = at.y + cell * static_cast<float>(p / kSide);
-    const auto g = static_cast<int>(std::lround(std::clamp(image[p], 0.0f, 1.0f) * 255.0f));
-    const ImU32 colour = !hidden.empty() && hidden[p] ? IM_COL32(128, 32, 32, 255) : IM_COL32(g, g, g, 255);
-    if (g > 0 || colour != IM_COL32(0, 0, 0, 255)) draw->AddRectFilled(ImVec2(x, y), ImVec2(x + cell, y + cell), colour);
+  const float cell = cell_of(shape, side);
+  const auto w = static_cast<std::size_t>(shape.width), plane = static_cast<std::size_t>(shape.height * shape.width);
+  const ImVec2 size(cell * static_cast<float>(shape.width), cell * static_cast<float>(shape.height));
+  draw->AddRectFilled(at, ImVec2(at.x + size.x, at.y + size.y), IM_COL32(0, 0, 0, 255));
+  const auto byte = [](float v) { return static_cast<int>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
+  for (std::size_t p = 0; p < plane && p + (shape.channels - 1) * plane < image.size(); ++p) {
+    const float x = at.x + cell * static_cast<float>(p % w), y = at.y + cell * static_cast<float>(p / w);
+    const int r = byte(image[p]), g = shape.channels == 3 ? byte(image[plane + p]) : r, b = shape.channels == 3 ? byte(image[2 * plane + p]) : r;
+    const ImU32 colour = !hidden.empty() && hidden[p] ? IM_COL32(128, 32, 32, 255) : IM_COL32(r, g, b, 255);
+    if (colour != IM_COL32(0, 0, 0, 255)) draw->AddRectFilled(ImVec2(x, y), ImVec2(x + cell, y + cell), colour);
   }
-  ImGui::Dummy(ImVec2(side, side));
+  ImGui::Dummy(size);
 }
 
 // Images side by side, each `side` wide, with a caption under each.
-void draw_row(const std::vector<std::pair<std::span<const float>, const char*>>& images, float side, float* rect_of_second = nullptr) {
+void draw_row(const std::vector<std::pair<std::span<const float>, const char*>>& images, const models::ImageShape& shape, float side,
+              float* rect_of_second = nullptr) {
   for (std::size_t i = 0; i < images.size(); ++i) {
     if (i > 0) ImGui::SameLine();
     ImGui::BeginGroup();
@@ -44,7 +50,7 @@ void draw_row(const std::vector<std::pair<std::span<const float>, const char*>>&
       const ImVec2 at = ImGui::GetCursorScreenPos();
       rect_of_second[0] = at.x, rect_of_second[1] = at.y, rect_of_second[2] = side, rect_of_second[3] = side;
     }
-    draw_image(images[i].first, side);
+    draw_image(images[i].first, shape, side);
     ImGui::TextUnformatted(images[i].second);
     ImGui::EndGroup();
   }
@@ -53,7 +59,11 @@ void draw_row(const std::vector<std::pair<std::span<const float>, const char*>>&
 }  // namespace
 
 Workbench::Workbench(ModelSource& model)
-    : model_(model), pad_(kPixels, 0.0f), erased_(kPixels, 0) {
+    : model_(model),
+      shape_(model.options().image),
+      plane_(static_cast<std::size_t>(shape_.height * shape_.width)),
+      pad_(static_cast<std::size_t>(shape_.size()), 0.0f),
+      erased_(plane_, 0) {
   // The pad starts with the first test image, so that it shows the model at work at once.
   if (model_.test_data()) load_test_image(0);
 }
@@ -71,10 +81,10 @@ void Workbench::load_test_image(int index) {
   const data::Dataset* data = model_.test_data();
   if (!data || data->size() == 0) return;
   test_index_ = std::clamp(index, 0, static_cast<int>(data->size()) - 1);
-  const auto first = static_cast<std::size_t>(test_index_) * kPixels;
-  for (std::size_t p = 0; p < kPixels; ++p) pad_[p] = static_cast<float>(data->images.pixels[first + p]) / 255.0f;
+  const auto first = static_cast<std::size_t>(test_index_) * pad_.size();
+  for (std::size_t p = 0; p < pad_.size(); ++p) pad_[p] = static_cast<float>(data->images.pixels[first + p]) / 255.0f;
   std::fill(erased_.begin(), erased_.end(), 0);
-  pad_label_ = data->labels[static_cast<std::size_t>(test_index_)];
+  pad_label_ = data->labeled() ? data->labels[static_cast<std::size_t>(test_index_)] : 0;
   loaded_ = true;
   pad_dirty_ = true;
 }
@@ -86,18 +96,19 @@ void Workbench::paint(ImVec2 to, bool erase) {
   for (int s = 1; s <= steps; ++s) {
     const float cx = last_.x + dx * static_cast<float>(s) / static_cast<float>(steps);
     const float cy = last_.y + dy * static_cast<float>(s) / static_cast<float>(steps);
-    for (int y = std::max(0, static_cast<int>(cy - brush_ - 1)); y <= std::min(kSide - 1, static_cast<int>(cy + brush_ + 1)); ++y) {
-      for (int x = std::max(0, static_cast<int>(cx - brush_ - 1)); x <= std::min(kSide - 1, static_cast<int>(cx + brush_ + 1)); ++x) {
+    const int h = static_cast<int>(shape_.height), w = static_cast<int>(shape_.width);
+    for (int y = std::max(0, static_cast<int>(cy - brush_ - 1)); y <= std::min(h - 1, static_cast<int>(cy + brush_ + 1)); ++y) {
+      for (int x = std::max(0, static_cast<int>(cx - brush_ - 1)); x <= std::min(w - 1, static_cast<int>(cx + brush_ + 1)); ++x) {
         const float d = std::hypot(static_cast<float>(x) + 0.5f - cx, static_cast<float>(y) + 0.5f - cy);
         const float strength = std::clamp(brush_ + 0.5f - d, 0.0f, 1.0f);
         if (strength <= 0.0f) continue;
-        float& v = pad_[static_cast<std::size_t>(y * kSide + x)];
-        if (erase) {
-          v *= 1.0f - strength;
-          if (loaded_ && strength >= 0.5f) erased_[static_cast<std::size_t>(y * kSide + x)] = 1;
-        } else {
-          v = std::max(v, strength);
+        // White ink: every channel of the pixel.
+        const auto p = static_cast<std::size_t>(y * w + x);
+        for (std::size_t c = 0; c < static_cast<std::size_t>(shape_.channels); ++c) {
+          float& v = pad_[c * plane_ + p];
+          v = erase ? v * (1.0f - strength) : std::max(v, strength);
         }
+        if (erase && loaded_ && strength >= 0.5f) erased_[p] = 1;
       }
     }
   }
@@ -118,8 +129,8 @@ void Workbench::encode_pad() {
     pad_filled_ = pad_;
     std::vector<float> mean = out.mean;
     for (int round = 0; round < kInpaintRounds; ++round) {
-      for (std::size_t p = 0; p < kPixels; ++p) {
-        if (erased_[p]) pad_filled_[p] = mean[p];
+      for (std::size_t i = 0; i < pad_filled_.size(); ++i) {
+        if (erased_[i % plane_]) pad_filled_[i] = mean[i];
       }
       if (round + 1 < kInpaintRounds) mean = run(pad_filled_, pad_label_).mean;
     }
@@ -163,11 +174,12 @@ void Workbench::pad_ui() {
   // The pad: press and drag to paint; erased pixels of a test image are shown dark red.
   ImGui::BeginGroup();
   const ImVec2 at = ImGui::GetCursorScreenPos();
-  draw_image(pad_, side, erased_);
+  draw_image(pad_, shape_, side, erased_);
   ImGui::SetCursorScreenPos(at);
-  ImGui::InvisibleButton("pad", ImVec2(side, side));
+  const float cell = cell_of(shape_, side);
+  ImGui::InvisibleButton("pad", ImVec2(cell * static_cast<float>(shape_.width), cell * static_cast<float>(shape_.height)));
   const ImVec2 mouse = ImGui::GetIO().MousePos;
-  const ImVec2 pixel((mouse.x - at.x) / side * kSide, (mouse.y - at.y) / side * kSide);
+  const ImVec2 pixel((mouse.x - at.x) / cell, (mouse.y - at.y) / cell);
   if (ImGui::IsItemActive()) {
     if (!stroking_) last_ = pixel;
     stroking_ = true;
@@ -186,13 +198,13 @@ void Workbench::pad_ui() {
   ImGui::BeginGroup();
   const ImVec2 recon_at = ImGui::GetCursorScreenPos();
   reconstruction_rect_[0] = recon_at.x, reconstruction_rect_[1] = recon_at.y, reconstruction_rect_[2] = side, reconstruction_rect_[3] = side;
-  draw_image(pad_recon_, side);
+  draw_image(pad_recon_, shape_, side);
   ImGui::TextUnformatted("recon");
   ImGui::EndGroup();
   if (!pad_filled_.empty()) {
     ImGui::SameLine();
     ImGui::BeginGroup();
-    draw_image(pad_filled_, side);
+    draw_image(pad_filled_, shape_, side);
     ImGui::TextUnformatted("filled");
     ImGui::EndGroup();
   }
@@ -207,15 +219,16 @@ void Workbench::pad_ui() {
 
 void Workbench::denoise() {
   const data::Dataset* data = model_.test_data();
-  const auto first = static_cast<std::size_t>(denoise_index_) * kPixels;
-  clean_.assign(kPixels, 0.0f);
-  for (std::size_t p = 0; p < kPixels; ++p) clean_[p] = static_cast<float>(data->images.pixels[first + p]) / 255.0f;
+  const auto values = static_cast<std::size_t>(shape_.size());
+  const auto first = static_cast<std::size_t>(denoise_index_) * values;
+  clean_.assign(values, 0.0f);
+  for (std::size_t p = 0; p < values; ++p) clean_[p] = static_cast<float>(data->images.pixels[first + p]) / 255.0f;
   noisy_ = clean_;
   train::Noise noise;
   noise.kind = noise_amount_ <= 0.0f ? train::Noise::Kind::none : noise_kind_ == 0 ? train::Noise::Kind::gaussian : train::Noise::Kind::salt_pepper;
   noise.amount = static_cast<double>(noise_amount_);
   train::add_noise(noisy_, noise, noise_seed_);
-  denoised_ = run(noisy_, data->labels[static_cast<std::size_t>(denoise_index_)]).mean;
+  denoised_ = run(noisy_, data->labeled() ? data->labels[static_cast<std::size_t>(denoise_index_)] : 0).mean;
   noisy_mse_ = train::mean_squared_error(noisy_, clean_);
   denoised_mse_ = train::mean_squared_error(denoised_, clean_);
   denoise_version_ = model_.weights_version();
@@ -242,7 +255,7 @@ void Workbench::denoise_ui() {
   if (denoise_dirty_ || denoise_version_ != model_.weights_version()) denoise();
   const ImVec2 room = ImGui::GetContentRegionAvail();
   const float side = std::max(56.0f, std::min((room.x - 2.0f * ImGui::GetStyle().ItemSpacing.x) / 3.0f, room.y - 3.0f * ImGui::GetTextLineHeightWithSpacing()));
-  draw_row({{noisy_, "noisy"}, {denoised_, "denoised"}, {clean_, "clean"}}, side, denoised_rect_);
+  draw_row({{noisy_, "noisy"}, {denoised_, "denoised"}, {clean_, "clean"}}, shape_, side, denoised_rect_);
   ImGui::Text("MSE: noisy %.4f, denoised %.4f", noisy_mse_, denoised_mse_);
   ImGui::Text("PSNR: noisy %.1f dB, denoised %.1f dB", train::psnr(noisy_mse_), train::psnr(denoised_mse_));
 }

@@ -45,6 +45,8 @@ class Workbench {
 
   ModelSource& model_;
   // The pad.
+  models::ImageShape shape_;  // the model's images: the pad's size and channels
+  std::size_t plane_ = 0;     // pixels of one channel
   std::vector<float> pad_, pad_recon_, pad_filled_;
   std::vector<uint8_t> erased_;  // pixels erased from a loaded test image: the ones to fill
   std::vector<float> pad_mu_;
