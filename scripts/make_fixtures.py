@@ -62,6 +62,22 @@ AWKWARD_SPEC = {
     ],
 }
 
+# A colour spec on images of 3×12×10 (not square) with 3 classes: the data's shape and class
+# count reach every layer.
+COLOUR_SPEC = {
+    "latent": 3, "likelihood": "bernoulli", "conditional": True,
+    "encoder": [
+        {"type": "conv2d", "out": 4, "kernel": 3, "stride": 2, "padding": 1, "activation": "relu"},
+        {"type": "flatten"},
+        {"type": "linear", "out": 8, "activation": "tanh"},
+    ],
+    "decoder": [
+        {"type": "linear", "out": 120, "activation": "elu"},
+        {"type": "unflatten", "shape": [4, 6, 5]},
+        {"type": "conv_transpose2d", "out": "data", "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1},
+    ],
+}
+
 CASES = [
     # name, options, steps
     ("mlp", {"model": "mlp", "latent": 3, "hidden": 16, "loss": "bce"}, 3),
@@ -70,6 +86,7 @@ CASES = [
     ("conv", {"model": "conv", "latent": 3, "hidden": 4, "loss": "bce"}, 3),
     ("cconv", {"model": "cconv", "latent": 3, "hidden": 4, "loss": "bce"}, 2),
     ("spec", {"model": "awkward.json", "spec": AWKWARD_SPEC, "latent": 3, "loss": "bce"}, 3),
+    ("colour", {"model": "colour.json", "spec": COLOUR_SPEC, "latent": 3, "loss": "bce", "data-shape": [3, 12, 10], "classes": 3}, 3),
 ]
 BATCH, IMAGES, SEED, LR = 4, 6, 7, 1e-2
 ORDER = [5, 1, 3, 0, 2, 4]
@@ -80,15 +97,16 @@ def make(name, options, steps, out_dir):
     model = vkvae_torch.make_model(options)
     init = {k: v.detach().clone() for k, v in model.state_dict().items()}
     generator = torch.Generator().manual_seed(99)
-    images = torch.randint(0, 256, (IMAGES, 784), dtype=torch.uint8, generator=generator)
-    labels = torch.randint(0, 10, (IMAGES,), dtype=torch.uint8, generator=generator)
+    shape, classes = options.get("data-shape", [1, 28, 28]), options.get("classes", 10)
+    images = torch.randint(0, 256, (IMAGES, shape[0] * shape[1] * shape[2]), dtype=torch.uint8, generator=generator)
+    labels = torch.randint(0, classes, (IMAGES,), dtype=torch.uint8, generator=generator)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     latent = options["latent"]
     step_losses = []
     for step in range(steps):
         rows = [ORDER[(step * BATCH + b) % IMAGES] for b in range(BATCH)]
         x = images[rows].float() / 255.0
-        y = torch.nn.functional.one_hot(labels[rows].long(), 10).float()
+        y = torch.nn.functional.one_hot(labels[rows].long(), classes).float()
         eps = torch.tensor([[standard_normal(SEED, step, REPARAMETERIZE_STREAM, b * latent + j) for j in range(latent)]
                             for b in range(BATCH)], dtype=torch.float32)
         recon, kl = vkvae_torch.losses(model, x, y, eps, options["loss"])

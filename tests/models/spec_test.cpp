@@ -139,5 +139,13 @@ TEST(ModelSpec, RefusesASpecThatDoesNotFitTheDataNamingTheLayerAndShapes) {
                              "make its last layer give that shape");
 }
 
+TEST(ModelSpec, TheExampleSpecsFitTheDataTheyAreFor) {
+  const ModelSpec conv64 = read_spec_file(std::string(VKVAE_MODELS_DIR) + "/examples/conv64-rgb.json", "conv64-rgb.json");
+  const Architecture a = plan_architecture(conv64, {3, 64, 64}, 0, "conv64-rgb.json");
+  EXPECT_EQ(a.features, 512);
+  EXPECT_EQ(a.decoder.back().out, (std::vector<int64_t>{3, 64, 64}));
+  EXPECT_THROW(plan_architecture(conv64, kMnistShape, 10, "conv64-rgb.json"), UsageError);
+}
+
 }  // namespace
 }  // namespace vkvae::models

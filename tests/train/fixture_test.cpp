@@ -4,7 +4,8 @@
 // tensor's largest), the same per-step losses, and the same weights after a few Adam steps
 // (looser: Adam divides by √v, so a gradient that is nearly zero on both sides can still move
 // its weight differently by a part of the learning rate). Prints the worst differences. "spec":
-// a model a spec alone describes, unnamed layers and every activation (make_fixtures.py).
+// a model a spec alone describes, unnamed layers and every activation; "colour": a conditional
+// spec on 3×12×10 images of 3 classes (make_fixtures.py).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -57,6 +58,8 @@ TEST_P(TorchFixture, StepsMatchPyTorch) {
   given.latent = meta("latent").get<int64_t>();
   if (file.metadata.count("hidden")) given.hidden = meta("hidden").get<int64_t>();
   if (file.metadata.count("spec")) given.spec = meta("spec");
+  if (file.metadata.count("data-shape")) given.data_shape = meta("data-shape").get<std::vector<int64_t>>();
+  if (file.metadata.count("classes")) given.classes = meta("classes").get<int64_t>();
   given.loss = meta("loss").get<std::string>();
   given.batch = meta("batch").get<int64_t>();
   given.lr = meta("lr").get<double>();
@@ -146,7 +149,7 @@ TEST_P(TorchFixture, StepsMatchPyTorch) {
 
 std::string FixtureName(const ::testing::TestParamInfo<const char*>& param) { return param.param; }
 
-INSTANTIATE_TEST_SUITE_P(Models, TorchFixture, ::testing::Values("mlp", "cmlp", "mlp2", "conv", "cconv", "spec"), FixtureName);
+INSTANTIATE_TEST_SUITE_P(Models, TorchFixture, ::testing::Values("mlp", "cmlp", "mlp2", "conv", "cconv", "spec", "colour"), FixtureName);
 
 }  // namespace
 }  // namespace vkvae::train
