@@ -22,6 +22,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 "$expect" 0 stdout "^denoised: MSE" -- "$train" denoise "$dir/conv" --images "$dir/folders" --noise salt-pepper:0.1 --out "$dir/d.png"
 "$expect" 0 stdout "^wrote $dir/i.png" -- "$train" interpolate "$dir/conv" --out "$dir/i.png"
 
+"$expect" 0 stdout "^wrote $dir/aug/train-images-idx4-ubyte: 20 generated images, 28×28 RGB u8, and $dir/aug/train-labels-idx1-ubyte" -- \
+  "$train" augment "$dir/cconv" --per-class 2 --out "$dir/aug"
+[ "$(stat -c %s "$dir/aug/train-images-idx4-ubyte")" = $((4 + 4 * 4 + 20 * 28 * 28 * 3)) ] || fail "augment did not write 20 RGB images"
+
 # Resized: the mlp spec ends at the data's size, whatever it is.
 "$expect" 0 stderr "data: 64 training and 16 test images, 14×14 RGB, 10 classes" -- \
   "$train" --data "$dir/folders" --model mlp --hidden 16 --image-size 14 --batch 16 --epochs 1 --out "$dir/mlp14"
