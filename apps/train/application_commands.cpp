@@ -24,7 +24,7 @@ std::string model_name(const TrainedModel& model) { return model.options().model
 // "28×28 grey" or "64×64 RGB": the model's images, for messages.
 std::string image_text(const TrainedModel& model) {
   const models::ImageShape& s = model.options().image;
-  return std::to_string(s.height) + "×" + std::to_string(s.width) + (s.channels == 3 ? " RGB" : " grey");
+  return data::describe_shape(s.height, s.width, s.channels);
 }
 
 // The IDX name of a split's images for the model's images: idx3 for grey, idx4 for colour.

@@ -37,9 +37,7 @@ std::string check_directory(const fs::path& dir, std::string_view flag) {
 
 std::string prefix_of(std::string_view split) { return split == "train" ? "train" : "t10k"; }
 
-std::string shape_text(const Images& i) {
-  return std::to_string(i.rows) + "×" + std::to_string(i.cols) + (i.channels == 3 ? " RGB" : " grey");
-}
+std::string shape_text(const Images& i) { return describe_shape(i.rows, i.cols, i.channels); }
 
 // The test split against the train split's shape, labels and classes.
 void check_agree(const Dataset& train, const Dataset& test, const fs::path& dir, std::string_view flag) {

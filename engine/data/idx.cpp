@@ -88,6 +88,10 @@ std::vector<uint8_t> read_maybe_gzip(const std::filesystem::path& path, const st
   return bytes;
 }
 
+std::string describe_shape(int64_t rows, int64_t cols, int64_t channels) {
+  return std::to_string(rows) + "×" + std::to_string(cols) + (channels == 3 ? " RGB" : channels == 1 ? " grey" : " of " + std::to_string(channels) + " channels");
+}
+
 Images read_idx_images(const std::filesystem::path& path, const std::string& hint) {
   std::vector<uint8_t> bytes = read_maybe_gzip(path, hint);
   const uint8_t rank = bytes.size() >= 4 && bytes[3] == 4 ? 4 : 3;

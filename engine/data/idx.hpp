@@ -26,6 +26,9 @@ struct Images {
   int64_t image_size() const { return channels * rows * cols; }
 };
 
+// "28×28 grey" or "64×64 RGB": images of that shape, for messages.
+std::string describe_shape(int64_t rows, int64_t cols, int64_t channels);
+
 // A u8 IDX file of grey images (count, rows, cols) or of colour ones (count, rows, cols,
 // channels) with 1 or 3 channels, channels last as such files hold them (stored planar here).
 Images read_idx_images(const std::filesystem::path& path, const std::string& hint = kMnistHint);

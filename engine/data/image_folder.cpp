@@ -21,10 +21,6 @@ std::vector<fs::path> sorted_entries(const fs::path& dir, bool directories) {
   return out;
 }
 
-std::string shape_text(int64_t h, int64_t w, int64_t c) {
-  return std::to_string(h) + "×" + std::to_string(w) + (c == 3 ? " RGB" : " grey");
-}
-
 // Appends one decoded file, planar, checking it against the set's shape.
 void append(Images& images, const fs::path& file, io::DecodedImage image, const ImageFormat& format, const fs::path& first) {
   Images one;
@@ -39,8 +35,8 @@ void append(Images& images, const fs::path& file, io::DecodedImage image, const 
     images.rows = one.rows, images.cols = one.cols, images.channels = one.channels;
   } else if (one.rows != images.rows || one.cols != images.cols || one.channels != images.channels) {
     const bool size = one.rows != images.rows || one.cols != images.cols;
-    throw UsageError(file.string() + ": " + shape_text(one.rows, one.cols, one.channels) + ", but " + first.string() + " is " +
-                     shape_text(images.rows, images.cols, images.channels) + "; give " +
+    throw UsageError(file.string() + ": " + describe_shape(one.rows, one.cols, one.channels) + ", but " + first.string() + " is " +
+                     describe_shape(images.rows, images.cols, images.channels) + "; give " +
                      (size ? "--image-size H[xW] to resize them all" : "--channels 1 or 3 to convert them all"));
   }
   images.pixels.insert(images.pixels.end(), one.pixels.begin(), one.pixels.end());

@@ -274,9 +274,7 @@ void check_options(const TrainOptions& o) {
 
 namespace {
 
-std::string shape_text(const models::ImageShape& s) {
-  return std::to_string(s.channels) + "×" + std::to_string(s.height) + "×" + std::to_string(s.width) + (s.channels == 3 ? " RGB" : " grey");
-}
+std::string shape_text(const models::ImageShape& s) { return data::describe_shape(s.height, s.width, s.channels); }
 
 models::ImageShape shape_of(const data::Images& images) { return {images.channels, images.rows, images.cols}; }
 

@@ -142,7 +142,7 @@ class Run {
     reporter_.note("device: " + vk::describe_device(context.info()));
     const models::ImageShape& image = options_.image;
     reporter_.note("data: " + std::to_string(train_.size()) + " training and " + std::to_string(test_.size()) + " test images, " +
-                   std::to_string(image.height) + "×" + std::to_string(image.width) + (image.channels == 3 ? " RGB" : " grey") +
+                   data::describe_shape(image.height, image.width, image.channels) +
                    (train_.labeled() ? ", " + std::to_string(train_.classes) + " classes" : ", unlabeled") + " (" + data_layout_ + " in " +
                    options_.data.string() + ")");
     if (!pieces_note_.empty()) reporter_.note(pieces_note_);

@@ -48,7 +48,7 @@ cmp <(cut -d, -f1-12 "$dir/pieces/metrics.csv") <(cut -d, -f1-12 "$dir/whole/met
   env VKVAE_MAX_BINDING_BYTES=4000 "$train" --data "$grey" --model mlp --batch 16 --out "$dir/refused"
 
 # Refusals, before anything is written.
-"$expect" 2 stderr "error: --data $grey: its images are 1×28×28 grey. this model takes 3×28×28 RGB" -- \
+"$expect" 2 stderr "error: --data $grey: its images are 28×28 grey. this model takes 28×28 RGB" -- \
   "$train" --resume "$dir/conv" --data "$grey" --epochs 2
 mkdir -p "$dir/mixed/train/a" "$dir/mixed/test/a"
 cp "$(ls "$dir/folders/train/0/"*.png | head -1)" "$dir/mixed/train/a/1.png"
