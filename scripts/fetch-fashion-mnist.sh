@@ -44,4 +44,4 @@ for name in "${files[@]}"; do
   [ "$(sha_of "$work/$name")" = "$(expected "$name")" ] || die "$name: SHA-256 mismatch after conversion; nothing was installed into $dest"
 done
 for name in "${files[@]}"; do mv -f "$work/$name" "$dest/$name"; done
-echo "fetch-fashion-mnist: installed ${#files[@]} verified files into $dest (60 000 training, 10 002 test images)"
+echo "fetch-fashion-mnist: installed ${#files[@]} verified files into $dest (60 000 training, 10 000 test images)"
