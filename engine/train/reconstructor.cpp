@@ -32,7 +32,9 @@ Reconstructor::Reconstructor(vk::Context& context, ops::Kernels& kernels, const 
     context.upload(*t.buffer, t.offset, bytes);
   };
   put(graph_->images, std::as_bytes(std::span<const uint8_t>(data.images.pixels.data(), pixels)));
-  labels_.assign(data.labels.begin(), data.labels.begin() + count_);
+  // Unlabeled data: class 0 for each (only conditional models read labels, and they need them).
+  labels_.assign(static_cast<std::size_t>(count_), 0);
+  if (data.labeled()) std::copy_n(data.labels.begin(), count_, labels_.begin());
   if (graph_->labels.valid()) put(graph_->labels, std::as_bytes(std::span<const uint8_t>(labels_)));
   std::vector<uint32_t> order(static_cast<std::size_t>(count_));
   std::iota(order.begin(), order.end(), 0u);

@@ -60,6 +60,8 @@ cp "$dir/m.png" "$dir/mixed/train/a/2.png"  # a picture of another size
 mkdir -p "$dir/unlabeled/train" "$dir/unlabeled/test"
 cp "$dir/mixed/train/a/1.png" "$dir/unlabeled/train/"
 cp "$dir/mixed/train/a/1.png" "$dir/unlabeled/test/"
+"$expect" 0 stderr "28×28 RGB, unlabeled \(image folders" -- \
+  "$train" --data "$dir/unlabeled" --model mlp --hidden 8 --batch 1 --epochs 1 --out "$dir/unlabeled-run"
 "$expect" 2 stderr "error: --model cconv is conditional: it needs labelled data, and --data $dir/unlabeled has no labels" -- \
   "$train" --data "$dir/unlabeled" --model cconv --batch 1 --out "$dir/refused"
 [ ! -e "$dir/refused" ] || fail "a refused data set left $dir/refused behind"
