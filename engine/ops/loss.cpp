@@ -33,6 +33,23 @@ void recon_loss_forward(Encoder& enc, ReconLoss kind, const Tensor& loss, const 
                {prediction, target, loss}, d, {vk::groups_for(d.rows, kLocal)});
 }
 
+namespace {
+
+void dispatch_recon_backward(Encoder& enc, ReconLoss kind, const Tensor& dprediction, const Tensor& prediction, const Tensor& target,
+                             const Tensor& weight, bool per_row) {
+  struct Push {
+    uint32_t n, d;
+  };
+  const Push push{static_cast<uint32_t>(prediction.numel()), static_cast<uint32_t>(prediction.shape[1])};
+  constexpr uint32_t kItems = 4;
+  enc.dispatch({"recon_loss_backward", 4, sizeof(Push),
+                {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, static_cast<uint32_t>(kind)),
+                 vk::SpecConstant::u32(2, kItems), vk::SpecConstant::u32(3, per_row)}},
+               {prediction, target, weight, dprediction}, push, vk::linear_groups(push.n, kLocal * kItems));
+}
+
+}  // namespace
+
 void recon_loss_backward(Encoder& enc, ReconLoss kind, const Tensor& dprediction,
                          const Tensor& prediction, const Tensor& target, const Tensor& weight) {
   const std::string op = std::string("recon_loss_backward ") + loss_name(kind);
@@ -40,12 +57,17 @@ void recon_loss_backward(Encoder& enc, ReconLoss kind, const Tensor& dprediction
   expect_shape(op, "target", target, prediction.shape);
   expect_shape(op, "dprediction", dprediction, prediction.shape);
   expect_shape(op, "weight", weight, {1});
-  const uint32_t n = static_cast<uint32_t>(prediction.numel());
-  constexpr uint32_t kItems = 4;
-  enc.dispatch({"recon_loss_backward", 4, 4,
-                {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, static_cast<uint32_t>(kind)),
-                 vk::SpecConstant::u32(2, kItems)}},
-               {prediction, target, weight, dprediction}, n, vk::linear_groups(n, kLocal * kItems));
+  dispatch_recon_backward(enc, kind, dprediction, prediction, target, weight, false);
+}
+
+void recon_loss_backward_rows(Encoder& enc, ReconLoss kind, const Tensor& dprediction, const Tensor& prediction, const Tensor& target,
+                              const Tensor& row_weights) {
+  const std::string op = std::string("recon_loss_backward_rows ") + loss_name(kind);
+  const RowsPush d = matrix_dims(op, "prediction", prediction);
+  expect_shape(op, "target", target, prediction.shape);
+  expect_shape(op, "dprediction", dprediction, prediction.shape);
+  expect_shape(op, "row weights", row_weights, {d.rows});
+  dispatch_recon_backward(enc, kind, dprediction, prediction, target, row_weights, true);
 }
 
 void kl_forward(Encoder& enc, const Tensor& kl, const Tensor& mu, const Tensor& logvar) {

@@ -16,6 +16,10 @@ void recon_loss_forward(Encoder& enc, ReconLoss kind, const Tensor& loss, const 
 void recon_loss_backward(Encoder& enc, ReconLoss kind, const Tensor& dprediction,
                          const Tensor& prediction, const Tensor& target, const Tensor& weight);
 
+// The same with a weight for each row (B): the upstream gradient of per-example terms.
+void recon_loss_backward_rows(Encoder& enc, ReconLoss kind, const Tensor& dprediction, const Tensor& prediction,
+                              const Tensor& target, const Tensor& row_weights);
+
 // μ (B,J), log σ² (B,J) → kl (B)
 void kl_forward(Encoder& enc, const Tensor& kl, const Tensor& mu, const Tensor& logvar);
 // dμ, dlog σ² (B,J) += (or =) weight[0] · ∂KL/∂·
