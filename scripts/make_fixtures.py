@@ -86,6 +86,7 @@ CASES = [
     ("conv", {"model": "conv", "latent": 3, "hidden": 4, "loss": "bce"}, 3),
     ("cconv", {"model": "cconv", "latent": 3, "hidden": 4, "loss": "bce"}, 2),
     ("spec", {"model": "awkward.json", "spec": AWKWARD_SPEC, "latent": 3, "loss": "bce"}, 3),
+    ("iwae", {"model": "mlp", "latent": 3, "hidden": 16, "loss": "bce", "objective": "iwae", "k": 5}, 3),
     ("colour", {"model": "colour.json", "spec": COLOUR_SPEC, "latent": 3, "loss": "bce", "data-shape": [3, 12, 10], "classes": 3}, 3),
 ]
 BATCH, IMAGES, SEED, LR = 4, 6, 7, 1e-2
@@ -107,10 +108,16 @@ def make(name, options, steps, out_dir):
         rows = [ORDER[(step * BATCH + b) % IMAGES] for b in range(BATCH)]
         x = images[rows].float() / 255.0
         y = torch.nn.functional.one_hot(labels[rows].long(), classes).float()
-        eps = torch.tensor([[standard_normal(SEED, step, REPARAMETERIZE_STREAM, b * latent + j) for j in range(latent)]
-                            for b in range(BATCH)], dtype=torch.float32)
-        recon, kl = vkvae_torch.losses(model, x, y, eps, options["loss"])
-        loss = (recon.sum() + kl.sum()) / BATCH  # vkvae's objective: the batch mean
+        k = options.get("k", 1)
+        eps = torch.tensor([[standard_normal(SEED, step, REPARAMETERIZE_STREAM, r * latent + j) for j in range(latent)]
+                            for r in range(BATCH * k)], dtype=torch.float32)
+        if options.get("objective") == "iwae":
+            # vkvae's metric terms: the per-example bound −L_K, and KL(q‖p) reported beside it.
+            recon, kl = vkvae_torch.iwae_losses(model, x, y, eps, k)
+            loss = recon.sum() / BATCH
+        else:
+            recon, kl = vkvae_torch.losses(model, x, y, eps, options["loss"])
+            loss = (recon.sum() + kl.sum()) / BATCH  # vkvae's objective: the batch mean
         optimizer.zero_grad()
         loss.backward()
         if step == 0:

@@ -166,6 +166,20 @@ def losses(model, x, y, eps, loss="bce"):
     return recon, kl
 
 
+def iwae_losses(model, x, y, eps, k):
+    """The importance-weighted bound of k samples per example (−L_K, per example; eps: (B·k, L),
+    example b's samples in rows b·k … b·k + k − 1) and KL(q‖p), as vkvae's iwae objective."""
+    mu, logvar = model.encode(x, y)
+    mu_k, logvar_k = mu.repeat_interleave(k, 0), logvar.repeat_interleave(k, 0)
+    z = mu_k + torch.exp(0.5 * logvar_k) * eps
+    logits = model.decode(z, y.repeat_interleave(k, 0) if y is not None else None)
+    recon = F.binary_cross_entropy_with_logits(logits, x.repeat_interleave(k, 0), reduction="none").sum(1)
+    log_w = -recon + 0.5 * (eps * eps - z * z + logvar_k).sum(1)
+    bound = -(torch.logsumexp(log_w.view(-1, k), 1) - math.log(k))
+    kl = -0.5 * (1 + logvar - mu * mu - logvar.exp()).sum(1)
+    return bound, kl
+
+
 def read_safetensors(path):
     """(tensors, metadata). Uses the safetensors package when installed; the format is small."""
     with open(path, "rb") as f:

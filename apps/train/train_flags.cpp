@@ -37,7 +37,7 @@ train::RunRequest make_request(const TrainFlags& options) {
     rest.epochs.reset(), rest.max_steps.reset(), rest.checkpoint_every.reset(), rest.log_every.reset(), rest.data.reset();
     if (!options.out.empty() || !options.config.empty() || rest.model || rest.loss || rest.optimizer || rest.binarize || rest.latent ||
         rest.hidden || rest.batch || rest.kl_warmup || rest.recon_only_epochs || rest.beta || rest.lr || rest.weight_decay || rest.seed ||
-        rest.init || rest.image_size || rest.channels) {
+        rest.init || rest.image_size || rest.channels || rest.objective || rest.k) {
       throw UsageError("--resume " + options.resume + ": a resumed run keeps its own options; only --epochs, --max-steps, "
                        "--checkpoint-every, --log-every, --data, --device and --cache-dir may be given with it");
     }
@@ -63,6 +63,9 @@ void add_training_options(CLI::App& app, TrainFlags& o) {
   app.add_option("--hidden", g.hidden, "The spec's \"hidden\" size (mlp 400, conv 256, mlp2 512)")->type_name("N");
   app.add_option("--beta", g.beta, "KL weight β (β-VAE; default 1)")->type_name("B");
   app.add_option("--loss", g.loss, "Reconstruction loss: bce or mse (recipe: bce; mlp2 mse)")->type_name("bce|mse");
+  app.add_option("--objective", g.objective, "elbo (default), or iwae: the importance-weighted bound of --k samples (Burda et al. 2015)")
+      ->type_name("elbo|iwae");
+  app.add_option("--k", g.k, "Samples per example of --objective iwae (default 5)")->type_name("K");
   app.add_option("--kl-warmup", g.kl_warmup, "Epochs over which the KL weight ramps from 0 to β (0: none)")->type_name("EPOCHS");
   app.add_option("--recon-only-epochs", g.recon_only_epochs, "First train this many epochs on reconstruction alone")->type_name("N");
   app.add_option("--optimizer", g.optimizer, "adam, adamw or sgd (default adam)")->type_name("NAME");

@@ -1,5 +1,6 @@
 #include "models/vae.hpp"
 
+#include "nn/importance.hpp"
 #include "nn/layers.hpp"
 
 namespace vkvae::models {
@@ -83,6 +84,24 @@ Architecture architecture(const VaeConfig& c) { return plan_architecture(c.spec,
 
 int64_t pixels(const VaeConfig& c) { return c.image.size(); }
 
+// The importance-weighted bound's tail of the training graph, after the encoder: K samples of
+// each example in consecutive rows through the decoder. log σ² is repeated twice, for the
+// reparameterization and for the bound, so that each repetition's gradient arrives in one go.
+void importance_weighted(VaeGraph& m, const Architecture& arch, const VaeConfig& c, TensorId one_hot) {
+  Graph& g = m.graph;
+  const int64_t k = c.k, rows = c.batch * c.k;
+  const TensorId mu = nn::repeat_rows(g, m.mu, k, "mu_samples");
+  const TensorId logvar = nn::repeat_rows(g, m.logvar, k, "logvar_samples");
+  m.z = nn::reparameterize(g, mu, logvar, m.rng, "z", &m.eps);
+  const TensorId labels = one_hot.valid() ? nn::repeat_rows(g, one_hot, k, "y_samples") : TensorId{};
+  m.logits = g.view(decoder(g, m.parameters, arch, m.z, labels, rows), {rows, pixels(c)}, "logits");
+  const TensorId prediction = c.loss == ops::ReconLoss::squared_error ? nn::activation(g, m.logits, {ops::Activation::sigmoid}, "mean") : m.logits;
+  const TensorId terms = nn::recon_terms(g, c.loss, prediction, nn::repeat_rows(g, m.x, k, "x_samples"), "recon_samples");
+  m.recon = nn::iwae_bound(g, terms, m.z, m.eps, nn::repeat_rows(g, m.logvar, k, "logvar_bound"), m.recon_weight, k, "iwae");
+  m.kl = nn::kl_value(g, m.mu, m.logvar, "kl");
+}
+
+
 }  // namespace
 
 std::unique_ptr<VaeGraph> build_vae(const VaeConfig& c) {
@@ -103,6 +122,10 @@ std::unique_ptr<VaeGraph> build_vae(const VaeConfig& c) {
   const Posterior q = encoder(g, m->parameters, arch, c.spec, m->x, one_hot, c.batch);
   m->mu = q.mu;
   m->logvar = q.logvar;
+  if (c.objective == Objective::iwae) {
+    importance_weighted(*m, arch, c, one_hot);
+    return m;
+  }
   m->z = nn::reparameterize(g, m->mu, m->logvar, m->rng, "z", &m->eps);
   m->logits = g.view(decoder(g, m->parameters, arch, m->z, one_hot, c.batch), {c.batch, pixels(c)}, "logits");
   const TensorId prediction = c.loss == ops::ReconLoss::squared_error ? nn::activation(g, m->logits, {ops::Activation::sigmoid}, "mean") : m->logits;

@@ -24,6 +24,11 @@ namespace vkvae::models {
 // MNIST's ten digits: the class count of configs older than the data's own.
 inline constexpr int64_t kClasses = 10;
 
+// elbo: the negative ELBO, recon + KL with one sample. iwae: the importance-weighted bound of K
+// samples (Burda et al. 2015), its per-example value the step's first loss term and KL(q‖p)
+// its second, reported and not trained on (so that recon = bound − KL).
+enum class Objective { elbo, iwae };
+
 struct VaeConfig {
   ModelSpec spec = *builtin_spec("conv");  // with latent and hidden as the run sets them
   std::string origin = "the model spec";   // names the spec in errors ("--model FILE")
@@ -32,6 +37,8 @@ struct VaeConfig {
   int64_t batch = 128;
   int64_t dataset_size = 60000;  // images in the device-resident dataset
   bool binarize = false;         // dynamic binarization of the inputs
+  Objective objective = Objective::elbo;
+  int64_t k = 1;                 // the bound's samples per example (iwae)
   ops::ReconLoss loss = ops::ReconLoss::bce_with_logits;
 };
 
@@ -43,8 +50,8 @@ struct VaeGraph {
   graph::TensorId images, labels, order, recon_weight, kl_weight;
   graph::TensorId step, rng, cursor;
   std::vector<graph::TensorId> parameters;  // weight then bias, layer by layer
-  graph::TensorId x, logits, mu, logvar, z, eps;  // z = μ + σ·ε
-  graph::TensorId recon, kl;  // per-example loss terms (batch)
+  graph::TensorId x, logits, mu, logvar, z, eps;  // z = μ + σ·ε (iwae: K rows an example)
+  graph::TensorId recon, kl;  // per-example loss terms (batch); iwae: −L_K and KL(q‖p)
 };
 
 std::unique_ptr<VaeGraph> build_vae(const VaeConfig& config);

@@ -3,6 +3,7 @@
 #include <functional>
 #include <optional>
 
+#include "nn/op_support.hpp"
 #include "ops/activation.hpp"
 #include "ops/data.hpp"
 #include "ops/image.hpp"
@@ -17,16 +18,9 @@ using graph::Backward;
 using graph::Bound;
 using graph::Op;
 using graph::TensorInfo;
-using Infos = std::vector<const TensorInfo*>;
-
-TensorInfo f32(const ops::Shape& shape) { return {"", shape, ops::DType::f32, graph::Role::activation, {}, {}}; }
-
-void expect_inputs(const std::string& op, const Infos& in, std::size_t count) {
-  if (in.size() != count) throw Error(op + ": takes " + std::to_string(count) + " inputs, got " + std::to_string(in.size()));
-  for (const TensorInfo* t : in) {
-    if (t->dtype != ops::DType::f32) throw Error(op + ": '" + t->name + "' must be f32");
-  }
-}
+using detail::expect_inputs;
+using detail::f32;
+using detail::Infos;
 
 // Input-gradient ops can be gated (graph/fuse.hpp): the gated form takes the activation's
 // output as an extra last input and multiplies by its derivative.

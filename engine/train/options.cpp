@@ -24,6 +24,8 @@ void for_each_option(F&& f, O&... o) {
   f("hidden", o.hidden...);
   f("beta", o.beta...);
   f("loss", o.loss...);
+  f("objective", o.objective...);
+  f("k", o.k...);
   f("kl-warmup", o.kl_warmup...);
   f("recon-only-epochs", o.recon_only_epochs...);
   f("optimizer", o.optimizer...);
@@ -141,6 +143,13 @@ models::VaeConfig TrainOptions::model_config(int64_t dataset_size) const {
   return c;
 }
 
+models::VaeConfig TrainOptions::training_config(int64_t dataset_size) const {
+  models::VaeConfig c = model_config(dataset_size);
+  c.objective = objective;
+  c.k = k;
+  return c;
+}
+
 std::string TrainOptions::model_label() const {
   if (models::builtin_spec(model)) return model;
   const std::string stem = std::filesystem::path(model).stem().string();
@@ -207,6 +216,12 @@ TrainOptions resolve(const GivenOptions& given_options) {
     else if (*given.loss == "mse") o.loss = ops::ReconLoss::squared_error;
     else bad("--loss", *given.loss, "unknown loss; use bce or mse");
   }
+  if (given.objective) {
+    if (*given.objective == "elbo") o.objective = models::Objective::elbo;
+    else if (*given.objective == "iwae") o.objective = models::Objective::iwae, o.k = 5;
+    else bad("--objective", *given.objective, "use elbo or iwae");
+  }
+  o.k = given.k.value_or(o.k);
   if (given.optimizer) {
     if (*given.optimizer == "adam") o.optimizer = ops::OptimizerKind::adam;
     else if (*given.optimizer == "adamw") o.optimizer = ops::OptimizerKind::adamw, o.weight_decay = 0.01;  // PyTorch's AdamW default
@@ -267,6 +282,18 @@ void check_options(const TrainOptions& o) {
     bad("--channels", std::to_string(o.format.channels), "use 1 (grey) or 3 (RGB)");
   }
   at_least("classes", o.classes, 0);
+  at_least("--k", o.k, 1);
+  if (o.k > 1000) bad("--k", std::to_string(o.k), "must be at most 1000 (the samples of a step are batch × K rows)");
+  if (o.objective == models::Objective::elbo && o.k != 1) bad("--k", std::to_string(o.k), "needs --objective iwae (the ELBO takes one sample)");
+  if (o.objective == models::Objective::iwae) {
+    // β and the KL schedule weigh the ELBO's KL term; the bound has none to weigh.
+    if (o.beta != 1.0) bad("--beta", number(o.beta), "applies to the ELBO; --objective iwae trains the bound itself");
+    if (o.kl_warmup != 0) bad("--kl-warmup", std::to_string(o.kl_warmup), "applies to the ELBO; --objective iwae trains the bound itself");
+    if (o.recon_only_epochs != 0) {
+      bad("--recon-only-epochs", std::to_string(o.recon_only_epochs), "applies to the ELBO; --objective iwae trains the bound itself");
+    }
+    if (o.loss != ops::ReconLoss::bce_with_logits) bad("--objective", "iwae", "needs the Bernoulli likelihood (--loss bce)");
+  }
   if (!(o.beta >= 0.0) || !std::isfinite(o.beta)) bad("--beta", number(o.beta), "must be a finite number ≥ 0");
   if (!(o.lr > 0.0) || !std::isfinite(o.lr)) bad("--lr", number(o.lr), "must be a finite number > 0");
   if (!(o.weight_decay >= 0.0) || !std::isfinite(o.weight_decay)) bad("--weight-decay", number(o.weight_decay), "must be a finite number ≥ 0");
@@ -310,6 +337,8 @@ json to_json(const TrainOptions& o) {
       {"latent", o.spec.latent},
       {"beta", o.beta},
       {"loss", loss_name(o.loss)},
+      {"objective", o.objective == models::Objective::iwae ? "iwae" : "elbo"},
+      {"k", o.k},
       {"kl-warmup", o.kl_warmup},
       {"recon-only-epochs", o.recon_only_epochs},
       {"optimizer", optimizer_name(o.optimizer)},

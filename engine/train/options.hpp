@@ -20,9 +20,9 @@ namespace vkvae::train {
 // Options as a person gave them; unset ones come from the recipe. Keys of --config files and of
 // config.json are the flag names without "--" (e.g. "kl-warmup").
 struct GivenOptions {
-  std::optional<std::string> model, loss, optimizer, binarize;
+  std::optional<std::string> model, loss, optimizer, binarize, objective;
   std::optional<nlohmann::json> spec;  // a model spec given inline (a config's own), instead of a file
-  std::optional<int64_t> latent, hidden, batch, epochs, kl_warmup, recon_only_epochs, max_steps, checkpoint_every, log_every;
+  std::optional<int64_t> k, latent, hidden, batch, epochs, kl_warmup, recon_only_epochs, max_steps, checkpoint_every, log_every;
   std::optional<double> beta, lr, weight_decay;
   std::optional<uint64_t> seed;
   std::optional<std::string> data, init;
@@ -46,6 +46,8 @@ struct TrainOptions {
   int64_t batch = 128, epochs = 10;
   double beta = 1.0;
   ops::ReconLoss loss = ops::ReconLoss::bce_with_logits;
+  models::Objective objective = models::Objective::elbo;
+  int64_t k = 1;                  // samples per example of the iwae objective
   int64_t kl_warmup = 0;          // epochs over which the KL weight ramps from 0 to β
   int64_t recon_only_epochs = 0;  // epochs trained on reconstruction alone, before the KL term
   ops::OptimizerKind optimizer = ops::OptimizerKind::adam;
@@ -66,7 +68,10 @@ struct TrainOptions {
   // The KL weight of epoch `epoch` (0-based): 0 in the reconstruction-only epochs, then a ramp
   // over the warm-up epochs, then β.
   double kl_weight(int64_t epoch) const;
+  // The model's graphs for inference: the ELBO's, whatever the objective.
   models::VaeConfig model_config(int64_t dataset_size) const;
+  // The training and evaluation graphs: with the run's objective.
+  models::VaeConfig training_config(int64_t dataset_size) const;
   int64_t latent() const { return spec.latent; }
   int64_t pixels() const { return image.size(); }  // values per example: C·H·W
   bool conditional() const { return spec.conditional; }

@@ -68,7 +68,7 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
   const bool conditional = options.conditional();
 
   // Training: the step over the training set.
-  model_ = models::build_vae(options.model_config(train_size_));
+  model_ = models::build_vae(options.training_config(train_size_));
   StepConfig step_config;
   step_config.optimizer = options.optimizer;
   step_config.batch = static_cast<uint32_t>(options.batch);
@@ -88,7 +88,7 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
   // its own order, cursor and RNG.
   if (test_size_ > 0) {
     eval_batch_ = std::min(test_size_, kEvalBatch);
-    models::VaeConfig eval_config = options.model_config(test_size_);
+    models::VaeConfig eval_config = options.training_config(test_size_);
     eval_config.batch = eval_batch_;
     eval_model_ = models::build_vae(eval_config);
     eval_ = std::make_unique<Program>(context, *kernels_, eval_model_->graph,
@@ -246,7 +246,7 @@ void Session::train(int64_t steps, Sums& running) {
     wait_for(done.value);
     for (uint32_t s = 0; s < done.steps; ++s) {
       const std::vector<float> sums = metrics_->read(done.first_slot + s);
-      running.recon += static_cast<double>(sums[0]);
+      running.recon += static_cast<double>(sums[0]) - (bound_terms() ? static_cast<double>(sums[1]) : 0.0);
       running.kl += static_cast<double>(sums[1]);
     }
     running.nonfinite = running.nonfinite || metrics_->read_watched(done.first_slot + done.steps - 1)[0] != 0;
@@ -305,6 +305,9 @@ Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progre
   eval_results_->invalidate(0, VK_WHOLE_SIZE);
   std::memcpy(e.recon.data(), base, n * sizeof(float));
   std::memcpy(e.kl.data(), base + static_cast<std::size_t>(batches * eval_batch_) * sizeof(float), n * sizeof(float));
+  if (bound_terms()) {
+    for (std::size_t i = 0; i < n; ++i) e.recon[i] -= e.kl[i];
+  }
   return e;
 }
 

@@ -112,6 +112,9 @@ class Session {
 
  private:
   void upload_dataset(graph::Program& program, const models::VaeGraph& model, const data::Dataset& data);
+  // Whether the graphs' first loss term is the importance-weighted bound (whose recon part is
+  // the bound less the KL term), not the ELBO's recon term.
+  bool bound_terms() const { return options_.objective == models::Objective::iwae; }
   template <typename T>
   void put(const graph::Program& program, graph::TensorId id, std::span<const T> values);
   // Queues `commands` on the run's timeline and returns the value it signals when done.

@@ -36,6 +36,11 @@ rm "$dir/small.json"
 "$expect" 0 stdout "^wrote $dir/i.png" -- "$train" interpolate "$dir/run" --data "$data" --out "$dir/i.png"
 "$expect" 0 stderr "^done: 8 steps" -- "$train" --resume "$dir/run" --epochs 2
 
+# The importance-weighted bound as the objective: trained, then evaluated like any model.
+"$expect" 0 stderr "^done: 4 steps" -- "$train" --data "$data" --model mlp --hidden 16 --batch 16 --epochs 1 --objective iwae --k 5 --out "$dir/iwae"
+grep -q '"objective": "iwae"' "$dir/iwae/config.json" || fail "config.json does not keep the objective"
+"$expect" 0 stdout "^importance-weighted NLL \(k=50\)" -- "$train" evaluate "$dir/iwae" --data "$data" --k 50
+
 # A decoder that ends at the wrong size: refused before anything is written.
 cat >"$dir/wrong.json" <<'SPEC'
 {"latent": 2, "encoder": [{"type": "flatten"}],

@@ -5,7 +5,8 @@
 // (looser: Adam divides by √v, so a gradient that is nearly zero on both sides can still move
 // its weight differently by a part of the learning rate). Prints the worst differences. "spec":
 // a model a spec alone describes, unnamed layers and every activation; "colour": a conditional
-// spec on 3×12×10 images of 3 classes (make_fixtures.py).
+// spec on 3×12×10 images of 3 classes; "iwae": mlp trained on the importance-weighted bound of 5
+// samples, whose first loss term is −L_K (make_fixtures.py).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -60,6 +61,8 @@ TEST_P(TorchFixture, StepsMatchPyTorch) {
   if (file.metadata.count("spec")) given.spec = meta("spec");
   if (file.metadata.count("data-shape")) given.data_shape = meta("data-shape").get<std::vector<int64_t>>();
   if (file.metadata.count("classes")) given.classes = meta("classes").get<int64_t>();
+  if (file.metadata.count("objective")) given.objective = meta("objective").get<std::string>();
+  if (file.metadata.count("k")) given.k = meta("k").get<int64_t>();
   given.loss = meta("loss").get<std::string>();
   given.batch = meta("batch").get<int64_t>();
   given.lr = meta("lr").get<double>();
@@ -69,7 +72,7 @@ TEST_P(TorchFixture, StepsMatchPyTorch) {
 
   const std::vector<float> image_values = values(file, "images"), label_values = values(file, "labels"), order_values = values(file, "order");
   const auto count = static_cast<int64_t>(order_values.size());
-  auto model = models::build_vae(options.model_config(count));
+  auto model = models::build_vae(options.training_config(count));
   ops::Kernels kernels(context());
   StepConfig config;
   config.batch = static_cast<uint32_t>(options.batch);
@@ -149,7 +152,7 @@ TEST_P(TorchFixture, StepsMatchPyTorch) {
 
 std::string FixtureName(const ::testing::TestParamInfo<const char*>& param) { return param.param; }
 
-INSTANTIATE_TEST_SUITE_P(Models, TorchFixture, ::testing::Values("mlp", "cmlp", "mlp2", "conv", "cconv", "spec", "colour"), FixtureName);
+INSTANTIATE_TEST_SUITE_P(Models, TorchFixture, ::testing::Values("mlp", "cmlp", "mlp2", "conv", "cconv", "spec", "colour", "iwae"), FixtureName);
 
 }  // namespace
 }  // namespace vkvae::train

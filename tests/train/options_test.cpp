@@ -102,6 +102,15 @@ TEST(Options, BadValuesNameTheirFlag) {
   EXPECT_EQ(with([](GivenOptions& g) { g.binarize = "static"; }), "--binarize static: use none or dynamic");
   EXPECT_EQ(with([](GivenOptions& g) { g.max_steps = -1; }), "--max-steps -1: must be at least 0");
   EXPECT_EQ(with([](GivenOptions& g) { g.kl_warmup = -1; }), "--kl-warmup -1: must be at least 0");
+  EXPECT_EQ(with([](GivenOptions& g) { g.objective = "vimco"; }), "--objective vimco: use elbo or iwae");
+  EXPECT_EQ(with([](GivenOptions& g) { g.k = 5; }), "--k 5: needs --objective iwae (the ELBO takes one sample)");
+  EXPECT_EQ(with([](GivenOptions& g) { g.objective = "iwae", g.k = 0; }), "--k 0: must be at least 1");
+  EXPECT_EQ(with([](GivenOptions& g) { g.objective = "iwae", g.kl_warmup = 2; }),
+            "--kl-warmup 2: applies to the ELBO; --objective iwae trains the bound itself");
+  EXPECT_EQ(with([](GivenOptions& g) { g.objective = "iwae", g.loss = "mse"; }), "--objective iwae: needs the Bernoulli likelihood (--loss bce)");
+  GivenOptions iwae;
+  iwae.objective = "iwae";
+  EXPECT_EQ(resolve(iwae).k, 5);  // the default K
   // As typed, not as JSON's null.
   EXPECT_EQ(with([](GivenOptions& g) { g.lr = std::nan(""); }), "--lr nan: must be a finite number > 0");
   EXPECT_EQ(with([](GivenOptions& g) { g.beta = -INFINITY; }), "--beta -inf: must be a finite number ≥ 0");
