@@ -5,8 +5,8 @@
 #include <cstdio>
 
 #include "data/data_dir.hpp"
-#include "ops/data.hpp"
 #include "io/png.hpp"
+#include "ops/data.hpp"
 #include "train/checkpoint.hpp"
 #include "train/run_dir.hpp"
 #include "train/session.hpp"
@@ -58,7 +58,6 @@ TrainOptions with_overrides(TrainOptions options, const RunRequest& request) {
   check_options(options);
   return options;
 }
-
 
 class Run {
  public:
