@@ -374,7 +374,11 @@ def init(args):
     spec["latent"] = args.latent or spec["latent"]
     if args.hidden:
         spec["hidden"] = args.hidden
-    model = SpecVAE(spec)
+    shape, classes = IMAGE, CLASSES
+    if args.data:  # the data's shape and classes, as vkvae-train takes them
+        _, one_hot = training_set(args.data)
+        shape, classes = split.shape, one_hot.shape[1]
+    model = SpecVAE(spec, shape, classes)
     write_safetensors(args.out, model.state_dict())
     print(f"wrote {args.out}: {sum(p.numel() for p in model.parameters())} parameters of a PyTorch {args.model}")
     return 0
@@ -398,6 +402,7 @@ def main():
     i.add_argument("--seed", type=int, default=0)
     i.add_argument("--latent", type=int)
     i.add_argument("--hidden", type=int)
+    i.add_argument("--data", help="the data the weights are for (default: MNIST's shape)")
     t = sub.add_parser("train", help="train a recipe with PyTorch (the quality benchmark's reference)")
     t.add_argument("model", help="a built-in model (%s) or a spec file" % ", ".join(builtin_names()))
     t.add_argument("--epochs", type=int, default=10)
