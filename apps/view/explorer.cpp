@@ -213,7 +213,7 @@ void Explorer::ui(PictureRenderer& pictures, Layout& layout) {
       ImGui::SetNextItemWidth(140);
       const std::vector<std::string> names = [&] {
         std::vector<std::string> n = {"a row per class"};
-        for (int64_t c = 0; c < model_.options().classes; ++c) n.push_back(std::to_string(c));
+        for (int64_t c = 0; c < model_.options().classes; ++c) n.push_back(model_.options().class_name(c));
         return n;
       }();
       int choice = digit_ + 1;

@@ -44,6 +44,7 @@ void for_each_option(F&& f, O&... o) {
   f("channels", o.channels...);
   f("data-shape", o.data_shape...);
   f("classes", o.classes...);
+  f("class-names", o.class_names...);
 }
 
 GivenOptions given_from_json(const json& j, const std::string& source) {
@@ -148,6 +149,10 @@ models::VaeConfig TrainOptions::training_config(int64_t dataset_size) const {
   c.objective = objective;
   c.k = k;
   return c;
+}
+
+std::string TrainOptions::class_name(int64_t c) const {
+  return c >= 0 && c < static_cast<int64_t>(class_names.size()) ? class_names[static_cast<std::size_t>(c)] : std::to_string(c);
 }
 
 std::string TrainOptions::model_label() const {
@@ -259,6 +264,12 @@ TrainOptions resolve(const GivenOptions& given_options) {
     o.image = {d[0], d[1], d[2]};
   }
   if (given.classes) o.classes = *given.classes;
+  if (given.class_names) {
+    if (static_cast<int64_t>(given.class_names->size()) != o.classes) {
+      bad("class-names", json(*given.class_names).dump(), "must name every one of the " + std::to_string(o.classes) + " classes");
+    }
+    o.class_names = *given.class_names;
+  }
 
   check_options(o);
   return o;
@@ -310,6 +321,7 @@ models::ImageShape shape_of(const data::Images& images) { return {images.channel
 void adopt_data(TrainOptions& o, const data::Dataset& train, const std::string& where) {
   o.image = shape_of(train.images);
   o.classes = train.classes;
+  o.class_names = train.class_names;
   if (o.conditional() && !train.labeled()) {
     throw UsageError(o.model_origin() + " is conditional: it needs labelled data, and " + where + " has no labels; use an unconditional model");
   }
@@ -357,6 +369,7 @@ json to_json(const TrainOptions& o) {
       {"data-shape", {o.image.channels, o.image.height, o.image.width}},
       {"classes", o.classes},
   };
+  if (!o.class_names.empty()) j["class-names"] = o.class_names;
   if (o.format.height > 0) j["image-size"] = std::to_string(o.format.height) + "x" + std::to_string(o.format.width);
   if (o.format.channels > 0) j["channels"] = o.format.channels;
   if (o.spec.hidden) j["hidden"] = *o.spec.hidden;

@@ -31,6 +31,7 @@ struct GivenOptions {
   // The data's, as a run found it (config.json's "data-shape" and "classes"): not flags.
   std::optional<std::vector<int64_t>> data_shape;
   std::optional<int64_t> classes;
+  std::optional<std::vector<std::string>> class_names;
 
   // Fields set in `over` replace this one's.
   void merge(const GivenOptions& over);
@@ -64,6 +65,9 @@ struct TrainOptions {
   // checkpoint alone knows what its model takes. MNIST's for configs older than them.
   models::ImageShape image = models::kMnistShape;
   int64_t classes = models::kClasses;
+  std::vector<std::string> class_names;  // the image folders' names; empty: classes go by number
+  // Class c's name for people: its folder's, else the number.
+  std::string class_name(int64_t c) const;
 
   // The KL weight of epoch `epoch` (0-based): 0 in the reconstruction-only epochs, then a ramp
   // over the warm-up epochs, then β.

@@ -13,6 +13,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 # Image folders: 28×28 RGB, ten classes from the folder names.
 "$expect" 0 stderr "data: 64 training and 16 test images, 28×28 RGB, 10 classes \(image folders in $dir/folders\)" -- \
   "$train" --data "$dir/folders" --batch 16 --epochs 1 --out "$dir/conv"
+grep -q '"class-names": \[' "$dir/conv/config.json" || fail "config.json does not keep the class folders' names"
 "$expect" 0 stderr "^done: 4 steps" -- "$train" --data "$dir/folders" --model cconv --hidden 16 --batch 16 --epochs 1 --out "$dir/cconv"
 "$expect" 0 stdout "^wrote $dir/c.png \(242×302\)" -- "$train" sample "$dir/cconv" --out "$dir/c.png"  # a row per class
 "$expect" 0 stdout "^wrote $dir/z.safetensors" -- "$train" encode "$dir/conv" --out "$dir/z.safetensors"

@@ -165,6 +165,16 @@ TEST(Options, SpecFilesGiveTheModelAndTravelInTheConfig) {
   const TrainOptions back = options_from_json(to_json(o), "config.json");
   EXPECT_EQ(to_json(back), to_json(o));
   EXPECT_EQ(back.spec.hidden, 24);
+  // A data set's class names travel too (image folders name them).
+  TrainOptions named = o;
+  named.classes = 2;
+  named.class_names = {"cat", "dog"};
+  const TrainOptions named_back = options_from_json(to_json(named), "config.json");
+  EXPECT_EQ(named_back.class_name(1), "dog");
+  EXPECT_EQ(o.class_name(3), "3");  // numbers where the data names none
+  nlohmann::json wrong = to_json(named);
+  wrong["class-names"] = {"cat"};
+  EXPECT_THROW(options_from_json(wrong, "config.json"), UsageError);
   EXPECT_EQ(error_of(given), "--model " + path.string() + ": no such file; give a built-in model name or a spec file");
 }
 
