@@ -84,6 +84,12 @@ Architecture architecture(const VaeConfig& c) { return plan_architecture(c.spec,
 
 int64_t pixels(const VaeConfig& c) { return c.image.size(); }
 
+// What the reconstruction loss compares with x: the logits (BCE with logits), or the mean
+// σ(logits) (squared error).
+TensorId prediction(Graph& g, const VaeConfig& c, TensorId logits) {
+  return c.loss == ops::ReconLoss::squared_error ? nn::activation(g, logits, {ops::Activation::sigmoid}, "mean") : logits;
+}
+
 // The importance-weighted bound's tail of the training graph, after the encoder: K samples of
 // each example in consecutive rows through the decoder. log σ² is repeated twice, for the
 // reparameterization and for the bound, so that each repetition's gradient arrives in one go.
@@ -95,12 +101,10 @@ void importance_weighted(VaeGraph& m, const Architecture& arch, const VaeConfig&
   m.z = nn::reparameterize(g, mu, logvar, m.rng, "z", &m.eps);
   const TensorId labels = one_hot.valid() ? nn::repeat_rows(g, one_hot, k, "y_samples") : TensorId{};
   m.logits = g.view(decoder(g, m.parameters, arch, m.z, labels, rows), {rows, pixels(c)}, "logits");
-  const TensorId prediction = c.loss == ops::ReconLoss::squared_error ? nn::activation(g, m.logits, {ops::Activation::sigmoid}, "mean") : m.logits;
-  const TensorId terms = nn::recon_terms(g, c.loss, prediction, nn::repeat_rows(g, m.x, k, "x_samples"), "recon_samples");
+  const TensorId terms = nn::recon_terms(g, c.loss, prediction(g, c, m.logits), nn::repeat_rows(g, m.x, k, "x_samples"), "recon_samples");
   m.recon = nn::iwae_bound(g, terms, m.z, m.eps, nn::repeat_rows(g, m.logvar, k, "logvar_bound"), m.recon_weight, k, "iwae");
   m.kl = nn::kl_value(g, m.mu, m.logvar, "kl");
 }
-
 
 }  // namespace
 
@@ -128,8 +132,7 @@ std::unique_ptr<VaeGraph> build_vae(const VaeConfig& c) {
   }
   m->z = nn::reparameterize(g, m->mu, m->logvar, m->rng, "z", &m->eps);
   m->logits = g.view(decoder(g, m->parameters, arch, m->z, one_hot, c.batch), {c.batch, pixels(c)}, "logits");
-  const TensorId prediction = c.loss == ops::ReconLoss::squared_error ? nn::activation(g, m->logits, {ops::Activation::sigmoid}, "mean") : m->logits;
-  m->recon = nn::recon_loss(g, c.loss, prediction, m->x, m->recon_weight, "recon");
+  m->recon = nn::recon_loss(g, c.loss, prediction(g, c, m->logits), m->x, m->recon_weight, "recon");
   m->kl = nn::kl_divergence(g, m->mu, m->logvar, m->kl_weight, "kl");
   return m;
 }

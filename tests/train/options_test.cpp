@@ -103,6 +103,15 @@ TEST(Options, BadValuesNameTheirFlag) {
   EXPECT_EQ(with([](GivenOptions& g) { g.max_steps = -1; }), "--max-steps -1: must be at least 0");
   EXPECT_EQ(with([](GivenOptions& g) { g.kl_warmup = -1; }), "--kl-warmup -1: must be at least 0");
   EXPECT_EQ(with([](GivenOptions& g) { g.objective = "vimco"; }), "--objective vimco: use elbo or iwae");
+  for (const char* size : {"64x", "x64", "64y48", "big", "64x48x3"}) {
+    EXPECT_EQ(with([&](GivenOptions& g) { g.image_size = size; }), std::string("--image-size ") + size + ": give H or HxW in pixels, e.g. 64 or 64x48");
+  }
+  EXPECT_EQ(with([](GivenOptions& g) { g.image_size = "0x8"; }), "--image-size 0x8: each side must be 1–4096 pixels");
+  EXPECT_EQ(with([](GivenOptions& g) { g.image_size = "5000"; }), "--image-size 5000: each side must be 1–4096 pixels");
+  EXPECT_EQ(with([](GivenOptions& g) { g.channels = 2; }), "--channels 2: use 1 (grey) or 3 (RGB)");
+  GivenOptions sized;
+  sized.image_size = "64x48";
+  EXPECT_EQ(resolve(sized).format.width, 48);
   EXPECT_EQ(with([](GivenOptions& g) { g.k = 5; }), "--k 5: needs --objective iwae (the ELBO takes one sample)");
   EXPECT_EQ(with([](GivenOptions& g) { g.objective = "iwae", g.k = 0; }), "--k 0: must be at least 1");
   EXPECT_EQ(with([](GivenOptions& g) { g.objective = "iwae", g.kl_warmup = 2; }),
