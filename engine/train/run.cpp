@@ -6,7 +6,6 @@
 
 #include "data/data_dir.hpp"
 #include "io/png.hpp"
-#include "ops/data.hpp"
 #include "train/checkpoint.hpp"
 #include "train/run_dir.hpp"
 #include "train/session.hpp"
@@ -97,7 +96,6 @@ class Run {
     } else {
       adopt_data(options_, train_, where);
     }
-    note_data_pieces(context);
     if (options_.batch > train_.size()) {
       throw UsageError("--batch " + std::to_string(options_.batch) + " is larger than the training set (" + std::to_string(train_.size()) +
                        " images in " + options_.data.string() + "); use a smaller --batch");
@@ -144,7 +142,7 @@ class Run {
                    data::describe_shape(image.height, image.width, image.channels) +
                    (train_.labeled() ? ", " + std::to_string(train_.classes) + " classes" : ", unlabeled") + " (" + data_layout_ + " in " +
                    options_.data.string() + ")");
-    if (!pieces_note_.empty()) reporter_.note(pieces_note_);
+    if (!session_->residency().note.empty()) reporter_.note(session_->residency().note);
     if (resumed) {
       reporter_.note("resuming " + dir_.string() + " at step " + std::to_string(progress_.step) + " (epoch " +
                      std::to_string(progress_.epoch + 1) + ", step " + std::to_string(progress_.steps_in_epoch) + " of it)");
@@ -361,26 +359,7 @@ class Run {
     double recon = 0.0, kl = 0.0, seconds = 0.0;
   } window_;
   RunProgress progress_;
-  // Data sets larger than one storage-buffer range are bound in pieces (ops::gather_images):
-  // says so, or refuses one too large even for that, naming --data.
-  void note_data_pieces(const vk::Context& context) {
-    const vk::DeviceInfo& info = context.info();
-    const uint64_t limit = ops::max_binding_bytes(info), n = static_cast<uint64_t>(train_.size());
-    const auto d = static_cast<uint64_t>(options_.pixels());
-    const uint64_t per = ops::images_per_piece(n, d, limit, info.min_storage_buffer_offset_alignment);
-    const uint64_t pieces = per == 0 ? 0 : (n + per - 1) / per;
-    const auto mib = [](uint64_t bytes) {
-      return bytes < (1u << 20) ? std::to_string(bytes) + " bytes" : std::to_string((bytes + (1u << 19)) >> 20) + " MiB";
-    };
-    if (pieces == 0 || pieces > ops::kImagePieces) {
-      throw UsageError("--data " + options_.data.string() + ": the training images take " + mib(n * d) + "; this device binds at most " +
-                       std::to_string(ops::kImagePieces) + " × " + mib(limit) + "; use --image-size, --channels 1 or fewer images");
-    }
-    if (pieces > 1) pieces_note_ = "data: bound in " + std::to_string(pieces) + " pieces (one binding spans at most " + mib(limit) + " here)";
-  }
-
   data::Dataset train_, test_;
-  std::string pieces_note_;
   std::string data_layout_;  // "IDX files" or "image folders"
   std::unique_ptr<Session> session_;
 };

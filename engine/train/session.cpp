@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "train/checkpoint.hpp"
+#include "train/data_stream.hpp"
 #include "train/grid_decoder.hpp"
 #include "train/reconstructor.hpp"
 #include "ops/data.hpp"
@@ -66,16 +67,29 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
   }
   kernels_ = std::make_unique<ops::Kernels>(context);
   const bool conditional = options.conditional();
+  if (test_size_ > 0) eval_batch_ = std::min(test_size_, kEvalBatch);
+  residency_ = plan_data(ResidencyLimits::of(context.info()), "--data " + options.data.string(), static_cast<uint64_t>(options.pixels()),
+                         train_size_, options.batch, kStepsPerSubmit, test_size_, eval_batch_, kEvalBatchesPerSubmit);
 
-  // Training: the step over the training set.
-  model_ = models::build_vae(options.training_config(train_size_));
+  // Training: the step over the training set (or over its ring).
+  model_ = models::build_vae(options.training_config(residency_.train.rows));
   StepConfig step_config;
   step_config.optimizer = options.optimizer;
   step_config.batch = static_cast<uint32_t>(options.batch);
   step_config.losses = {model_->recon, model_->kl};
   step_ = std::make_unique<TrainStep>(context, *kernels_, model_->graph, StepCounters{model_->step, model_->rng, model_->cursor}, step_config);
   Program& p = step_->program();
-  upload_dataset(p, *model_, train);
+  if (residency_.train.streamed) {
+    train_stream_ = stream_dataset(p, *model_, train, residency_.train, options.batch);
+    for (int half = 0; half < 2; ++half) {
+      loads_[half] = std::make_unique<vk::CommandBuffer>(context.commands());
+      loads_[half]->begin(vk::CommandBuffer::Use::kReplay);
+      train_stream_->record_load(*loads_[half], half);
+      loads_[half]->end();
+    }
+  } else {
+    upload_dataset(p, *model_, train);
+  }
   slots_ = parameter_slots(model_->graph, model_->parameters, p);
   metrics_ = std::make_unique<MetricsReadback>(context, std::vector<ops::Tensor>{step_->metric_sum(0), step_->metric_sum(1)},
                                                kStepsPerSubmit * kSubmitsInFlight, std::vector<ops::Tensor>{p.tensor(step_->nonfinite())});
@@ -87,33 +101,40 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
   // Evaluation: the same graph over the test set, forward only, on the step's parameters, with
   // its own order, cursor and RNG.
   if (test_size_ > 0) {
-    eval_batch_ = std::min(test_size_, kEvalBatch);
-    models::VaeConfig eval_config = options.training_config(test_size_);
+    models::VaeConfig eval_config = options.training_config(residency_.test.rows);
     eval_config.batch = eval_batch_;
     eval_model_ = models::build_vae(eval_config);
     eval_ = std::make_unique<Program>(context, *kernels_, eval_model_->graph,
                                       std::vector<TensorId>{eval_model_->recon, eval_model_->kl},
                                       graph::bind_by_name(eval_model_->graph, p, model_->graph, {Role::parameter}));
-    upload_dataset(*eval_, *eval_model_, test);
-    std::vector<uint32_t> identity(static_cast<std::size_t>(test_size_));
-    std::iota(identity.begin(), identity.end(), 0u);
-    put(*eval_, eval_model_->order, std::span<const uint32_t>(identity));
+    if (residency_.test.streamed) {
+      test_stream_ = stream_dataset(*eval_, *eval_model_, test, residency_.test, eval_batch_);
+      eval_batches_per_submit_ = residency_.test.batches_per_half;
+    } else {
+      upload_dataset(*eval_, *eval_model_, test);
+      std::vector<uint32_t> identity(static_cast<std::size_t>(test_size_));
+      std::iota(identity.begin(), identity.end(), 0u);
+      put(*eval_, eval_model_->order, std::span<const uint32_t>(identity));
+      eval_batches_per_submit_ = kEvalBatchesPerSubmit;
+    }
 
     const int64_t batches = (test_size_ + eval_batch_ - 1) / eval_batch_;
     eval_results_ = std::make_unique<vk::Buffer>(context.buffer(static_cast<VkDeviceSize>(2 * batches * eval_batch_) * sizeof(float),
                                                                 vk::MemoryUse::Readback));
-    // A command buffer for each kEvalBatchesPerSubmit batches, so that no submit grows with the
-    // test set; the batches' counters carry on from one to the next on the device.
+    // A command buffer for each eval_batches_per_submit_ batches, so that no submit grows with
+    // the test set; the batches' counters carry on from one to the next on the device. A
+    // streamed test set's submits each load their half of the ring first.
     const ops::Tensor recon = eval_->tensor(eval_model_->recon), kl = eval_->tensor(eval_model_->kl);
     const VkDeviceSize batch_bytes = static_cast<VkDeviceSize>(eval_batch_) * sizeof(float);
     const VkDeviceSize kl_base = static_cast<VkDeviceSize>(batches) * batch_bytes;
-    for (int64_t first = 0; first < batches; first += kEvalBatchesPerSubmit) {
+    for (int64_t first = 0; first < batches; first += eval_batches_per_submit_) {
       eval_commands_.push_back(std::make_unique<vk::CommandBuffer>(context.commands()));
       vk::CommandBuffer& c = *eval_commands_.back();
       c.begin(vk::CommandBuffer::Use::kReplay);
       // After the previous submit's writes (counters, activations), as if in one buffer.
       c.barrier(vk::kComputeWrite | vk::kTransferWrite, vk::kComputeRead | vk::kComputeWrite);
-      for (int64_t b = first; b < std::min(batches, first + kEvalBatchesPerSubmit); ++b) {
+      if (test_stream_) test_stream_->record_load(c, static_cast<int>(eval_commands_.size() - 1) % 2);
+      for (int64_t b = first; b < std::min(batches, first + eval_batches_per_submit_); ++b) {
         eval_->record(c);  // the last batch wraps around to the first examples; those are not read
         c.copy(*recon.buffer, recon.offset, *eval_results_, static_cast<VkDeviceSize>(b) * batch_bytes, batch_bytes);
         c.copy(*kl.buffer, kl.offset, *eval_results_, kl_base + static_cast<VkDeviceSize>(b) * batch_bytes, batch_bytes);
@@ -148,6 +169,16 @@ Session::~Session() {
 void Session::upload_dataset(Program& program, const models::VaeGraph& model, const data::Dataset& data) {
   put(program, model.images, std::span<const uint8_t>(data.images.pixels));
   if (model.labels.valid()) put(program, model.labels, std::span<const uint8_t>(data.labels));
+}
+
+std::unique_ptr<DataStream> Session::stream_dataset(Program& program, const models::VaeGraph& model, const data::Dataset& data,
+                                                   const SplitResidency& residency, int64_t batch) {
+  // The gathers read the ring in order; its cursor runs round it.
+  std::vector<uint32_t> identity(static_cast<std::size_t>(residency.rows));
+  std::iota(identity.begin(), identity.end(), 0u);
+  put(program, model.order, std::span<const uint32_t>(identity));
+  return std::make_unique<DataStream>(context_, data, program.tensor(model.images),
+                                      model.labels.valid() ? program.tensor(model.labels) : ops::Tensor{}, residency.half_rows(batch));
 }
 
 uint64_t Session::parameter_count() const {
@@ -226,10 +257,14 @@ void Session::begin_epoch(int64_t epoch, int64_t steps_done) {
     const auto j = static_cast<std::size_t>((uint64_t{bits} * (i + 1)) >> 32);
     std::swap(order_[i], order_[j]);
   }
-  const Program& p = step_->program();
-  put(p, model_->order, std::span<const uint32_t>(order_));
-  const uint32_t cursor = static_cast<uint32_t>(steps_done * options_.batch);
-  put(p, model_->cursor, std::span<const uint32_t>(&cursor, 1));
+  if (train_stream_) {
+    position_ = steps_done * options_.batch;  // the host stages the batches in this order
+  } else {
+    const Program& p = step_->program();
+    put(p, model_->order, std::span<const uint32_t>(order_));
+    const uint32_t cursor = static_cast<uint32_t>(steps_done * options_.batch);
+    put(p, model_->cursor, std::span<const uint32_t>(&cursor, 1));
+  }
   set_kl_weight(options_.kl_weight(epoch));
 }
 
@@ -251,12 +286,24 @@ void Session::train(int64_t steps, Sums& running) {
     }
     running.nonfinite = running.nonfinite || metrics_->read_watched(done.first_slot + done.steps - 1)[0] != 0;
   };
+  // A streamed training set: submit j reads half j mod 2 of the data ring, so the ring's cursor
+  // starts each call at its start (nothing is in flight between calls).
+  const int64_t per_submit = train_stream_ ? residency_.train.batches_per_half : int64_t{kStepsPerSubmit};
+  if (train_stream_) {
+    const uint32_t zero = 0;
+    put(step_->program(), model_->cursor, std::span<const uint32_t>(&zero, 1));
+  }
   uint32_t half = 0;
   for (int64_t done = 0; done < steps;) {
-    const auto n = static_cast<uint32_t>(std::min<int64_t>(steps - done, kStepsPerSubmit));
-    if (in_flight.size() == kSubmitsInFlight) retire();  // its half of the ring is reused next
+    const auto n = static_cast<uint32_t>(std::min<int64_t>(steps - done, per_submit));
+    if (in_flight.size() == kSubmitsInFlight) retire();  // its halves of the rings are reused next
     const uint32_t first = half * kStepsPerSubmit;
     std::vector<VkCommandBuffer> commands;
+    if (train_stream_) {
+      train_stream_->stage(static_cast<int>(half), order_, position_, int64_t{n} * options_.batch);
+      position_ += int64_t{n} * options_.batch;
+      commands.push_back(loads_[half]->handle());
+    }
     for (uint32_t s = 0; s < n; ++s) {
       commands.push_back(one_step_->handle());
       commands.push_back(metrics_->snapshot(first + s).handle());
@@ -276,8 +323,9 @@ Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progre
   const uint32_t zero = 0;
   put(*eval_, eval_model_->cursor, std::span<const uint32_t>(&zero, 1));
   put(*eval_, eval_model_->step, std::span<const uint32_t>(&zero, 1));
-  // Bounded submits, two in flight; the host waits only for the one before the last.
-  const int64_t per_submit = kEvalBatchesPerSubmit * eval_batch_;
+  // Bounded submits, two in flight; the host waits only for the one before the last (which read
+  // the half of a streamed test set's ring that the next submit loads).
+  const int64_t per_submit = eval_batches_per_submit_ * eval_batch_;
   const auto done_after = [&](std::size_t submits) { return std::min(test_size_, static_cast<int64_t>(submits) * per_submit); };
   uint64_t last = 0, before_last = 0;
   for (std::size_t i = 0; i < eval_commands_.size(); ++i) {
@@ -285,6 +333,10 @@ Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progre
     if (before_last != 0) {
       wait_for(before_last);
       if (progress) progress(done_after(i - 1), test_size_);
+    }
+    if (test_stream_) {
+      const int64_t first = static_cast<int64_t>(i) * per_submit;
+      test_stream_->stage(static_cast<int>(i % 2), {}, first, std::min(per_submit, test_size_ - first));
     }
     before_last = last;
     last = submit_async(std::span<const VkCommandBuffer>(&c, 1));
@@ -432,7 +484,8 @@ DeviceState Session::save() {
   s.v = context_.download<float>(step_->moment(1), n);
   const ops::Tensor step = p.tensor(model_->step), cursor = p.tensor(model_->cursor), rng = p.tensor(model_->rng);
   s.step = context_.download<uint32_t>(*step.buffer, 1, step.offset)[0];
-  s.cursor = context_.download<uint32_t>(*cursor.buffer, 1, cursor.offset)[0];
+  // A streamed set's device cursor runs round its ring; the epoch's position is the host's.
+  s.cursor = train_stream_ ? static_cast<uint32_t>(position_) : context_.download<uint32_t>(*cursor.buffer, 1, cursor.offset)[0];
   s.rng = context_.download<ops::RngState>(*rng.buffer, 1, rng.offset)[0];
   return s;
 }
@@ -443,7 +496,11 @@ void Session::load(const DeviceState& s) {
   context_.upload(step_->moment(0), std::span<const float>(s.m));
   context_.upload(step_->moment(1), std::span<const float>(s.v));
   put(p, model_->step, std::span<const uint32_t>(&s.step, 1));
-  put(p, model_->cursor, std::span<const uint32_t>(&s.cursor, 1));
+  if (train_stream_) {
+    position_ = s.cursor;
+  } else {
+    put(p, model_->cursor, std::span<const uint32_t>(&s.cursor, 1));
+  }
   put(p, model_->rng, std::span<const ops::RngState>(&s.rng, 1));
 }
 

@@ -13,6 +13,7 @@
 #include "graph/program.hpp"
 #include "models/vae.hpp"
 #include "ops/random.hpp"
+#include "train/data_residency.hpp"
 #include "train/metrics.hpp"
 #include "train/options.hpp"
 #include "train/step.hpp"
@@ -34,6 +35,7 @@ struct Picture {
 // An image grid (ops::image_grid's output) read back from the device.
 Picture download_picture(vk::Context& context, const ops::Tensor& grid, ops::GridSize size);
 
+class DataStream;
 class GridDecoder;
 class Reconstructor;
 
@@ -53,10 +55,14 @@ struct DeviceState {
 
 class Session {
  public:
-  // `test` may be empty (no evaluation). Throws UsageError when the batch is larger than the
-  // training set.
+  // `test` may be empty (no evaluation). Both must outlive the session: a split that does not
+  // fit the device streams from them (train/data_residency.hpp). Throws UsageError when the
+  // batch is larger than the training set, or a split cannot be bound even as a stream.
   Session(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const data::Dataset& test);
   ~Session();
+
+  // Where the splits live on the device; its note is for the run's log.
+  const DataResidency& residency() const { return residency_; }
 
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
   const std::vector<ParameterSlot>& parameters() const { return slots_; }
@@ -111,7 +117,11 @@ class Session {
   void load_parameters(const std::vector<float>& arena);
 
  private:
+  // A split bound whole: its images (and labels) uploaded once. A streamed split: its ring, with
+  // the staging memory that feeds it.
   void upload_dataset(graph::Program& program, const models::VaeGraph& model, const data::Dataset& data);
+  std::unique_ptr<DataStream> stream_dataset(graph::Program& program, const models::VaeGraph& model, const data::Dataset& data,
+                                             const SplitResidency& residency, int64_t batch);
   // Whether the graphs' first loss term is the importance-weighted bound (whose recon part is
   // the bound less the KL term), not the ELBO's recon term.
   bool bound_terms() const { return options_.objective == models::Objective::iwae; }
@@ -133,10 +143,18 @@ class Session {
   std::unique_ptr<vk::CommandBuffer> one_step_;
   std::vector<ParameterSlot> slots_;
   std::vector<uint32_t> order_;
+  DataResidency residency_;
+  // A streamed training set: its ring, the two recorded loads of its halves, and where in the
+  // epoch's order the next step starts (the device's cursor then runs round the ring instead).
+  std::unique_ptr<DataStream> train_stream_;
+  std::unique_ptr<vk::CommandBuffer> loads_[2];
+  int64_t position_ = 0;
 
   std::unique_ptr<models::VaeGraph> eval_model_;
   std::unique_ptr<graph::Program> eval_;
-  std::vector<std::unique_ptr<vk::CommandBuffer>> eval_commands_;  // kEvalBatchesPerSubmit batches each
+  std::vector<std::unique_ptr<vk::CommandBuffer>> eval_commands_;  // eval_batches_per_submit_ batches each
+  int64_t eval_batches_per_submit_ = 0;
+  std::unique_ptr<DataStream> test_stream_;  // a streamed test set: each submit loads its half first
   std::unique_ptr<vk::Buffer> eval_results_;
 
   // Pictures, each with its own copy of the weights (taken when drawn).

@@ -38,15 +38,24 @@ if command -v python3 >/dev/null; then
   python3 "$here/../../scripts/make_colour_mnist.py" --from "$grey" --out "$dir/colour-idx" >/dev/null
   "$expect" 0 stderr "data: 64 training and 16 test images, 28×28 RGB, 10 classes \(IDX files in $dir/colour-idx\)" -- \
     "$train" --data "$dir/colour-idx" --batch 16 --max-steps 2 --out "$dir/idx"
+  # Drawn at another size, and more training images than the source has.
+  python3 "$here/../../scripts/make_colour_mnist.py" --from "$grey" --out "$dir/colour-12" --size 12 --train-count 100 >/dev/null
+  "$expect" 0 stderr "data: 100 training and 16 test images, 12×12 RGB, 10 classes" -- \
+    "$train" --data "$dir/colour-12" --model mlp --hidden 8 --batch 16 --max-steps 1 --out "$dir/idx12"
 fi
 
-# Bound in pieces (the limit forced low): the same run, step for step.
-"$expect" 0 stderr "data: bound in 3 pieces \(one binding spans at most 20000 bytes here\)" -- \
+# Bound in pieces, or streamed from host memory (the limit forced low): the same run, step for step.
+"$expect" 0 stderr "data: training images \(49.0 KiB\) bound in 3 pieces \(one binding spans at most 19.5 KiB here\)" -- \
   env VKVAE_MAX_BINDING_BYTES=20000 "$train" --data "$grey" --model mlp --hidden 16 --batch 16 --epochs 1 --out "$dir/pieces"
+"$expect" 0 stderr "data: training images \(49.0 KiB\) streamed from host memory through a ring of 2 × 1 batches of 16" -- \
+  env VKVAE_MAX_BINDING_BYTES=4000 "$train" --data "$grey" --model mlp --hidden 16 --batch 16 --epochs 1 --out "$dir/streamed"
 "$expect" 0 stderr "^done: 4 steps" -- "$train" --data "$grey" --model mlp --hidden 16 --batch 16 --epochs 1 --out "$dir/whole"
-cmp <(cut -d, -f1-12 "$dir/pieces/metrics.csv") <(cut -d, -f1-12 "$dir/whole/metrics.csv") || fail "training in pieces differs from training whole"
-"$expect" 2 stderr "error: --data $grey: the training images take 50176 bytes. this device binds at most 8 × 4000 bytes" -- \
-  env VKVAE_MAX_BINDING_BYTES=4000 "$train" --data "$grey" --model mlp --batch 16 --out "$dir/refused"
+for run in pieces streamed; do
+  cmp <(cut -d, -f1-12 "$dir/$run/metrics.csv") <(cut -d, -f1-12 "$dir/whole/metrics.csv") || fail "training ($run) differs from training whole"
+done
+"$expect" 2 stderr "error: --data $grey: a ring of two batches of 16 images \(24.5 KiB\) does not fit the 8 bindings of at most 1000 B" -- \
+  env VKVAE_MAX_BINDING_BYTES=1000 "$train" --data "$grey" --model mlp --batch 16 --out "$dir/refused"
+[ ! -e "$dir/refused" ] || fail "a refused data set left $dir/refused behind"
 
 # Refusals, before anything is written.
 "$expect" 2 stderr "error: --data $grey: its images are 28×28 grey. this model takes 28×28 RGB" -- \

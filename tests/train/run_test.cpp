@@ -1,6 +1,7 @@
 // Whole training runs on small synthetic data: every model trains and leaves its run directory;
 // the loss falls; a run stopped by --max-steps or interrupted, then resumed, ends with the same
-// metrics and the same checkpoint bits as one that ran straight through; bad run directories
+// metrics and the same checkpoint bits as one that ran straight through, and so does one whose
+// data streams from host memory (the binding limit forced low); bad run directories
 // and checkpoints are refused without overwriting anything; a non-finite loss stops training
 // and keeps the last good checkpoint.
 #include <gtest/gtest.h>
@@ -43,6 +44,15 @@ class Recorder : public Reporter {
  private:
   std::atomic<bool>* stop_;
   int64_t stop_after_;
+};
+
+// VKVAE_MAX_BINDING_BYTES for as long as it lives: data larger than 8 such bindings streams.
+class BindingLimit {
+ public:
+  explicit BindingLimit(uint64_t bytes) { setenv("VKVAE_MAX_BINDING_BYTES", std::to_string(bytes).c_str(), 1); }
+  ~BindingLimit() { unsetenv("VKVAE_MAX_BINDING_BYTES"); }
+  BindingLimit(const BindingLimit&) = delete;
+  BindingLimit& operator=(const BindingLimit&) = delete;
 };
 
 class Run : public test::VulkanTest {
@@ -225,6 +235,51 @@ TEST_F(Run, StoppedAndResumedRunsMatchAnUninterruptedOne) {
   }
   // A finished run has nothing left to do.
   EXPECT_EQ(train(resume(root_ / "straight")).step, 16);
+}
+
+TEST_F(Run, StreamedDataTrainsStepForStepAsDataOnTheDevice) {
+  // 16 images a binding: the 256 training images (8 steps an epoch) stream through a ring of
+  // 2 × 2 batches; the 40 test images are bound in 3 pieces.
+  const BindingLimit limit(16 * 784);
+  for (const char* model : {"mlp", "cmlp"}) {  // cmlp: the labels stream with their images
+    SCOPED_TRACE(model);
+    const TrainOptions o = small(model);
+    Recorder notes;
+    train(fresh(o, root_ / model / "streamed"), &notes);
+    EXPECT_NE(notes.notes.find("training images (196.0 KiB) streamed from host memory through a ring of 2 × 2 batches of 32"),
+              std::string::npos)
+        << notes.notes;
+    {
+      unsetenv("VKVAE_MAX_BINDING_BYTES");
+      train(fresh(o, root_ / model / "whole"));
+      setenv("VKVAE_MAX_BINDING_BYTES", std::to_string(16 * 784).c_str(), 1);
+    }
+    EXPECT_EQ(losses(root_ / model / "streamed"), losses(root_ / model / "whole"));
+    expect_same_tensors(checkpoint(root_ / model / "streamed").first, checkpoint(root_ / model / "whole").first);
+  }
+  // Stopped mid-epoch by --max-steps (an odd step: a submit of one batch), interrupted, and
+  // profiled, each then resumed: the same as straight through.
+  const TrainOptions o = small();
+  TrainOptions limited = o;
+  limited.max_steps = 11;
+  train(fresh(limited, root_ / "limited"));
+  RunRequest more = resume(root_ / "limited");
+  more.max_steps = 0;
+  train(more);
+  std::atomic<bool> stop{false};
+  Recorder interrupter(&stop, 3);
+  EXPECT_TRUE(run_training(context(), fresh(o, root_ / "interrupted"), interrupter, stop).interrupted);
+  train(resume(root_ / "interrupted"));
+  RunRequest profiled = fresh(o, root_ / "profiled");
+  profiled.profile = true;
+  train(profiled);
+  const auto expected = losses(root_ / "mlp" / "whole");
+  const auto tensors = checkpoint(root_ / "mlp" / "whole").first;
+  for (const char* dir : {"limited", "interrupted", "profiled"}) {
+    SCOPED_TRACE(dir);
+    EXPECT_EQ(complete(losses(root_ / dir)), expected);
+    expect_same_tensors(checkpoint(root_ / dir).first, tensors);
+  }
 }
 
 TEST_F(Run, RefusesRunDirectoriesAndCheckpointsItCannotUse) {
@@ -545,6 +600,14 @@ TEST_F(Run, EvaluationInBoundedSubmitsCoversEveryImage) {
   for (std::size_t i = 0; i < all.recon.size(); ++i) {
     ASSERT_TRUE(std::isfinite(all.recon[i]) && all.recon[i] > 0.0f) << "image " << i << " was not evaluated";
     ASSERT_TRUE(std::isfinite(all.kl[i]) && all.kl[i] >= 0.0f) << "image " << i;
+  }
+  {
+    // Streamed (512 images bind): submits of one batch, each loading its half of the ring.
+    const BindingLimit limit(64 * 784);
+    const Evaluation streamed = evaluate(test);
+    EXPECT_EQ(reported, (std::vector<int64_t>{256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2100}));
+    EXPECT_EQ(streamed.recon, all.recon);
+    EXPECT_EQ(streamed.kl, all.kl);
   }
   test.images.count = 256;
   test.images.pixels.resize(256 * 784);
