@@ -34,14 +34,18 @@ std::vector<float> get(vk::Context& context, const Program& p, TensorId id, std:
 
 }  // namespace
 
-// The model's graph over one dataset, forward only, with the checkpoint's parameters.
+// The model's graph over batches of one dataset, forward only, with the checkpoint's
+// parameters. Its "dataset" on the device is one batch, the rows asked for uploaded in order, so
+// data of any size works.
 struct TrainedModel::Attached {
   const data::Dataset* data = nullptr;
   bool binarized = false;
   int64_t batch = 0;
-  std::vector<uint8_t> pixels;  // the dataset's, as the program gathers them
+  std::vector<uint8_t> binarized_pixels;  // the dataset binarized once, when asked to be
   std::unique_ptr<models::VaeGraph> model;
   std::unique_ptr<Program> program;
+  // The dataset's pixels as the program gathers them.
+  const std::vector<uint8_t>& pixels() const { return binarized_pixels.empty() ? data->images.pixels : binarized_pixels; }
 };
 
 // The importance sampler: batches of (image, sample) rows through a decoder program recorded
@@ -58,9 +62,8 @@ namespace {
 // The dataset's pixels as an importance estimate sees them: for a model trained on binarized
 // images, Bernoulli(intensity) drawn once with the device's uniform draws, keyed apart from
 // training's, so that every sample of an image sees the same binarization.
-std::vector<uint8_t> pixels_for(const data::Dataset& data, bool binarize) {
+std::vector<uint8_t> binarized_pixels(const data::Dataset& data) {
   std::vector<uint8_t> pixels = data.images.pixels;
-  if (!binarize) return pixels;
   const ops::RngState key = ops::RngState::from(0x62696e617279ull, 0);  // "binary"
   for (std::size_t i = 0; i < pixels.size(); ++i) {
     const float u = ops::standard_uniform(key, ops::RngStream::binarize, static_cast<uint32_t>(i));
@@ -88,7 +91,7 @@ TrainedModel::Attached& TrainedModel::attach(const data::Dataset& data, bool bin
   a->data = &data;
   a->binarized = binarized;
   a->batch = std::min<int64_t>(data.size(), kBatch);
-  models::VaeConfig config = options_.model_config(data.size());
+  models::VaeConfig config = options_.model_config(a->batch);
   config.batch = a->batch;
   // The importance-weighted estimate needs one binarization of each image for all its samples:
   // the host binarizes the data once (below), and the graph gathers it as it is.
@@ -100,9 +103,10 @@ TrainedModel::Attached& TrainedModel::attach(const data::Dataset& data, bool bin
 
   load_weights(context_, p, m.graph, m.parameters, checkpoint_, source_);
 
-  a->pixels = pixels_for(data, binarized && options_.binarize);
-  put(context_, p, m.images, std::span<const uint8_t>(a->pixels));
-  if (m.labels.valid()) put(context_, p, m.labels, std::span<const uint8_t>(data.labels));
+  if (binarized && options_.binarize) a->binarized_pixels = binarized_pixels(data);
+  std::vector<uint32_t> identity(static_cast<std::size_t>(a->batch));
+  std::iota(identity.begin(), identity.end(), 0u);
+  put(context_, p, m.order, std::span<const uint32_t>(identity));
   attached_ = std::move(a);
   return *attached_;
 }
@@ -110,9 +114,15 @@ TrainedModel::Attached& TrainedModel::attach(const data::Dataset& data, bool bin
 void TrainedModel::run_rows(Attached& a, const std::vector<uint32_t>& rows, uint64_t seed, uint64_t step) {
   const Program& p = *a.program;
   const models::VaeGraph& m = *a.model;
-  std::vector<uint32_t> order(rows);
-  order.resize(static_cast<std::size_t>(a.batch), rows.empty() ? 0u : rows.front());  // a short last batch repeats a row
-  put(context_, p, m.order, std::span<const uint32_t>(order));
+  const auto d = static_cast<std::size_t>(options_.pixels()), batch = static_cast<std::size_t>(a.batch);
+  std::vector<uint8_t> pixels(batch * d), labels(batch);
+  for (std::size_t r = 0; r < batch; ++r) {
+    const std::size_t row = r < rows.size() ? rows[r] : (rows.empty() ? 0 : rows.front());  // a short last batch repeats a row
+    std::copy_n(a.pixels().begin() + static_cast<std::ptrdiff_t>(row * d), d, pixels.begin() + static_cast<std::ptrdiff_t>(r * d));
+    if (m.labels.valid() && !a.data->labels.empty()) labels[r] = a.data->labels[row];
+  }
+  put(context_, p, m.images, std::span<const uint8_t>(pixels));
+  if (m.labels.valid()) put(context_, p, m.labels, std::span<const uint8_t>(labels));
   const uint32_t zero = 0;
   put(context_, p, m.cursor, std::span<const uint32_t>(&zero, 1));
   const ops::RngState rng = ops::RngState::from(seed, step);
@@ -194,7 +204,7 @@ std::vector<double> TrainedModel::importance_nll(const data::Dataset& data, int6
   Sampler& s = sampler(std::min(total, kBatch));
   const models::ImportanceGraph& g = *s.graph;
   const auto batch = static_cast<std::size_t>(s.batch);
-  const std::vector<uint8_t>& pixels = a.pixels;  // as the encoder saw them
+  const std::vector<uint8_t>& pixels = a.pixels();  // as the encoder saw them
   std::vector<double> best(images, -INFINITY), sum(images, 0.0);
   std::vector<std::size_t> owner(batch);
   const auto image_bytes = static_cast<std::size_t>(options_.pixels());

@@ -1,6 +1,6 @@
 // A trained model from its checkpoint: per-example ELBO terms, the importance-weighted NLL
 // (a tighter bound than the ELBO, batched across many batches per image), encoding and
-// decoding; refusals for a checkpoint that is not one.
+// decoding (of the rows asked for, in their order); refusals for a checkpoint that is not one.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -55,6 +55,25 @@ TEST_F(Inference, EncodesAndDecodesEveryModel) {
     EXPECT_EQ(p.width, 3u * 30 + 2);
     EXPECT_EQ(p.height, 32u);
     EXPECT_EQ(p.pixels.size(), std::size_t{p.width} * p.height);
+  }
+}
+
+TEST_F(Inference, EncodingReadsTheRowsAskedForInTheOrderAsked) {
+  // The device holds only the batch being encoded (data of any size fits): rows in any order,
+  // repeated, give exactly the μ of those rows.
+  TrainedModel model(context(), trained("mlp"));
+  const data::Dataset data = test_set();
+  std::vector<int64_t> all(24);
+  std::iota(all.begin(), all.end(), 0);
+  const std::vector<float> every = model.encode(data, all);
+  const std::vector<int64_t> some = {7, 3, 23, 3};
+  const std::vector<float> picked = model.encode(data, some);
+  const auto latent = static_cast<std::size_t>(model.options().latent());
+  ASSERT_EQ(picked.size(), some.size() * latent);
+  for (std::size_t i = 0; i < some.size(); ++i) {
+    for (std::size_t j = 0; j < latent; ++j) {
+      ASSERT_EQ(picked[i * latent + j], every[static_cast<std::size_t>(some[i]) * latent + j]) << "row " << some[i];
+    }
   }
 }
 
