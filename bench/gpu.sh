@@ -4,11 +4,12 @@
 # The figures that matter on a GPU, in one prepared run of at most 8 minutes:
 #   1. the op, graph and train tests on that GPU, under its own kernel profile and the CPU one
 #      (VKVAE_TEST_DEVICE, validation on);
-#   2. vkvae_ops_bench: the FMA peak of a kernel of our own and a 4096³ GEMM;
+#   2. vkvae_ops_bench: the FMA peak of a kernel of our own, a 4096³ GEMM, and the Linear weight
+#      gradients at batch 1024 unsplit and split along the batch;
 #   3. vkvae_step_bench: the mlp and conv training steps at batch 128 and 1024;
 #   4. the same steps in PyTorch on the same GPU: eager, torch.compile and CUDA graphs;
 #   5. one table (bench/gpu_table.py): samples/s, vkvae's ratio to each PyTorch mode, the GEMM's
-#      GFLOP/s as a fraction of the measured peak. Everything lands in OUT (default
+#      GFLOP/s as a fraction of the measured peak, split-K's gain. Everything lands in OUT (default
 #      bench-out/gpu): tests.log, ops.json, step.json, torch.jsonl, table.md.
 #
 # --quick: the same table without a GPU, on lavapipe against PyTorch on the CPU (batch 128, a
@@ -93,7 +94,7 @@ for test in "${tests[@]}"; do
       || echo "gpu.sh: vkvae_${test%%:*}_tests failed (VKVAE_KERNELS=$kernels); see $out/tests.log (the benchmarks still run)" >&2
   done
 done
-run env VKVAE_BENCH_GEMM=$gemm "$build/bench/vkvae_ops_bench" --benchmark_filter='peak_fma|gemm/square' --benchmark_format=json \
+run env VKVAE_BENCH_GEMM=$gemm "$build/bench/vkvae_ops_bench" --benchmark_filter='peak_fma|gemm/square|linear_backward_weight(_split)?/.*/B1024' --benchmark_format=json \
   > "$out/ops.json"
 run "$build/bench/vkvae_step_bench" --benchmark_filter="^(mlp|conv)/$steps_filter/" --benchmark_format=json > "$out/step.json"
 [ $dry = 1 ] || : > "$out/torch.jsonl"

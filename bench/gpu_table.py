@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The table of bench/gpu.sh from the files it leaves in OUT: ops.json and step.json (Google
 Benchmark's JSON of vkvae_ops_bench and vkvae_step_bench) and torch.jsonl (bench/torch_step.py's
-lines). Prints Markdown: samples/s of each step beside each PyTorch mode with their ratios, and
-the square GEMM's GFLOP/s as a fraction of the measured FMA peak.
+lines). Prints Markdown: samples/s of each step beside each PyTorch mode with their ratios, the
+square GEMM's GFLOP/s as a fraction of the measured FMA peak, and each Linear weight gradient at
+batch 1024 unsplit beside split along the batch (ops::split_k_slices).
 
     bench/gpu_table.py OUT
 """
@@ -55,6 +56,16 @@ def main(out):
             lines.append("")
             lines.append(f"GEMM {match.group(1)}³: {gflops:,.1f} GFLOP/s, {100 * gflops / (peak / 1e9):.0f} % of the measured "
                          f"FMA peak ({peak / 1e9:,.1f} GFLOP/s, shaders/peak_fma.comp)")
+    split = {}
+    for e in ops:
+        match = re.match(r"linear_backward_weight(_split)?/(\w+)/B(\d+)", e["name"])
+        if match and rate(e, "GFLOP/s"):
+            split.setdefault((match.group(2), int(match.group(3))), {})[bool(match.group(1))] = rate(e, "GFLOP/s") / 1e9
+    if split:
+        lines += ["", "| weight gradient | unsplit GFLOP/s | split-K GFLOP/s | split ÷ unsplit |", "| --- | ---: | ---: | ---: |"]
+        for (layer, batch), r in sorted(split.items()):
+            if False in r and True in r:
+                lines.append(f"| {layer} batch {batch} | {r[False]:,.1f} | {r[True]:,.1f} | {r[True] / r[False]:.2f}× |")
     print("\n".join(lines))
     return 0
 

@@ -98,6 +98,15 @@ void linear_benches(int B, int in, int out, const std::string& tag) {
     const auto x = b.tensor({B, in}), w = b.tensor({out, in}), dz = b.tensor({B, out}), dw = b.tensor({out, in});
     run(s, [=](ops::Encoder& e) { ops::linear_backward(e, {nullptr, &dw, nullptr}, dz, x, w); }, flops, 0);
   });
+  // The same product with a workspace, as training records it: split along the batch where the
+  // profile splits it (ops::split_k_slices; the GPU profile, few blocks, a large batch), else
+  // the same kernel as above.
+  add("linear_backward_weight_split" + suffix, [=](benchmark::State& s) {
+    Bench& b = bench();
+    const auto x = b.tensor({B, in}), dz = b.tensor({B, out}), dw = b.tensor({out, in});
+    const auto ws = b.tensor({std::max<int64_t>(1, static_cast<int64_t>(ops::linear_weight_workspace_elements(x.shape, dz.shape, b.kernels.profile())))});
+    run(s, [=](ops::Encoder& e) { ops::linear_backward_weight(e, dw, dz, x, false, nullptr, &ws); }, flops, 0);
+  });
   // As training records them (graph/fuse.hpp): the input gradient gated by the previous layer's
   // ReLU, and the weight gradient with the bias gradient in the same dispatch.
   add("linear_backward_input_gated" + suffix, [=](benchmark::State& s) {

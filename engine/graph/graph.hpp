@@ -61,8 +61,8 @@ class Op {
   // Whether record() honours Bound::accumulate (autodiff adds several contributions into one
   // gradient through it).
   virtual bool can_accumulate() const { return false; }
-  // Scratch elements (f32) record() needs.
-  virtual uint64_t workspace_elements(const std::vector<const TensorInfo*>&) const { return 0; }
+  // Scratch elements (f32) record() needs with the kernels of `profile`.
+  virtual uint64_t workspace_elements(const std::vector<const TensorInfo*>&, const ops::KernelProfile&) const { return 0; }
   // A loss term of the objective: its backward starts the gradient flow (seeded with 1).
   virtual bool is_objective() const { return false; }
 

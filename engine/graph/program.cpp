@@ -85,7 +85,7 @@ Program::Program(vk::Context& context, ops::Kernels& kernels, const Graph& graph
     }
     std::vector<const TensorInfo*> inputs;
     for (TensorId in : node.inputs) inputs.push_back(&graph.info(in));
-    workspace_elements_[n] = node.op->workspace_elements(inputs);
+    workspace_elements_[n] = node.op->workspace_elements(inputs, kernels.profile());
     if (workspace_elements_[n] > 0) {
       steps[n].writes.push_back(static_cast<TensorIndex>(plan_bytes.size()));
       plan_bytes.push_back(workspace_elements_[n] * 4);

@@ -135,9 +135,13 @@ class LinearWeightGrad final : public Op {
     return out;
   }
   bool can_accumulate() const override { return true; }
+  // Scratch for a product split along the batch (ops::split_k_slices), where the profile splits.
+  uint64_t workspace_elements(const Infos& in, const ops::KernelProfile& profile) const override {
+    return ops::linear_weight_workspace_elements(in[1]->shape, in[0]->shape, profile);
+  }
   void record(ops::Encoder& enc, const Bound& b) const override {
     ops::linear_backward_weight(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.accumulate,
-                                with_bias_ ? &b.outputs[1] : nullptr);
+                                with_bias_ ? &b.outputs[1] : nullptr, b.workspace);
   }
 
  private:
@@ -235,7 +239,7 @@ class ConvWeightGrad final : public Op {
     return out;
   }
   bool can_accumulate() const override { return true; }
-  uint64_t workspace_elements(const Infos& in) const override {
+  uint64_t workspace_elements(const Infos& in, const ops::KernelProfile&) const override {
     return ops::conv_workspace_elements(geometry(name(), transposed_, in[1]->shape, w_, p_));
   }
   void record(ops::Encoder& enc, const Bound& b) const override {

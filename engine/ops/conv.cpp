@@ -101,6 +101,17 @@ void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, 
     dispatch_forward_narrow(enc, g, small, large, w, bias, act, accumulate, gate, vec4_stores);
     return;
   }
+  // The GPU profile's implicit GEMM through shared memory (shaders/conv_forward_tiled.comp)
+  // where its 64-channel blocks are at least half full and the taps fill a slab of 16.
+  if (enc.profile().tiled_gemm && g.K >= 32 && g.C * g.R * g.S >= 16) {
+    vk::PipelineDesc desc{"conv_forward_tiled", 4, sizeof(Push),
+                          {vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate),
+                           vk::SpecConstant::u32(5, gate != nullptr)}};
+    add_activation_constants(desc, gate != nullptr ? gate->act : act);
+    enc.dispatch(desc, {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
+                 {vk::groups_for(g.K, 64), vk::groups_for(uint64_t{g.N} * g.P * g.Q, 64)});
+    return;
+  }
   Tiles t = tiles_for(enc, uint64_t{g.N} * g.P * g.Q, g.K);
   t.tn = std::max<uint32_t>(t.tn, 4);  // runs of four positions (shaders/conv_forward.comp)
   vk::PipelineDesc desc = epilogue_pipeline(enc, "conv_forward", t, t.tm, bias, act, accumulate, gate);

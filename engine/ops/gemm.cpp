@@ -9,6 +9,25 @@ namespace {
 struct Push {
   uint32_t M, N, K, sam, sak, sbk, sbn, scm;
 };
+struct TiledPush {
+  Push p;
+  uint32_t kslice;
+};
+struct ReducePush {
+  uint32_t M, N, S, scm;
+};
+
+// The tiled kernel's block and K slab (shaders/gemm_tiled.comp), and the workgroups a split
+// product aims at: about four of its 128-lane workgroups for each multiprocessor of a large GPU
+// (an H200 has 132); products of fewer than half as many blocks are split.
+constexpr uint32_t kBlock = 64, kSlab = 16, kSplitTarget = 512, kMaxSlices = 16;
+
+// K a slice of a product split `slices` ways sums: whole slabs.
+uint32_t slice_length(uint32_t K, uint32_t slices) { return (K + slices * kSlab - 1) / (slices * kSlab) * kSlab; }
+
+// Where the row sums' partials start in the workspace: after the partial products, on a
+// multiple of 64 floats, since a binding starts on minStorageBufferOffsetAlignment (≤ 256 bytes).
+uint64_t row_partials_at(uint32_t M, uint32_t N, uint32_t slices) { return (uint64_t{slices} * M * N + 63) / 64 * 64; }
 
 bool aligned16(const Tensor& t) { return t.offset % 16 == 0; }
 
@@ -28,6 +47,32 @@ void check_view(const std::string& op, const char* role, const Tensor& t, uint64
   }
 }
 
+// The tiled kernel over `slices` slices of K into the workspace, then the ordered sum and the
+// epilogue (shaders/gemm_split_reduce.comp).
+void split_gemm(Encoder& enc, const GemmArgs& g, const std::string& op, uint32_t slices, const Tensor& epilogue_in,
+                const Tensor& row_sums) {
+  const uint64_t partial_elements = uint64_t{slices} * g.M * g.N, rows_at = row_partials_at(g.M, g.N, slices);
+  if (static_cast<uint64_t>(g.workspace->numel()) < rows_at + uint64_t{slices} * g.M) {
+    op_error(op, "a workspace of " + std::to_string(g.workspace->numel()) + " elements is smaller than the split product needs");
+  }
+  Tensor partials = *g.workspace, row_partials = *g.workspace;
+  partials.shape = {static_cast<int64_t>(partial_elements)};
+  row_partials.offset += rows_at * sizeof(float);
+  row_partials.shape = {static_cast<int64_t>(slices) * g.M};
+  const Push push{g.M, g.N, g.K, g.sam, g.sak, g.sbk, g.sbn, g.N};
+  enc.dispatch({"gemm_tiled", 5, sizeof(TiledPush), {vk::SpecConstant::u32(6, g.row_sums != nullptr), vk::SpecConstant::u32(7, true)}},
+               {g.a, g.b, g.c, partials, g.row_sums != nullptr ? row_partials : partials}, TiledPush{push, slice_length(g.K, slices)},
+               {vk::groups_for(g.N, kBlock), vk::groups_for(g.M, kBlock), slices});
+  enc.barrier();
+  constexpr uint32_t kLocal = 64;
+  vk::PipelineDesc desc{"gemm_split_reduce", 5, sizeof(ReducePush),
+                        {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(3, g.bias != nullptr), vk::SpecConstant::u32(4, g.accumulate),
+                         vk::SpecConstant::u32(5, g.gate != nullptr), vk::SpecConstant::u32(6, g.row_sums != nullptr)}};
+  add_activation_constants(desc, g.act);
+  enc.dispatch(desc, {partials, g.row_sums != nullptr ? row_partials : partials, epilogue_in, g.c, row_sums},
+               ReducePush{g.M, g.N, slices, g.scm}, vk::linear_groups(uint64_t{g.M} * g.N, kLocal));
+}
+
 }  // namespace
 
 GemmKernel choose_gemm_kernel(const GemmArgs& g, const KernelProfile& profile) {
@@ -43,6 +88,23 @@ GemmKernel choose_gemm_kernel(const GemmArgs& g, const KernelProfile& profile) {
     return GemmKernel::vec4_n;
   }
   return GemmKernel::scalar;
+}
+
+uint32_t split_k_slices(uint32_t M, uint32_t N, uint32_t K, const KernelProfile& profile) {
+  GemmArgs shape;
+  shape.M = M, shape.N = N, shape.K = K;
+  if (choose_gemm_kernel(shape, profile) != GemmKernel::tiled) return 1;
+  const uint64_t blocks = uint64_t{vk::groups_for(M, kBlock)} * vk::groups_for(N, kBlock);
+  if (blocks >= kSplitTarget / 2) return 1;
+  const auto wanted = static_cast<uint32_t>((kSplitTarget + blocks - 1) / blocks);
+  const uint32_t slices = std::min({wanted, K / kSplitKMinimum, kMaxSlices});
+  if (slices < 2) return 1;
+  return (K + slice_length(K, slices) - 1) / slice_length(K, slices);  // no empty slice
+}
+
+uint64_t gemm_workspace_elements(uint32_t M, uint32_t N, uint32_t K, const KernelProfile& profile) {
+  const uint32_t slices = split_k_slices(M, N, K, profile);
+  return slices < 2 ? 0 : row_partials_at(M, N, slices) + uint64_t{slices} * M;
 }
 
 void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
@@ -64,11 +126,16 @@ void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
   const Tensor& epilogue_in = g.bias != nullptr ? *g.bias : g.gate != nullptr ? *g.gate : g.c;
   const Tensor& row_sums = g.row_sums != nullptr ? *g.row_sums : g.c;
   if (kernel == GemmKernel::tiled) {
-    vk::PipelineDesc desc{"gemm_tiled", 5, sizeof(Push),
+    const uint32_t slices = g.workspace != nullptr ? split_k_slices(g.M, g.N, g.K, enc.profile()) : 1;
+    if (slices > 1) {
+      split_gemm(enc, g, op, slices, epilogue_in, row_sums);
+      return;
+    }
+    vk::PipelineDesc desc{"gemm_tiled", 5, sizeof(TiledPush),
                           {vk::SpecConstant::u32(3, g.bias != nullptr), vk::SpecConstant::u32(4, g.accumulate),
                            vk::SpecConstant::u32(5, g.gate != nullptr), vk::SpecConstant::u32(6, g.row_sums != nullptr)}};
     add_activation_constants(desc, g.act);
-    enc.dispatch(desc, {g.a, g.b, epilogue_in, g.c, row_sums}, push, {vk::groups_for(g.N, 64), vk::groups_for(g.M, 64)});
+    enc.dispatch(desc, {g.a, g.b, epilogue_in, g.c, row_sums}, TiledPush{push, g.K}, {vk::groups_for(g.N, kBlock), vk::groups_for(g.M, kBlock)});
     return;
   }
   // Tiles: TM rows per workgroup, each lane TN columns (vec4 columns for vec4_n), sized so that

@@ -75,8 +75,13 @@ void linear_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, con
   gemm(enc, g, op);
 }
 
+uint64_t linear_weight_workspace_elements(const Shape& x, const Shape& dz, const KernelProfile& profile) {
+  if (x.rank() != 2 || dz.rank() != 2) return 0;
+  return gemm_workspace_elements(static_cast<uint32_t>(dz[1]), static_cast<uint32_t>(x[1]), static_cast<uint32_t>(x[0]), profile);
+}
+
 void linear_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x, bool accumulate,
-                            const Tensor* db) {
+                            const Tensor* db, const Tensor* workspace) {
   const std::string op = "linear_backward_weight";
   const LinearDims d = linear_dims(op, x, dw);  // dw has w's shape
   expect_shape(op, "dz", dz, {d.batch, d.out});
@@ -89,6 +94,7 @@ void linear_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, co
   g.c = dw, g.scm = d.in;
   g.accumulate = accumulate;
   g.row_sums = db;  // Σ_k A(m,k) = Σ_batch dz[·][m]
+  g.workspace = workspace;
   gemm(enc, g, op);
 }
 

@@ -20,8 +20,12 @@ void linear_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, co
 // gradient db (+)= Σ_batch dz in the same dispatch.
 void linear_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w, bool accumulate = false,
                            const ActivationGate* gate = nullptr);
+// `workspace` (f32, ≥ linear_weight_workspace_elements) lets a GPU split the sum over a large
+// batch (ops::split_k_slices); without it the product is not split.
 void linear_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x, bool accumulate = false,
-                            const Tensor* db = nullptr);
+                            const Tensor* db = nullptr, const Tensor* workspace = nullptr);
+// For x (B,in) and dz (B,out).
+uint64_t linear_weight_workspace_elements(const Shape& x, const Shape& dz, const KernelProfile& profile);
 
 // x (A,B,C) → y (B) = Σ over A and C; deterministic. The bias gradient of Linear and Conv2d.
 void sum_outer_inner(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t A, uint32_t B,

@@ -11,6 +11,7 @@
 #include "graph/autodiff.hpp"
 #include "graph/fuse.hpp"
 #include "graph/program.hpp"
+#include "ops/gemm.hpp"
 #include "nn/layers.hpp"
 #include "support/vulkan_test.hpp"
 #include "util/error.hpp"
@@ -191,17 +192,29 @@ class GradientCheck : public test::VulkanTest {
     }
     context().submit_and_wait(commands);  // leave the buffers as the last run wrote them
   }
+
+  // x (batch, in) → tanh(linear to hidden) → linear to out → BCE with logits, checked.
+  void two_layer_perceptron(int64_t batch, int64_t in, int64_t hidden, int64_t out) {
+    Graph g;
+    const TensorId x = g.input("x", {batch, in}), t = g.input("t", {batch, out}), weight = g.state("weight", {1});
+    const TensorId w1 = g.parameter("w1", {hidden, in}), b1 = g.parameter("b1", {hidden});
+    const TensorId w2 = g.parameter("w2", {out, hidden}), b2 = g.parameter("b2", {out});
+    const TensorId h = nn::linear(g, x, w1, b1, {Activation::tanh});
+    const TensorId logits = nn::linear(g, h, w2, b2);
+    const TensorId loss = nn::recon_loss(g, ops::ReconLoss::bce_with_logits, logits, t, weight);
+    check(g, {w1, b1, w2, b2}, {x, t}, {{x, {-1, 1}}, {t, {0, 1}}}, weight, {loss});
+  }
 };
 
-TEST_F(GradientCheck, TwoLayerPerceptron) {
-  Graph g;
-  const TensorId x = g.input("x", {3, 5}), t = g.input("t", {3, 6}), weight = g.state("weight", {1});
-  const TensorId w1 = g.parameter("w1", {4, 5}), b1 = g.parameter("b1", {4});
-  const TensorId w2 = g.parameter("w2", {6, 4}), b2 = g.parameter("b2", {6});
-  const TensorId h = nn::linear(g, x, w1, b1, {Activation::tanh});
-  const TensorId logits = nn::linear(g, h, w2, b2);
-  const TensorId loss = nn::recon_loss(g, ops::ReconLoss::bce_with_logits, logits, t, weight);
-  check(g, {w1, b1, w2, b2}, {x, t}, {{x, {-1, 1}}, {t, {0, 1}}}, weight, {loss});
+TEST_F(GradientCheck, TwoLayerPerceptron) { two_layer_perceptron(3, 5, 4, 6); }
+
+TEST_F(GradientCheck, AWeightGradientSplitAlongALargeBatch) {
+  // 600 rows: w1's gradient (48×40, one 64×64 block) sums over the batch in 2 slices of K in the
+  // GPU profile (ops::split_k_slices), through the program's workspace; its bias gradient is
+  // the slices' row sums.
+  ops::Kernels kernels(context());
+  EXPECT_EQ(ops::split_k_slices(48, 40, 600, kernels.profile()), kernels.profile().tiled_gemm ? 2u : 1u);
+  two_layer_perceptron(600, 40, 48, 6);
 }
 
 TEST_F(GradientCheck, SharedWeights) {

@@ -108,6 +108,19 @@ OpCase gated_input_case(Dims d, ActivationSpec act, bool accumulate) {
   return c;
 }
 
+// A·B and A's row sums in double precision: A (M,K), B (N,K) with `nt`, else (K,N).
+std::pair<Values, Values> product_and_row_sums(const Values& a, const Values& b, int M, int N, int K, bool nt) {
+  Values prod(std::size_t(M) * N, 0.0), sums(M, 0.0);
+  for (int m = 0; m < M; ++m) {
+    for (int k = 0; k < K; ++k) {
+      const double v = a[std::size_t(m) * K + k];
+      sums[m] += v;
+      for (int n = 0; n < N; ++n) prod[std::size_t(m) * N + n] += v * b[nt ? std::size_t(n) * K + k : std::size_t(k) * N + n];
+    }
+  }
+  return {prod, sums};
+}
+
 // C = A·B and row_sums = Σ_k A(m,k), (+ start) through each GEMM kernel: A (M,K) and B given
 // as (N,K) for the vec4-along-K kernel, as (K,N) otherwise.
 OpCase row_sums_case(ops::GemmKernel kernel, int M, int N, int K, bool accumulate) {
@@ -139,14 +152,7 @@ OpCase row_sums_case(ops::GemmKernel kernel, int M, int N, int K, bool accumulat
     ops::gemm(enc, g);
   };
   c.cpu = [=](const std::vector<Values>& in) {
-    Values prod(std::size_t(M) * N, 0.0), sums(M, 0.0);
-    for (int m = 0; m < M; ++m) {
-      for (int k = 0; k < K; ++k) {
-        const double a = in[0][std::size_t(m) * K + k];
-        sums[m] += a;
-        for (int n = 0; n < N; ++n) prod[std::size_t(m) * N + n] += a * in[1][nt ? std::size_t(n) * K + k : std::size_t(k) * N + n];
-      }
-    }
+    const auto [prod, sums] = product_and_row_sums(in[0], in[1], M, N, K, nt);
     std::vector<Values> want = {prod, sums};
     if (accumulate) {
       for (std::size_t o = 0; o < 2; ++o) {
@@ -155,6 +161,52 @@ OpCase row_sums_case(ops::GemmKernel kernel, int M, int N, int K, bool accumulat
       }
     }
     return want;
+  };
+  c.atol = c.rtol = tolerance_for(K);
+  return c;
+}
+
+// The tiled GEMM split along K (ops::split_k_slices: few blocks, a long K) through its
+// workspace, then summed in order with the epilogue — `bias` with `act`, a `gated` product, or
+// row sums — (+ start with `accumulate`). Under the CPU profile the same products run unsplit.
+OpCase split_k_case(int M, int N, int K, bool bias, bool gated, bool accumulate, ActivationSpec act = {}) {
+  OpCase c;
+  c.name = "gemm split-K " + std::to_string(M) + "x" + std::to_string(N) + "x" + std::to_string(K) + (bias ? " bias" : "") +
+           (gated ? " gated" : "") + (accumulate ? " accumulate" : "") + (bias || gated ? " " + ops::activation_name(act) : " row sums");
+  const bool row_sums = !bias && !gated;
+  c.inputs = {{{M, K}}, {{K, N}}};
+  if (bias) c.inputs.push_back({{N}});
+  if (gated) c.inputs.push_back({{M, N}, 0.05, 0.95});  // y of the activation, where its derivative is defined
+  const ops::KernelProfile gpu_profile;  // what split_k_slices decides for a GPU
+  const auto workspace = std::max<int64_t>(1, static_cast<int64_t>(ops::gemm_workspace_elements(M, N, K, gpu_profile)));
+  c.outputs = {{M, N}, {M}, {workspace}};  // C, row sums, scratch
+  const auto start = [](std::size_t o, std::size_t n) { return o < 2 ? widen(random_floats(n, 70 + static_cast<uint32_t>(o))) : Values(n, 0.0); };
+  if (accumulate) c.initial_output = start;
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    ops::GemmArgs g;
+    g.M = M, g.N = N, g.K = K;
+    g.a = in[0], g.sam = K, g.sak = 1;
+    g.b = in[1], g.sbk = N, g.sbn = 1;
+    g.c = out[0], g.scm = N;
+    g.accumulate = accumulate;
+    g.act = act;
+    if (bias) g.bias = &in[2];
+    if (gated) g.gate = &in[2];
+    if (row_sums) g.row_sums = &out[1];
+    g.workspace = &out[2];
+    if (enc.profile().tiled_gemm && ops::split_k_slices(M, N, K, enc.profile()) < 2) throw Error("split_k_case: the shape is not split");
+    ops::gemm(enc, g);
+  };
+  c.cpu = [=](const std::vector<Values>& in) {
+    auto [prod, sums] = product_and_row_sums(in[0], in[1], M, N, K, false);
+    const Values c0 = accumulate ? start(0, prod.size()) : Values(prod.size(), 0.0);
+    const Values r0 = accumulate ? start(1, sums.size()) : Values(sums.size(), 0.0);
+    for (std::size_t i = 0; i < prod.size(); ++i) {
+      if (gated) prod[i] = (c0[i] + prod[i]) * ops::ref::act_grad_from_output(act, in[2][i]);
+      else prod[i] = c0[i] + ops::ref::act_forward(act, prod[i] + (bias ? in[2][i % std::size_t(N)] : 0.0));
+    }
+    for (std::size_t m = 0; m < sums.size(); ++m) sums[m] = row_sums ? r0[m] + sums[m] : r0[m];
+    return std::vector<Values>{prod, sums, {}};
   };
   c.atol = c.rtol = tolerance_for(K);
   return c;
@@ -240,6 +292,11 @@ std::vector<OpCase> linear_cases() {
     // Blocks cut on every side: rows, columns and the last slab of k all partial.
     cases.push_back(row_sums_case(ops::GemmKernel::tiled, 67, 45, 37, accumulate));
   }
+  // Split along K: 8 slices of 256 (a weight gradient over a batch of 2048) and 3 uneven ones.
+  cases.push_back(split_k_case(40, 72, 2048, false, false, false));
+  cases.push_back(split_k_case(33, 37, 1000, false, false, true));
+  cases.push_back(split_k_case(40, 72, 1000, true, false, false, relu));
+  cases.push_back(split_k_case(40, 72, 1000, false, true, true, sigmoid));
   cases.push_back(outer_inner_sum_case({3, 5, 2}, std::nullopt, false));        // narrow
   cases.push_back(outer_inner_sum_case({67, 3, 196}, std::nullopt, false));     // wide, vec4
   cases.push_back(outer_inner_sum_case({67, 2, 63}, std::nullopt, true));       // wide, scalar
