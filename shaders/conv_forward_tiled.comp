@@ -22,14 +22,8 @@ layout(std430, set = 0, binding = 3) buffer Y_ { float y[]; };
 #include "gemm_epilogue.glsl"
 
 const bool TILE_ROW_SUMS = false;
-float tile_a(uint m, uint k) {
-  const uint PQ = P * Q, RS = R * S;
-  const uint n = m / PQ, pq = m % PQ, p = pq / Q, q = pq % Q;
-  const uint c = k / RS, rs = k % RS, r = rs / S, s = rs % S;
-  // Unsigned: a row or column before the image wraps round to a large value, outside too.
-  const uint h = p * stride + r - pad, wi = q * stride + s - pad;
-  return h < H && wi < W ? x[((n * C + c) * H + h) * W + wi] : 0.0;
-}
+#include "im2col.glsl"
+float tile_a(uint m, uint k) { return im2col(m, k); }
 float tile_b(uint k, uint n) { return w[n * (C * R * S) + k]; }
 #include "tiled_product.glsl"
 

@@ -194,6 +194,17 @@ WeightGradientKernel tap_lanes_kernel(const Encoder& enc, const ConvGeometry& g,
           static_cast<uint32_t>((rows + splits - 1) / splits)};
 }
 
+// conv_backward_weight_tiled (the GPU profile's implicit GEMM): 64 channels × 64 taps a
+// workgroup, split z taking `chunk` output rows (n, p) as tap_lanes_kernel's splits do.
+WeightGradientKernel tiled_kernel(const ConvGeometry& g, bool accumulate) {
+  const uint32_t taps = g.C * g.R * g.S, splits = splits_for(g);
+  const uint64_t rows = uint64_t{g.N} * g.P;
+  return {{"conv_backward_weight_tiled", 3, sizeof(Push), {vk::SpecConstant::u32(3, accumulate && splits == 1)}},
+          {vk::groups_for(taps, 64), vk::groups_for(g.K, 64), splits},
+          splits,
+          static_cast<uint32_t>((rows + splits - 1) / splits)};
+}
+
 // The output channels a workgroup of conv_backward_weight_narrow takes, or 0 where that kernel
 // does not run: only in a profile with the narrow kernels (the CPU profile), for at most 32 taps
 // C·R·S. TM·C·R·S accumulators a lane, within a CPU device's budget of 512, and their sums over
@@ -236,8 +247,11 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
   // a CPU device every dy value is a shared load; lanes over positions, reading dy and x as texel
   // buffers, are about 4x faster on lavapipe (docs/BENCHMARKS.md). GPUs keep the tap lanes until
   // the narrow kernel is measured there; tensors past the texel-buffer limits too.
+  // The GPU profile takes layers whose channels and taps half fill its 64×64 blocks as an
+  // implicit GEMM through shared memory.
   const uint32_t narrow_tm = narrow_weight_channels(enc, g);
-  const WeightGradientKernel kernel = narrow_tm > 0 && enc.texel_bindable(dy_like) && enc.texel_bindable(x_like)
+  const WeightGradientKernel kernel = enc.profile().tiled_gemm && g.K >= 32 && taps >= 32 ? tiled_kernel(g, accumulate)
+                                      : narrow_tm > 0 && enc.texel_bindable(dy_like) && enc.texel_bindable(x_like)
                                           ? position_lanes_kernel(enc, g, narrow_tm, accumulate)
                                           : tap_lanes_kernel(enc, g, accumulate);
   if (kernel.splits == 1) {

@@ -163,12 +163,16 @@ std::vector<OpCase> conv_cases() {
   }
   cases.push_back(gated_input_case({3, 32, 14, 14, 64, 3, 2, 1}, false, relu, false));     // the seed encoder
   cases.push_back(gated_input_case({3, 32, 14, 14, 1, 3, 2, 1, 1}, true, relu, false));   // the seed decoder
-  // The GPU profile's implicit GEMM (conv_forward_tiled, K ≥ 32 and C·R·S ≥ 16) on blocks it only
+  // The GPU profile's implicit GEMMs (conv_forward_tiled, K ≥ 32 and C·R·S ≥ 16) on blocks they only
   // partly fills: 40 and 33 channels, 495 and 50 positions, 4×4 taps with padding 2, and a
   // transposed layer's input gradient gated and accumulated.
   cases.push_back(forward_case({5, 3, 11, 9, 40, 3, 1, 1}, false, {ops::Activation::relu}));
   cases.push_back(forward_case({2, 17, 9, 10, 33, 4, 2, 2}, false, {ops::Activation::leaky_relu, 0.2f}));
   cases.push_back(gated_input_case({3, 33, 5, 6, 20, 3, 2, 1, 1}, true, tanh_, true));
+  // Its weight gradient (conv_backward_weight_tiled, K ≥ 32 and C·R·S ≥ 32): one split,
+  // accumulating; and 4 splits of 512 positions added up with the bias gradient.
+  cases.push_back(backward_case({2, 17, 9, 10, 33, 4, 2, 2}, false, true));
+  cases.push_back(backward_case({8, 9, 16, 16, 40, 3, 1, 1}, false));
   return cases;
 }
 
