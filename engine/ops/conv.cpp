@@ -155,6 +155,19 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
     dispatch_backward_data_cells(enc, g, large, small, w, bias, act, accumulate, gate);
     return;
   }
+  // The GPU profile's implicit GEMM through shared memory (shaders/conv_backward_data_tiled.comp)
+  // where its 64-channel blocks are at least half full: a GEMM a sub-pixel phase, over the
+  // phase's ⌈(H + pad)/s⌉·⌈(W + pad)/s⌉ positions an image.
+  if (enc.profile().tiled_gemm && g.C >= 32 && g.K >= 16) {
+    const uint64_t positions = uint64_t{g.N} * ((g.H + g.pad + g.stride - 1) / g.stride) * ((g.W + g.pad + g.stride - 1) / g.stride);
+    vk::PipelineDesc desc{"conv_backward_data_tiled", 4, sizeof(Push),
+                          {vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate),
+                           vk::SpecConstant::u32(5, gate != nullptr)}};
+    add_activation_constants(desc, gate != nullptr ? gate->act : act);
+    enc.dispatch(desc, {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
+                 {vk::groups_for(g.C, 64), vk::groups_for(positions, 64), g.stride * g.stride});
+    return;
+  }
   // One slice of the grid per sub-pixel phase; each phase holds at most ⌈H/s⌉·⌈W/s⌉ positions.
   const uint64_t per_phase = uint64_t{g.N} * ((g.H + g.stride - 1) / g.stride) * ((g.W + g.stride - 1) / g.stride);
   const Tiles t = tiles_for(enc, per_phase, g.C);

@@ -173,6 +173,12 @@ std::vector<OpCase> conv_cases() {
   // accumulating; and 4 splits of 512 positions added up with the bias gradient.
   cases.push_back(backward_case({2, 17, 9, 10, 33, 4, 2, 2}, false, true));
   cases.push_back(backward_case({8, 9, 16, 16, 40, 3, 1, 1}, false));
+  // ConvTranspose2d's forward and Conv2d's input gradient (conv_backward_data_tiled, C ≥ 32 and
+  // K ≥ 16): 4×4 taps over stride 2's phases; 2×2 taps over stride 3's, where one phase of
+  // each axis has no tap and gets the bias alone; gated and accumulated.
+  cases.push_back(forward_case({2, 20, 5, 6, 33, 4, 2, 1, 1}, true, {ops::Activation::relu}));
+  cases.push_back(forward_case({2, 17, 4, 4, 40, 2, 3, 0, 1}, true, {ops::Activation::tanh}));
+  cases.push_back(gated_input_case({3, 33, 9, 8, 20, 3, 2, 1}, false, tanh_, true));
   return cases;
 }
 
