@@ -82,8 +82,15 @@ std::vector<uint8_t> read_maybe_gzip(const std::filesystem::path& path, const st
   if (std::filesystem::is_directory(path, error)) throw Error(path.string() + ": is a directory, not an IDX file; " + hint, 2);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path.string() + ": cannot open it; check that it exists and is readable", 2);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path.string() + ": read error", 2);
+  // One read of the whole file into a vector of its size: a set of gigabytes is held once (a
+  // growing vector would hold it twice for a moment) and read at the disk's pace.
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size < 0) throw Error(path.string() + ": cannot tell its size", 2);
+  std::vector<uint8_t> bytes(static_cast<std::size_t>(size));
+  in.read(reinterpret_cast<char*>(bytes.data()), size);
+  if (in.gcount() != size) throw Error(path.string() + ": read error (" + std::to_string(in.gcount()) + " of " + std::to_string(size) + " bytes)", 2);
   if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return inflate_gzip(path, bytes, hint);
   return bytes;
 }
@@ -99,24 +106,27 @@ Images read_idx_images(const std::filesystem::path& path, const std::string& hin
   Images images;
   images.count = dims[0], images.rows = dims[1], images.cols = dims[2];
   const std::size_t start = 4u + 4u * rank;
-  if (rank == 3) {
-    images.pixels.assign(bytes.begin() + static_cast<std::ptrdiff_t>(start), bytes.end());
-    return images;
-  }
-  images.channels = dims[3];
-  if (images.channels != 1 && images.channels != 3) {
-    fail(path, "holds images of " + std::to_string(images.channels) + " channels; vkvae takes 1 (grey) or 3 (RGB)", hint);
-  }
-  // Channels last on disk, planar in memory.
-  const auto plane = static_cast<std::size_t>(images.rows * images.cols), c = static_cast<std::size_t>(images.channels);
-  images.pixels.resize(static_cast<std::size_t>(images.count) * plane * c);
-  for (std::size_t i = 0; i < static_cast<std::size_t>(images.count); ++i) {
-    const uint8_t* in = bytes.data() + start + i * plane * c;
-    uint8_t* out = images.pixels.data() + i * plane * c;
-    for (std::size_t p = 0; p < plane; ++p) {
-      for (std::size_t k = 0; k < c; ++k) out[k * plane + p] = in[p * c + k];
+  if (rank == 4) {
+    images.channels = dims[3];
+    if (images.channels != 1 && images.channels != 3) {
+      fail(path, "holds images of " + std::to_string(images.channels) + " channels; vkvae takes 1 (grey) or 3 (RGB)", hint);
     }
   }
+  // Channels last on disk, planar in memory: each image transposed where it lies, so that a set
+  // of gigabytes is held once, not twice, while it loads.
+  const auto plane = static_cast<std::size_t>(images.rows * images.cols), c = static_cast<std::size_t>(images.channels);
+  if (c > 1) {
+    std::vector<uint8_t> image(plane * c);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(images.count); ++i) {
+      uint8_t* at = bytes.data() + start + i * plane * c;
+      std::copy_n(at, plane * c, image.data());
+      for (std::size_t p = 0; p < plane; ++p) {
+        for (std::size_t k = 0; k < c; ++k) at[k * plane + p] = image[p * c + k];
+      }
+    }
+  }
+  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(start));
+  images.pixels = std::move(bytes);
   return images;
 }
 
