@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "io/json_file.hpp"
 #include "models/builtin_specs.hpp"
-#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::models {
@@ -356,14 +356,7 @@ json to_json(const ModelSpec& s) {
 ModelSpec read_spec_file(const std::filesystem::path& path, const std::string& origin) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) throw UsageError(origin + ": no such file; give a built-in model name or a spec file");
-  const std::vector<std::byte> bytes = read_file(path, origin);
-  json j;
-  try {
-    j = json::parse(reinterpret_cast<const char*>(bytes.data()), reinterpret_cast<const char*>(bytes.data()) + bytes.size());
-  } catch (const json::exception& e) {
-    throw UsageError(origin + ": not valid JSON (" + std::string(e.what()) + ")");
-  }
-  return parse_spec(j, origin);
+  return parse_spec(io::read_json_file(path, origin), origin);
 }
 
 std::vector<std::string> builtin_model_names() {

@@ -4,9 +4,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "io/json_file.hpp"
 #include "models/spec.hpp"
-
-#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::train {
@@ -103,14 +102,7 @@ GivenOptions read_config_file(const std::filesystem::path& path) {
   const std::string source = "--config " + path.string();
   std::error_code error;
   if (!std::filesystem::exists(path, error)) throw UsageError(source + ": cannot read it; check the path");
-  const std::vector<std::byte> bytes = read_file(path, source);
-  json j;
-  try {
-    j = json::parse(reinterpret_cast<const char*>(bytes.data()), reinterpret_cast<const char*>(bytes.data()) + bytes.size());
-  } catch (const json::exception& e) {
-    throw UsageError("--config " + path.string() + ": not valid JSON (" + std::string(e.what()) + ")");
-  }
-  return given_from_json(j, "--config " + path.string());
+  return given_from_json(io::read_json_file(path, source), source);
 }
 
 std::string_view loss_name(ops::ReconLoss loss) { return loss == ops::ReconLoss::bce_with_logits ? "bce" : "mse"; }
