@@ -69,16 +69,10 @@ int encode(vk::Context& context, const CommandOptions& o) {
 // (a file's labels) or, without either, the classes in turn.
 std::vector<uint8_t> classes_for(const TrainedModel& model, const CommandOptions& o, int64_t count, const std::vector<uint8_t>& given,
                                  const char* without) {
-  const bool conditional = model.options().conditional();
-  if (!conditional) {
-    if (o.class_index >= 0) throw UsageError("--class: this model is not conditional (use a cmlp or cconv checkpoint)");
-    return {};
-  }
+  const int64_t chosen = chosen_class(model.options(), o.class_choice, "--class");
+  if (!model.options().conditional()) return {};
   const int64_t classes = model.options().classes;
-  if (o.class_index >= classes) {
-    throw UsageError("--class " + std::to_string(o.class_index) + ": this model has classes 0–" + std::to_string(classes - 1));
-  }
-  if (o.class_index >= 0) return std::vector<uint8_t>(static_cast<std::size_t>(count), static_cast<uint8_t>(o.class_index));
+  if (chosen >= 0) return std::vector<uint8_t>(static_cast<std::size_t>(count), static_cast<uint8_t>(chosen));
   if (!given.empty()) return given;
   if (without) throw UsageError(without);
   std::vector<uint8_t> turns(static_cast<std::size_t>(count));
@@ -216,7 +210,7 @@ int inpaint(vk::Context& context, const CommandOptions& o) {
 int augment(vk::Context& context, const CommandOptions& o) {
   if (o.out.empty()) throw UsageError("--out: give the directory to write the IDX files in");
   if (o.per_class > 0 && o.augment_count > 0) throw UsageError("--per-class: give it or --count, not both");
-  if (o.per_class > 0 && o.class_index >= 0) throw UsageError("--per-class: give it or --class, not both");
+  if (o.per_class > 0 && !o.class_choice.empty()) throw UsageError("--per-class: give it or --class, not both");
   if (o.per_class == 0 && o.augment_count == 0) throw UsageError("--count: give the number of images (or --per-class N)");
   TrainedModel model(context, o.checkpoint);
   const bool conditional = model.options().conditional();
@@ -309,7 +303,8 @@ void add_application_commands(CLI::App& app, CommandOptions& o, std::function<in
   CLI::App* d = app.add_subcommand("decode", "Latent codes (encode's, say) back to images: a PNG grid or an IDX file");
   d->add_option("--latents", o.latents, "safetensors file with an F32 (N, latent) tensor")->required()->check(CLI::ExistingFile)->type_name("FILE");
   d->add_option("--tensor", o.tensor, "The tensor to decode")->capture_default_str()->type_name("NAME");
-  d->add_option("--class", o.class_index, "Conditional models: the class of every image (default: the file's labels)")->type_name("C");
+  d->add_option("--class", o.class_choice, "Conditional models: the class of every image, by number or folder name (default: the file's labels)")
+      ->type_name("C");
   d->add_option("--limit", o.limit, "Only the first N codes")->check(whole(1))->type_name("N");
   d->add_option("--nrow", o.nrow, "Images per row of a PNG")->capture_default_str()->check(whole(1, 256))->type_name("N");
   d->add_option("--out", o.out, "grid.png, or FILE.idx for the images themselves (28×28 u8)")->required()->type_name("FILE.png|FILE.idx");
@@ -335,7 +330,8 @@ void add_application_commands(CLI::App& app, CommandOptions& o, std::function<in
 
   CLI::App* a = app.add_subcommand("augment", "Generated images as MNIST-layout IDX files (labelled if conditional)");
   a->add_option("--count", o.augment_count, "Images to generate")->check(whole(1, 1000000))->type_name("N");
-  a->add_option("--class", o.class_index, "Conditional models: only this class (default: the classes in turn)")->type_name("C");
+  a->add_option("--class", o.class_choice, "Conditional models: only this class, by number or folder name (default: the classes in turn)")
+      ->type_name("C");
   a->add_option("--per-class", o.per_class, "Conditional models: N images of every class")->check(whole(1, 100000))->type_name("N");
   split(a, o.augment_split, "The split the files are named for (train-… or t10k-…)");
   a->add_option("--out", o.out, "Directory to write the IDX files in (created; existing files are never overwritten)")->required()->type_name("DIR");

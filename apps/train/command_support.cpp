@@ -30,6 +30,24 @@ CLI::Validator whole(int64_t min, int64_t max) {
       "", "whole number");
 }
 
+int64_t chosen_class(const train::TrainOptions& model, const std::string& given, const char* flag) {
+  if (given.empty()) return -1;
+  if (!model.conditional()) throw UsageError(std::string(flag) + ": this model is not conditional (use a cmlp or cconv checkpoint)");
+  const std::vector<std::string>& names = model.class_names;
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    if (names[c] == given) return static_cast<int64_t>(c);
+  }
+  std::string listed;
+  for (std::size_t c = 0; c < names.size() && c < 12; ++c) listed += (c == 0 ? "" : ", ") + names[c];
+  if (names.size() > 12) listed += ", …";
+  const std::string range = "classes 0–" + std::to_string(model.classes - 1) + (names.empty() ? "" : " (" + listed + ")");
+  const bool number = given.find_first_not_of("0123456789") == std::string::npos && given.size() <= 9;
+  if (!number) throw UsageError(std::string(flag) + " " + given + ": not a class of this model; it has " + range);
+  const int64_t c = std::stoll(given);
+  if (c >= model.classes) throw UsageError(std::string(flag) + " " + given + ": this model has " + range);
+  return c;
+}
+
 std::string checkpoint_file(const std::string& given) {
   std::error_code error;
   if (!fs::is_directory(given, error)) return given;

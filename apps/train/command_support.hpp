@@ -19,8 +19,9 @@ struct CommandOptions {
   std::string noise = "gaussian:0.3", mask = "center:14x14", z = "sample";
   // Each command's own field where defaults differ: CLI11 sets a bound value when an option is
   // declared, so a shared field would take the last command's default.
-  int64_t k = 100, anomaly_k = 0, limit = 0, count = 0, digit = -1, from = 0, to = 1, steps = 10, nrow = 8, top = 0;
-  int64_t show = 16, iterations = 50, augment_count = 0, per_class = 0, class_index = -1;
+  int64_t k = 100, anomaly_k = 0, limit = 0, count = 0, from = 0, to = 1, steps = 10, nrow = 8, top = 0;
+  int64_t show = 16, iterations = 50, augment_count = 0, per_class = 0;
+  std::string digit, class_choice;  // a class by number or by name (see chosen_class)
   uint64_t seed = 0;
   bool json = false;
 };
@@ -28,6 +29,11 @@ struct CommandOptions {
 // A whole number from `min` to `max`, said in one short line ("--limit: must be a whole number,
 // at least 1 (got 0)"); no description, so that help shows the value's name alone.
 CLI::Validator whole(int64_t min, int64_t max = std::numeric_limits<int64_t>::max());
+
+// The class given to `flag` (--class, --digit) for a conditional model: one of its class names
+// (the image folders' names), else a number; -1 when none was given. Refused in one line for
+// a model that is not conditional or has no such class.
+int64_t chosen_class(const train::TrainOptions& model, const std::string& given, const char* flag);
 
 // A checkpoint file, or a run directory standing for its best checkpoint (said on stderr).
 std::string checkpoint_file(const std::string& given);

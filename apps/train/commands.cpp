@@ -64,14 +64,13 @@ int sample(vk::Context& context, const CommandOptions& o) {
   TrainedModel model(context, o.checkpoint);
   const bool conditional = model.options().conditional();
   const int64_t classes = model.options().classes;
-  if (conditional && o.digit >= classes) throw UsageError("--digit " + std::to_string(o.digit) + ": this model has classes 0–" + std::to_string(classes - 1));
-  if (o.digit >= 0 && !conditional) throw UsageError("--digit: this model is not conditional (use a cmlp or cconv checkpoint)");
+  const int64_t digit = chosen_class(model.options(), o.digit, "--digit");
   // Conditional without --digit: the classes in turn, a row each; by default a row for every one.
-  const bool rows_of_classes = conditional && o.digit < 0;
+  const bool rows_of_classes = conditional && digit < 0;
   const int64_t count = o.count > 0 ? o.count : rows_of_classes ? classes * o.nrow : 64;
   const std::vector<float> z = train::prior_draws(count, model.options().latent(), o.seed);
   std::vector<int> digits;
-  for (int64_t i = 0; i < count; ++i) digits.push_back(o.digit >= 0 ? static_cast<int>(o.digit) : static_cast<int>((i / o.nrow) % std::max<int64_t>(classes, 1)));
+  for (int64_t i = 0; i < count; ++i) digits.push_back(digit >= 0 ? static_cast<int>(digit) : static_cast<int>((i / o.nrow) % std::max<int64_t>(classes, 1)));
   write_picture(o.out, model.decode(z, digits, static_cast<uint32_t>(o.nrow)));
   return 0;
 }
@@ -184,7 +183,7 @@ void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::
       ->check(whole(1, 4096))
       ->type_name("N");
   s->add_option("--nrow", o.nrow, "Images per row")->capture_default_str()->check(whole(1, 256))->type_name("N");
-  s->add_option("--digit", o.digit, "Conditional models: the digit to draw (default: a row per digit)")->type_name("D");
+  s->add_option("--digit", o.digit, "Conditional models: the class to draw, by number or folder name (default: a row per class)")->type_name("D");
   seed(s);
   s->callback([&] { run = [&](vk::Context& c) {
     o.checkpoint = checkpoint_file(o.checkpoint);

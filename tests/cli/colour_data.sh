@@ -57,6 +57,22 @@ done
   env VKVAE_MAX_BINDING_BYTES=1000 "$train" --data "$grey" --model mlp --batch 16 --out "$dir/refused"
 [ ! -e "$dir/refused" ] || fail "a refused data set left $dir/refused behind"
 
+# Classes by their folders' names: a conditional model's commands take them for numbers.
+for class in cat dog; do
+  mkdir -p "$dir/named/train/$class" "$dir/named/test/$class"
+  cp "$dir/folders/train/1/"*.png "$dir/named/train/$class/"
+  cp "$(ls "$dir/folders/test/"*/*.png | head -2 | tail -1)" "$dir/named/test/$class/"
+done
+"$expect" 0 stderr "2 classes \(image folders" -- "$train" --data "$dir/named" --model cmlp --hidden 8 --batch 4 --max-steps 1 --out "$dir/named-run"
+"$expect" 0 stdout "^wrote $dir/dog.png" -- "$train" sample "$dir/named-run" --digit dog --count 4 --out "$dir/dog.png"
+"$expect" 0 stdout "^wrote $dir/dogs/train-images-idx4-ubyte: 3 generated images" -- \
+  "$train" augment "$dir/named-run" --class dog --count 3 --out "$dir/dogs"
+"$expect" 2 stderr "error: --digit cow: not a class of this model. it has classes 0–1 \(cat, dog\)" -- \
+  "$train" sample "$dir/named-run/checkpoints/best.safetensors" --digit cow --out "$dir/cow.png"
+"$expect" 2 stderr "error: --class 2: this model has classes 0–1 \(cat, dog\)" -- \
+  "$train" augment "$dir/named-run/checkpoints/best.safetensors" --class 2 --count 3 --out "$dir/refused"
+[ ! -e "$dir/refused" ] && [ ! -e "$dir/cow.png" ] || fail "a refused class left a file behind"
+
 # Refusals, before anything is written.
 "$expect" 2 stderr "error: --data $grey: its images are 28×28 grey. this model takes 28×28 RGB" -- \
   "$train" --resume "$dir/conv" --data "$grey" --epochs 2
