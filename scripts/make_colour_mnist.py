@@ -72,12 +72,18 @@ def tinted(images, count, source_count, rows, cols, side, rng):
 
 
 def write(path, dims, chunks):
+    """Writes the file whole or not at all: to a temporary name, renamed when complete."""
     tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(bytes([0, 0, 8, len(dims)]) + struct.pack(">" + "I" * len(dims), *dims))
-        for chunk in chunks:
-            f.write(chunk)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(bytes([0, 0, 8, len(dims)]) + struct.pack(">" + "I" * len(dims), *dims))
+            for chunk in chunks:
+                f.write(chunk)
+        os.replace(tmp, path)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        sys.exit(f"make_colour_mnist: error: {path}: cannot write it ({e.strerror}); free some space or choose another --out")
 
 
 def main():

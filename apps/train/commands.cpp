@@ -179,7 +179,7 @@ void add_model_commands(CLI::App& app, CommandOptions& o, std::function<int(vk::
   CLI::App* s = app.add_subcommand("sample", "Decode prior samples into a PNG grid");
   checkpoint(s);
   s->add_option("--out", o.out, "PNG file to write")->required()->type_name("FILE.png");
-  s->add_option("--count", o.count, "Images (default: 64; conditional models without --digit: a row for each digit)")
+  s->add_option("--count", o.count, "Images (default: 64; conditional models without --digit: a row for each class)")
       ->check(whole(1, 4096))
       ->type_name("N");
   s->add_option("--nrow", o.nrow, "Images per row")->capture_default_str()->check(whole(1, 256))->type_name("N");

@@ -61,6 +61,17 @@ vk::PipelineDesc epilogue_pipeline(const Encoder& enc, const char* shader, const
   return desc;
 }
 
+// The pipeline of a GPU-profile implicit GEMM (conv_*_tiled.comp) with the epilogue of
+// shaders/gemm_epilogue.glsl; its tiles are fixed (shaders/tiled_product.glsl).
+vk::PipelineDesc tiled_epilogue_pipeline(const char* shader, const Tensor* bias, ActivationSpec act, bool accumulate,
+                                         const ActivationGate* gate) {
+  vk::PipelineDesc desc{shader, 4, sizeof(Push),
+                        {vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate),
+                         vk::SpecConstant::u32(5, gate != nullptr)}};
+  add_activation_constants(desc, gate != nullptr ? gate->act : act);
+  return desc;
+}
+
 // What binding 2 (epilogue_in) holds: the bias, the gate's activation output, or (unused) the output.
 const Tensor& epilogue_input(const Tensor* bias, const ActivationGate* gate, const Tensor& output) {
   return bias != nullptr ? *bias : gate != nullptr ? gate->y : output;
@@ -104,11 +115,8 @@ void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, 
   // The GPU profile's implicit GEMM through shared memory (shaders/conv_forward_tiled.comp)
   // where its 64-channel blocks are at least half full and the taps fill a slab of 16.
   if (enc.profile().tiled_gemm && g.K >= 32 && g.C * g.R * g.S >= 16) {
-    vk::PipelineDesc desc{"conv_forward_tiled", 4, sizeof(Push),
-                          {vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate),
-                           vk::SpecConstant::u32(5, gate != nullptr)}};
-    add_activation_constants(desc, gate != nullptr ? gate->act : act);
-    enc.dispatch(desc, {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
+    enc.dispatch(tiled_epilogue_pipeline("conv_forward_tiled", bias, act, accumulate, gate),
+                 {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
                  {vk::groups_for(g.K, 64), vk::groups_for(uint64_t{g.N} * g.P * g.Q, 64)});
     return;
   }
@@ -160,11 +168,8 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
   // phase's ⌈(H + pad)/s⌉·⌈(W + pad)/s⌉ positions an image.
   if (enc.profile().tiled_gemm && g.C >= 32 && g.K >= 16) {
     const uint64_t positions = uint64_t{g.N} * ((g.H + g.pad + g.stride - 1) / g.stride) * ((g.W + g.pad + g.stride - 1) / g.stride);
-    vk::PipelineDesc desc{"conv_backward_data_tiled", 4, sizeof(Push),
-                          {vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate),
-                           vk::SpecConstant::u32(5, gate != nullptr)}};
-    add_activation_constants(desc, gate != nullptr ? gate->act : act);
-    enc.dispatch(desc, {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
+    enc.dispatch(tiled_epilogue_pipeline("conv_backward_data_tiled", bias, act, accumulate, gate),
+                 {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
                  {vk::groups_for(g.C, 64), vk::groups_for(positions, 64), g.stride * g.stride});
     return;
   }

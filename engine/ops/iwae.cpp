@@ -21,26 +21,27 @@ uint32_t examples(const std::string& op, const Tensor& z, uint32_t k, std::initi
   return static_cast<uint32_t>(z.shape[0] / k);
 }
 
+// Checks `few` (rows, features) and `many` (rows·K, features), the two sides of repeat_rows and
+// sum_row_groups, and returns the push constants over `n` elements.
+RepeatPush repeat_push(const std::string& op, const char* few_name, const Tensor& few, const char* many_name, const Tensor& many,
+                       uint32_t k, uint64_t n) {
+  if (few.shape.rank() != 2) op_error(op, std::string(few_name) + " must be (rows, features), got " + few.shape.str());
+  expect_positive(op, {few.shape[0], few.shape[1], k});
+  expect_shape(op, few_name, few, few.shape);
+  expect_shape(op, many_name, many, {few.shape[0] * k, few.shape[1]});
+  return {static_cast<uint32_t>(n), static_cast<uint32_t>(few.shape[1]), k};
+}
+
 }  // namespace
 
 void repeat_rows(Encoder& enc, const Tensor& y, const Tensor& x, uint32_t k) {
-  const std::string op = "repeat_rows";
-  if (x.shape.rank() != 2) op_error(op, "x must be (rows, features), got " + x.shape.str());
-  expect_positive(op, {x.shape[0], x.shape[1], k});
-  expect_shape(op, "x", x, x.shape);
-  expect_shape(op, "y", y, {x.shape[0] * k, x.shape[1]});
-  const RepeatPush push{static_cast<uint32_t>(y.numel()), static_cast<uint32_t>(x.shape[1]), k};
+  const RepeatPush push = repeat_push("repeat_rows", "x", x, "y", y, k, static_cast<uint64_t>(x.numel()) * k);
   enc.dispatch({"repeat_rows", 2, sizeof(RepeatPush), {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, false)}}, {x, y}, push,
                vk::linear_groups(push.n, kLocal));
 }
 
 void sum_row_groups(Encoder& enc, const Tensor& dx, const Tensor& dy, uint32_t k, bool accumulate) {
-  const std::string op = "sum_row_groups";
-  if (dx.shape.rank() != 2) op_error(op, "dx must be (rows, features), got " + dx.shape.str());
-  expect_positive(op, {dx.shape[0], dx.shape[1], k});
-  expect_shape(op, "dx", dx, dx.shape);
-  expect_shape(op, "dy", dy, {dx.shape[0] * k, dx.shape[1]});
-  const RepeatPush push{static_cast<uint32_t>(dx.numel()), static_cast<uint32_t>(dx.shape[1]), k};
+  const RepeatPush push = repeat_push("sum_row_groups", "dx", dx, "dy", dy, k, static_cast<uint64_t>(dx.numel()));
   enc.dispatch({"repeat_rows", 2, sizeof(RepeatPush),
                 {vk::SpecConstant::u32(0, kLocal), vk::SpecConstant::u32(1, true), vk::SpecConstant::u32(2, accumulate)}},
                {dy, dx}, push, vk::linear_groups(push.n, kLocal));

@@ -42,6 +42,7 @@ struct TrainedModel::Attached {
   bool binarized = false;
   int64_t batch = 0;
   std::vector<uint8_t> binarized_pixels;  // the dataset binarized once, when asked to be
+  std::vector<uint8_t> batch_pixels, batch_labels;  // the rows of the batch in hand, uploaded
   std::unique_ptr<models::VaeGraph> model;
   std::unique_ptr<Program> program;
   // The dataset's pixels as the program gathers them.
@@ -115,14 +116,15 @@ void TrainedModel::run_rows(Attached& a, const std::vector<uint32_t>& rows, uint
   const Program& p = *a.program;
   const models::VaeGraph& m = *a.model;
   const auto d = static_cast<std::size_t>(options_.pixels()), batch = static_cast<std::size_t>(a.batch);
-  std::vector<uint8_t> pixels(batch * d), labels(batch);
+  a.batch_pixels.resize(batch * d);
+  a.batch_labels.assign(batch, 0);
   for (std::size_t r = 0; r < batch; ++r) {
     const std::size_t row = r < rows.size() ? rows[r] : (rows.empty() ? 0 : rows.front());  // a short last batch repeats a row
-    std::copy_n(a.pixels().begin() + static_cast<std::ptrdiff_t>(row * d), d, pixels.begin() + static_cast<std::ptrdiff_t>(r * d));
-    if (m.labels.valid() && !a.data->labels.empty()) labels[r] = a.data->labels[row];
+    std::copy_n(a.pixels().begin() + static_cast<std::ptrdiff_t>(row * d), d, a.batch_pixels.begin() + static_cast<std::ptrdiff_t>(r * d));
+    if (m.labels.valid() && !a.data->labels.empty()) a.batch_labels[r] = a.data->labels[row];
   }
-  put(context_, p, m.images, std::span<const uint8_t>(pixels));
-  if (m.labels.valid()) put(context_, p, m.labels, std::span<const uint8_t>(labels));
+  put(context_, p, m.images, std::span<const uint8_t>(a.batch_pixels));
+  if (m.labels.valid()) put(context_, p, m.labels, std::span<const uint8_t>(a.batch_labels));
   const uint32_t zero = 0;
   put(context_, p, m.cursor, std::span<const uint32_t>(&zero, 1));
   const ops::RngState rng = ops::RngState::from(seed, step);

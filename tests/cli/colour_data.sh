@@ -38,6 +38,13 @@ if command -v python3 >/dev/null; then
   python3 "$here/../../scripts/make_colour_mnist.py" --from "$grey" --out "$dir/colour-idx" >/dev/null
   "$expect" 0 stderr "data: 64 training and 16 test images, 28×28 RGB, 10 classes \(IDX files in $dir/colour-idx\)" -- \
     "$train" --data "$dir/colour-idx" --batch 16 --max-steps 2 --out "$dir/idx"
+  # Bad sizes and counts are refused in one line, nothing written.
+  for bad in "--size -1" "--size 5000" "--train-count -5"; do
+    # shellcheck disable=SC2086  # the flag and its value are two words
+    err=$(python3 "$here/../../scripts/make_colour_mnist.py" --from "$grey" --out "$dir/bad-colour" $bad 2>&1) && fail "make_colour_mnist.py took $bad"
+    [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && printf '%s\n' "$err" | grep -q "^make_colour_mnist: error: ${bad%% *} " || fail "make_colour_mnist.py $bad: $err"
+    [ ! -e "$dir/bad-colour" ] || fail "make_colour_mnist.py $bad left $dir/bad-colour behind"
+  done
   # Drawn at another size, and more training images than the source has.
   python3 "$here/../../scripts/make_colour_mnist.py" --from "$grey" --out "$dir/colour-12" --size 12 --train-count 100 >/dev/null
   "$expect" 0 stderr "data: 100 training and 16 test images, 12×12 RGB, 10 classes" -- \
