@@ -1,8 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// images (N, D) u8, order (N) u32, cursor (1) u32 → x (B, D) f32: row b is image order[cursor + b]
-// scaled to [0, 1]; with BINARIZE, 1 where a uniform draw (stream 2, element b·D + d) is below
-// the pixel's intensity, else 0 (dynamic binarization). The images come in up to 8 pieces of
+// images (N, D) u8, order (N) u32, cursor (1) u32 → x (B, D) f32: row b is image
+// order[cursor + FIRST + b] scaled to [0, 1]; with BINARIZE, 1 where a uniform draw (stream 2,
+// element (FIRST + b)·D + d) is below the pixel's intensity, else 0 (dynamic binarization). FIRST
+// is the batch's first row in a larger batch it is a shard of (0 for a whole batch). The images come in up to 8 pieces of
 // PER images each, one binding a piece, so that a data set larger than one storage-buffer range
 // is read where it lies (ops/data.cpp binds them; unused ones repeat the first).
 
@@ -29,7 +30,7 @@ layout(std430, set = 0, binding = 11) writeonly buffer X_ { float x[]; };
 // The same buffer seen as vec4s: one contiguous store per invocation in the QUADS path (four
 // strided scalar stores become per-lane scatters on a SIMD-across-invocations CPU driver).
 layout(std430, set = 0, binding = 11) writeonly buffer X4_ { vec4 x4[]; };
-layout(push_constant) uniform Push { uint B, D, N, PER; };
+layout(push_constant) uniform Push { uint B, D, N, PER, FIRST; };
 
 // Word `w` of piece `piece`: named bindings, so no descriptor indexing is needed.
 uint piece_word(uint piece, uint w) {
@@ -61,9 +62,9 @@ void main() {
     if (q >= B * D / 4u) return;
     const uint b = (4u * q) / D, d = 4u * q - b * D;
     uint at;
-    const uint word = image_word(order[(cursor + b) % N], d, at);
+    const uint word = image_word(order[(cursor + FIRST + b) % N], d, at);
     const vec4 value = vec4(byte_at(word, 0u), byte_at(word, 1u), byte_at(word, 2u), byte_at(word, 3u)) * (1.0 / 255.0);
-    const vec4 out4 = BINARIZE ? vec4(lessThan(standard_uniform4(rng, 2u, q), value)) : value;
+    const vec4 out4 = BINARIZE ? vec4(lessThan(standard_uniform4(rng, 2u, q + FIRST * D / 4u), value)) : value;
     x4[q] = out4;
     return;
   }
@@ -71,7 +72,7 @@ void main() {
   if (i >= B * D) return;
   const uint b = i / D, d = i - b * D;
   uint at;
-  const uint word = image_word(order[(cursor + b) % N], d, at);
+  const uint word = image_word(order[(cursor + FIRST + b) % N], d, at);
   const float value = float(byte_at(word, at)) * (1.0 / 255.0);
-  x[i] = BINARIZE ? (standard_uniform(rng, 2u, i) < value ? 1.0 : 0.0) : value;
+  x[i] = BINARIZE ? (standard_uniform(rng, 2u, i + FIRST * D) < value ? 1.0 : 0.0) : value;
 }

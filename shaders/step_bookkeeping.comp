@@ -9,10 +9,12 @@
 //     reduce_sum.comp with one workgroup), so a replayed step gives the same bits; and
 //     step += 1, the RNG's 64-bit step += 1, cursor += batch, so the next replay takes the next
 //     batch with fresh noise and the optimizer sees the next step number.
+// A step computed in shards runs it once a shard for that shard's loss sums (n = 0, ADVANCE 0),
+// and once after the shards' gradients are summed for the flag and the counters (LOSSES 0).
 
 layout(constant_id = 0) const uint LOCAL_SIZE = 64;  // a power of two
 layout(constant_id = 1) const uint ITEMS = 8;
-layout(constant_id = 2) const uint LOSSES = 1;       // 1 to 4
+layout(constant_id = 2) const uint LOSSES = 1;       // 0 to 4
 layout(local_size_x_id = 0) in;
 #include "linear_group.glsl"
 
@@ -31,6 +33,7 @@ layout(push_constant) uniform Push {
   uint bit;
   uint batch;
   uint rows0, rows1, rows2, rows3;  // values of each loss term
+  uint advance;                     // whether the counters move on
 };
 
 shared float partial[LOCAL_SIZE];
@@ -67,7 +70,7 @@ void main() {
     if (lane == 0) metric_sums[term] += partial[0];
     barrier();  // partial is reused by the next term
   }
-  if (lane == 0) {
+  if (lane == 0 && advance != 0u) {
     step += 1u;
     rng.z += 1u;
     if (rng.z == 0u) rng.w += 1u;  // carry into the step's high word

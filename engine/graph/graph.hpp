@@ -41,9 +41,19 @@ struct TensorInfo {
 
 class Backward;
 
+// Which rows of a larger batch one run of a program computes. A training step split into shards
+// runs its program once a shard; the ops that gather the batch or draw noise then take the rows,
+// and the noise, of the whole batch at those places, so that the shards together compute what
+// the whole batch would. {0, 0}: the program's batch is the whole batch.
+struct BatchShard {
+  uint32_t first = 0;  // the shard's first example in the whole batch
+  uint32_t rows = 0;   // its examples (the program's batch); 0 when it is not a shard
+};
+
 // What an op sees when it is recorded: its tensors bound to device memory.
 struct Bound {
   std::vector<ops::Tensor> inputs, outputs;
+  BatchShard shard;
   bool accumulate = false;              // add into the outputs instead of overwriting them
   const ops::Tensor* workspace = nullptr;
 };

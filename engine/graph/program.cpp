@@ -192,7 +192,7 @@ ops::Tensor Program::gradient_arena() const {
   return {buffers_[kGradients].get(), 0, {static_cast<int64_t>(std::max<uint64_t>(stats_.parameter_bytes, 4) / 4)}};
 }
 
-void Program::record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps) {
+void Program::record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps, const BatchShard& shard) {
   const uint32_t before = commands.dispatches();
   const uint32_t node_count = static_cast<uint32_t>(graph_.nodes().size());
   if (timestamps != nullptr) {
@@ -216,6 +216,7 @@ void Program::record(vk::CommandBuffer& commands, const vk::TimestampQueries* ti
     for (TensorId in : node.inputs) bound.inputs.push_back(tensor(in));
     for (TensorId out : node.outputs) bound.outputs.push_back(tensor(out));
     bound.accumulate = node.accumulate;
+    bound.shard = shard;
     ops::Tensor workspace;
     if (workspace_elements_[n] > 0) {
       workspace = {buffers_[kActivations].get(), workspace_[n].offset, {static_cast<int64_t>(workspace_elements_[n])}};

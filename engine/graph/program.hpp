@@ -50,8 +50,9 @@ class Program {
   // Records the program: a barrier that orders it after earlier submissions, the levels with
   // barriers between them, and a barrier that makes its writes visible to the host. With
   // `timestamps` (at least nodes + 1 queries) it also writes one timestamp before the first
-  // node and one after each node, for node_times().
-  void record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr);
+  // node and one after each node, for node_times(). `shard`: the rows of a larger batch this
+  // run computes (see BatchShard).
+  void record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr, const BatchShard& shard = {});
 
   struct NodeTime {
     uint32_t node;

@@ -432,7 +432,15 @@ class ReparameterizeOp final : public Op {
     return {f32(in[0]->shape), f32(in[0]->shape)};  // z, ε
   }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    ops::reparameterize_forward(enc, b.outputs[0], b.outputs[1], b.inputs[0], b.inputs[1], b.inputs[2]);
+    // A shard's rows draw the noise of the whole batch's rows there (several rows an example
+    // with the importance-weighted bound's K samples).
+    uint32_t first_element = 0;
+    if (b.shard.rows > 0) {
+      const int64_t per_example = b.inputs[0].numel() / b.shard.rows;
+      if (per_example * b.shard.rows != b.inputs[0].numel()) throw Error(name() + ": μ does not split into the shard's examples");
+      first_element = static_cast<uint32_t>(int64_t{b.shard.first} * per_example);
+    }
+    ops::reparameterize_forward(enc, b.outputs[0], b.outputs[1], b.inputs[0], b.inputs[1], b.inputs[2], first_element);
   }
   void backward(Backward& b) const override {
     if (!b.output_grad(0).valid()) return;
@@ -456,7 +464,7 @@ class GatherImagesOp final : public Op {
     return {f32({batch_, in[0]->shape[1]})};
   }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    ops::gather_images(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.inputs[2], b.inputs[3], binarize_);
+    ops::gather_images(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.inputs[2], b.inputs[3], binarize_, b.shard.first);
   }
 
  private:
@@ -478,7 +486,7 @@ class GatherOneHotOp final : public Op {
     return {f32({batch_, classes_})};
   }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    ops::gather_one_hot(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.inputs[2]);
+    ops::gather_one_hot(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.inputs[2], b.shard.first);
   }
 
  private:

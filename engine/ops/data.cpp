@@ -18,7 +18,11 @@ struct GatherPush {
 };
 
 struct ImagesPush {
-  uint32_t rows, cols, n, per_piece;
+  uint32_t rows, cols, n, per_piece, first_row;
+};
+
+struct OneHotPush {
+  uint32_t rows, cols, n, first_row;
 };
 
 // Checks the dataset-side tensors of a gather and returns N.
@@ -41,7 +45,7 @@ uint32_t expect_elementwise(const std::string& op, const Tensor& y, const Tensor
 }  // namespace
 
 void gather_images(Encoder& enc, const Tensor& x, const Tensor& images, const Tensor& order,
-                   const Tensor& cursor, const Tensor& rng, bool binarize) {
+                   const Tensor& cursor, const Tensor& rng, bool binarize, uint32_t first_row) {
   const std::string op = "gather_images";
   if (images.shape.rank() != 2) op_error(op, "images must be (N, pixels), got " + images.shape.str());
   const uint32_t n = expect_source(op, images, order, cursor);
@@ -67,7 +71,7 @@ void gather_images(Encoder& enc, const Tensor& x, const Tensor& images, const Te
   }
   while (bindings.size() < kImagePieces) bindings.push_back(bindings.front());
   for (const Tensor& t : {order, cursor, rng, x}) bindings.push_back(t);
-  const ImagesPush push{static_cast<uint32_t>(x.shape[0]), static_cast<uint32_t>(x.shape[1]), n, static_cast<uint32_t>(per)};
+  const ImagesPush push{static_cast<uint32_t>(x.shape[0]), static_cast<uint32_t>(x.shape[1]), n, static_cast<uint32_t>(per), first_row};
   const bool quads = push.cols % 4 == 0;  // whole words per row: 4 pixels an invocation
   const uint64_t invocations = uint64_t{push.rows} * push.cols / (quads ? 4 : 1);
   enc.dispatch({"gather_images", static_cast<uint32_t>(bindings.size()), sizeof(ImagesPush),
@@ -85,7 +89,7 @@ uint64_t images_per_piece(uint64_t count, uint64_t bytes_per_image, uint64_t max
 }
 
 void gather_one_hot(Encoder& enc, const Tensor& y, const Tensor& labels, const Tensor& order,
-                    const Tensor& cursor) {
+                    const Tensor& cursor, uint32_t first_row) {
   const std::string op = "gather_one_hot";
   if (labels.shape.rank() != 1) op_error(op, "labels must be (N), got " + labels.shape.str());
   const uint32_t n = expect_source(op, labels, order, cursor);
@@ -93,8 +97,8 @@ void gather_one_hot(Encoder& enc, const Tensor& y, const Tensor& labels, const T
   expect_positive(op, {y.shape[0], y.shape[1]});
   if (y.shape[0] > n) op_error(op, "batch " + std::to_string(y.shape[0]) + " is larger than the dataset (" + std::to_string(n) + ")");
   expect_shape(op, "y", y, y.shape);
-  const GatherPush push{static_cast<uint32_t>(y.shape[0]), static_cast<uint32_t>(y.shape[1]), n};
-  enc.dispatch({"gather_one_hot", 4, sizeof(GatherPush), {vk::SpecConstant::u32(0, kLocal)}},
+  const OneHotPush push{static_cast<uint32_t>(y.shape[0]), static_cast<uint32_t>(y.shape[1]), n, first_row};
+  enc.dispatch({"gather_one_hot", 4, sizeof(OneHotPush), {vk::SpecConstant::u32(0, kLocal)}},
                {labels, order, cursor, y}, push, vk::linear_groups(uint64_t{push.rows} * push.cols, kLocal));
 }
 

@@ -13,13 +13,15 @@ uint64_t images_per_piece(uint64_t count, uint64_t bytes_per_image, uint64_t max
 inline constexpr uint64_t kImagePieces = 8;
 
 // images (N, D) u8, order (N) u32 (a permutation), cursor (1) u32, rng (4) u32 → x (B, D):
-// row b = image order[(cursor + b) mod N] / 255, or with `binarize` 1 where a uniform draw is
-// below that intensity (RngStream::binarize, element b·D + d) and 0 elsewhere.
+// row b = image order[(cursor + first_row + b) mod N] / 255, or with `binarize` 1 where a uniform
+// draw is below that intensity (RngStream::binarize, element (first_row + b)·D + d) and 0
+// elsewhere. `first_row`: where the batch starts in a larger batch it is a shard of, so that a
+// shard gathers and draws exactly the rows of the whole batch it stands for.
 void gather_images(Encoder& enc, const Tensor& x, const Tensor& images, const Tensor& order,
-                   const Tensor& cursor, const Tensor& rng, bool binarize);
+                   const Tensor& cursor, const Tensor& rng, bool binarize, uint32_t first_row = 0);
 // labels (N) u8, order, cursor → y (B, K): one-hot rows; labels ≥ K give all-zero rows.
 void gather_one_hot(Encoder& enc, const Tensor& y, const Tensor& labels, const Tensor& order,
-                    const Tensor& cursor);
+                    const Tensor& cursor, uint32_t first_row = 0);
 
 // a (B, Da), b (B, Db) → out (B, Da + Db); the backward is slice_columns, once per side.
 void concat_features(Encoder& enc, const Tensor& out, const Tensor& a, const Tensor& b);

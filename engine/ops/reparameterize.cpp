@@ -6,7 +6,7 @@ namespace {
 constexpr uint32_t kLocal = 64;
 
 struct Push {
-  uint32_t n, stream;
+  uint32_t n, stream, first;
 };
 
 void expect_rng(const std::string& op, const Tensor& rng) { expect_shape(op, "rng", rng, {4}, DType::u32); }
@@ -20,18 +20,18 @@ void random_normal(Encoder& enc, const Tensor& out, const Tensor& rng, RngStream
   expect_rng(op, rng);
   const uint32_t n = static_cast<uint32_t>(out.numel());
   enc.dispatch({"random_normal", 2, sizeof(Push), {vk::SpecConstant::u32(0, kLocal)}}, {rng, out},
-               Push{n, static_cast<uint32_t>(stream)}, vk::linear_groups(n, kLocal));
+               Push{n, static_cast<uint32_t>(stream), 0}, vk::linear_groups(n, kLocal));
 }
 
 void reparameterize_forward(Encoder& enc, const Tensor& z, const Tensor& eps, const Tensor& mu,
-                            const Tensor& logvar, const Tensor& rng) {
+                            const Tensor& logvar, const Tensor& rng, uint32_t first_element) {
   const std::string op = "reparameterize_forward";
   expect_positive(op, {mu.numel()});
   expect_all_shaped(op, mu.shape, {{"mu", &mu}, {"logvar", &logvar}, {"eps", &eps}, {"z", &z}});
   expect_rng(op, rng);
   const uint32_t n = static_cast<uint32_t>(mu.numel());
   enc.dispatch({"reparameterize_forward", 5, sizeof(Push), {vk::SpecConstant::u32(0, kLocal)}},
-               {mu, logvar, rng, eps, z}, Push{n, static_cast<uint32_t>(RngStream::reparameterize)},
+               {mu, logvar, rng, eps, z}, Push{n, static_cast<uint32_t>(RngStream::reparameterize), first_element},
                vk::linear_groups(n, kLocal));
 }
 

@@ -11,9 +11,10 @@ namespace vkvae::ops {
 // rng (4, u32) → out (any shape) ~ N(0,1), bit-identical to ops::standard_normal.
 void random_normal(Encoder& enc, const Tensor& out, const Tensor& rng, RngStream stream);
 
-// μ, log σ² (B,J), rng → ε (B,J), z = μ + exp(½ log σ²)·ε (B,J)
+// μ, log σ² (B,J), rng → ε (B,J), z = μ + exp(½ log σ²)·ε (B,J). Element i draws the noise
+// of element first_element + i: a shard of a larger batch draws the noise of its rows there.
 void reparameterize_forward(Encoder& enc, const Tensor& z, const Tensor& eps, const Tensor& mu,
-                            const Tensor& logvar, const Tensor& rng);
+                            const Tensor& logvar, const Tensor& rng, uint32_t first_element = 0);
 // dz, ε, log σ² → dμ (+)= dz, dlog σ² (+)= ½·dz·ε·σ
 void reparameterize_backward(Encoder& enc, const Tensor& dmu, const Tensor& dlogvar,
                              const Tensor& dz, const Tensor& eps, const Tensor& logvar,

@@ -25,12 +25,14 @@ Values permutation(int n, uint32_t seed) {
 const Values kRng = {12345, 0, 17, 0};  // seed 12345, step 17
 
 // `max_binding`: bytes one binding may span (VKVAE_MAX_BINDING_BYTES), so that the images are
-// bound in pieces; 0: the device's range.
-OpCase gather_case(int N, int D, int B, int cursor, bool binarize, int max_binding = 0) {
+// bound in pieces; 0: the device's range. `first`: the batch is a shard of a larger one, from
+// its row `first`.
+OpCase gather_case(int N, int D, int B, int cursor, bool binarize, int max_binding = 0, int first = 0) {
   OpCase c;
   c.name = "gather images N" + std::to_string(N) + " D" + std::to_string(D) + " B" + std::to_string(B) +
            " cursor" + std::to_string(cursor) + (binarize ? " binarize" : "") +
-           (max_binding ? " in pieces of " + std::to_string(max_binding) + " bytes" : "");
+           (max_binding ? " in pieces of " + std::to_string(max_binding) + " bytes" : "") +
+           (first ? " shard from row " + std::to_string(first) : "");
   c.inputs = {{{N, D}, 0, 256, ops::DType::u8},
               {{N}, 0, 0, ops::DType::u32, permutation(N, 5)},
               {{1}, 0, 0, ops::DType::u32, {static_cast<double>(cursor)}},
@@ -38,20 +40,21 @@ OpCase gather_case(int N, int D, int B, int cursor, bool binarize, int max_bindi
   c.outputs = {{B, D}};
   c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
     if (max_binding) setenv("VKVAE_MAX_BINDING_BYTES", std::to_string(max_binding).c_str(), 1);
-    ops::gather_images(enc, out[0], in[0], in[1], in[2], in[3], binarize);
+    ops::gather_images(enc, out[0], in[0], in[1], in[2], in[3], binarize, static_cast<uint32_t>(first));
     unsetenv("VKVAE_MAX_BINDING_BYTES");
   };
   c.cpu = [=](const std::vector<Values>& in) {
     const ops::RngState state{12345, 0, 17, 0};
     Values x(static_cast<std::size_t>(B) * D);
     for (int b = 0; b < B; ++b) {
-      const int image = static_cast<int>(in[1][(cursor + b) % N]);
+      const int image = static_cast<int>(in[1][(cursor + first + b) % N]);
       for (int d = 0; d < D; ++d) {
-        const auto i = static_cast<uint32_t>(b * D + d);
+        const auto i = static_cast<uint32_t>((first + b) * D + d);  // the whole batch's element
+        const auto at = static_cast<std::size_t>(b * D + d);
         // The intensity exactly as the shader computes it in float.
         const float value = static_cast<float>(in[0][image * D + d]) * (1.0f / 255.0f);
-        x[i] = binarize ? (ops::standard_uniform(state, ops::RngStream::binarize, i) < value ? 1.0 : 0.0)
-                        : static_cast<double>(value);
+        x[at] = binarize ? (ops::standard_uniform(state, ops::RngStream::binarize, i) < value ? 1.0 : 0.0)
+                         : static_cast<double>(value);
       }
     }
     return std::vector<Values>{x};
@@ -60,20 +63,21 @@ OpCase gather_case(int N, int D, int B, int cursor, bool binarize, int max_bindi
   return c;
 }
 
-OpCase one_hot_case(int N, int B, int K, int cursor) {
+OpCase one_hot_case(int N, int B, int K, int cursor, int first = 0) {
   OpCase c;
-  c.name = "one hot N" + std::to_string(N) + " B" + std::to_string(B) + " K" + std::to_string(K);
+  c.name = "one hot N" + std::to_string(N) + " B" + std::to_string(B) + " K" + std::to_string(K) +
+           (first ? " shard from row " + std::to_string(first) : "");
   c.inputs = {{{N}, 0, K + 2.0, ops::DType::u8},  // some labels out of range: all-zero rows
               {{N}, 0, 0, ops::DType::u32, permutation(N, 9)},
               {{1}, 0, 0, ops::DType::u32, {static_cast<double>(cursor)}}};
   c.outputs = {{B, K}};
   c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
-    ops::gather_one_hot(enc, out[0], in[0], in[1], in[2]);
+    ops::gather_one_hot(enc, out[0], in[0], in[1], in[2], static_cast<uint32_t>(first));
   };
   c.cpu = [=](const std::vector<Values>& in) {
     Values y(static_cast<std::size_t>(B) * K, 0.0);
     for (int b = 0; b < B; ++b) {
-      const int label = static_cast<int>(in[0][static_cast<std::size_t>(in[1][(cursor + b) % N])]);
+      const int label = static_cast<int>(in[0][static_cast<std::size_t>(in[1][(cursor + first + b) % N])]);
       if (label < K) y[b * K + label] = 1.0;
     }
     return std::vector<Values>{y};
@@ -145,7 +149,8 @@ std::vector<OpCase> data_cases() {
   return {gather_case(37, 13, 11, 30, false), gather_case(37, 13, 11, 30, true), gather_case(5, 784, 5, 0, true),
           // Bound in 5 and in 8 pieces (the most), odd and word-multiple rows, batches across pieces.
           gather_case(300, 13, 67, 250, false, 1024), gather_case(200, 20, 150, 10, true, 600),
-          gather_case(300, 784, 67, 299, false), one_hot_case(37, 11, 10, 33), one_hot_case(3, 1, 1, 2),
+          gather_case(300, 784, 67, 299, false), gather_case(37, 13, 11, 30, true, 0, 22), gather_case(40, 16, 8, 35, true, 0, 8),
+          one_hot_case(37, 11, 10, 33), one_hot_case(3, 1, 1, 2), one_hot_case(37, 11, 10, 33, 11),
           concat_case(1, 1, 1, false), concat_case(67, 784, 10, false), concat_case(3, 20, 10, true),
           elementwise_case(1), elementwise_case(1001)};
 }

@@ -159,6 +159,41 @@ TEST_F(StepBookkeepingTest, LossSumsAccumulateAndCountersAdvance) {
   EXPECT_EQ(context().download<uint32_t>(*flag.buffer, 1)[0], 0u);
 }
 
+// A step computed in shards: each shard's loss sums alone (no gradients, counters unmoved), then
+// the flag and the counters alone (no loss terms).
+TEST_F(StepBookkeepingTest, ShardPartsDoOnlyTheirOwnPart) {
+  ops::Kernels kernels(context());
+  TensorStore store(context());
+  const std::vector<float> a = random_floats(70, 8);
+  const ops::Tensor la = store.upload({70}, a), sums = store.upload({1}, {1.0f});
+  std::vector<float> bad(9, 0.25f);
+  bad[4] = std::numeric_limits<float>::infinity();
+  const ops::Tensor grads = store.upload({9}, bad);
+  const ops::Tensor flag = store.make({1}, ops::DType::u32), step = store.make({1}, ops::DType::u32);
+  const ops::Tensor rng = store.make({4}, ops::DType::u32), cursor = store.make({1}, ops::DType::u32);
+  for (const ops::Tensor* t : {&flag, &step, &rng, &cursor}) {
+    context().upload(*t->buffer, std::span<const uint32_t>(std::vector<uint32_t>(static_cast<std::size_t>(t->numel()), 3)));
+  }
+  run_recorded(context(), kernels, [&](ops::Encoder& enc) {
+    ops::step_bookkeeping(enc, {ops::Tensor{}, flag, 2, {la}, sums, step, rng, cursor, 32, /*advance=*/false});
+  });
+  double want = 1.0;
+  for (float v : a) want += static_cast<double>(v);
+  EXPECT_TRUE(all_close(store.download(sums), {want}, 1e-5, 1e-6));
+  EXPECT_EQ(context().download<uint32_t>(*flag.buffer, 1)[0], 3u);
+  EXPECT_EQ(context().download<uint32_t>(*step.buffer, 1)[0], 3u);
+  EXPECT_EQ(context().download<uint32_t>(*cursor.buffer, 1)[0], 3u);
+
+  run_recorded(context(), kernels, [&](ops::Encoder& enc) {
+    ops::step_bookkeeping(enc, {grads, flag, 4, {}, ops::Tensor{}, step, rng, cursor, 32});
+  });
+  EXPECT_TRUE(all_close(store.download(sums), {want}, 1e-5, 1e-6));
+  EXPECT_EQ(context().download<uint32_t>(*flag.buffer, 1)[0], 7u);
+  EXPECT_EQ(context().download<uint32_t>(*step.buffer, 1)[0], 4u);
+  EXPECT_EQ(context().download<uint32_t>(*rng.buffer, 4), (std::vector<uint32_t>{3, 3, 4, 3}));
+  EXPECT_EQ(context().download<uint32_t>(*cursor.buffer, 1)[0], 35u);
+}
+
 class NonFinite : public VulkanTest {};
 
 TEST_F(NonFinite, RaisedFlagGuardsTheUpdate) {

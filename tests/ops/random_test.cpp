@@ -109,13 +109,15 @@ RngState state_from(const Values& words) {
           static_cast<uint32_t>(words[3])};
 }
 
-OpCase reparameterize_case(int B, int J, bool accumulate) {
+// `first`: the noise of the elements from `first` on (a shard of a larger batch).
+OpCase reparameterize_case(int B, int J, bool accumulate, uint32_t first = 0) {
   OpCase c;
-  c.name = "reparameterize " + std::to_string(B) + "x" + std::to_string(J) + (accumulate ? " accumulate" : "");
+  c.name = "reparameterize " + std::to_string(B) + "x" + std::to_string(J) + (accumulate ? " accumulate" : "") +
+           (first ? " from element " + std::to_string(first) : "");
   c.inputs = {{{B, J}, -2.0, 2.0}, {{B, J}, -4.0, 2.0}, {{4}, 0.0, 4e9, ops::DType::u32}, {{B, J}}};
   c.outputs = {{B, J}, {B, J}, {B, J}, {B, J}};  // z, ε, dμ, dlog σ²
   c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
-    ops::reparameterize_forward(enc, out[0], out[1], in[0], in[1], in[2]);
+    ops::reparameterize_forward(enc, out[0], out[1], in[0], in[1], in[2], first);
     enc.barrier();
     ops::reparameterize_backward(enc, out[2], out[3], in[3], out[1], in[1], accumulate);
   };
@@ -125,7 +127,7 @@ OpCase reparameterize_case(int B, int J, bool accumulate) {
     const std::size_t n = in[0].size();
     Values z(n), eps(n), dmu(n), dlogvar(n);
     for (std::size_t i = 0; i < n; ++i) {
-      eps[i] = ops::standard_normal(state, RngStream::reparameterize, static_cast<uint32_t>(i));
+      eps[i] = ops::standard_normal(state, RngStream::reparameterize, first + static_cast<uint32_t>(i));
       const double sigma = std::exp(0.5 * in[1][i]);
       z[i] = in[0][i] + sigma * eps[i];
       dmu[i] = in[3][i] + (accumulate ? 1.0 : 0.0);
@@ -140,7 +142,7 @@ OpCase reparameterize_case(int B, int J, bool accumulate) {
 
 std::vector<OpCase> reparameterize_cases() {
   return {reparameterize_case(1, 1, false), reparameterize_case(3, 20, false), reparameterize_case(67, 16, false),
-          reparameterize_case(128, 2, true)};
+          reparameterize_case(128, 2, true), reparameterize_case(3, 20, false, 61)};
 }
 
 INSTANTIATE_TEST_SUITE_P(Reparameterize, OpTable, ::testing::ValuesIn(reparameterize_cases()), CaseName());
