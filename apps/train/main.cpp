@@ -9,6 +9,8 @@
 
 #include "application_commands.hpp"
 #include "commands.hpp"
+#include "device_list.hpp"
+#include "mpi/mpi_peers.hpp"
 #include "progress.hpp"
 #include "stop_signals.hpp"
 #include "cli_text.hpp"
@@ -27,7 +29,7 @@ namespace fs = std::filesystem;
 
 struct Options {
   bool list_devices = false;
-  std::string device;
+  std::string device, devices;
   std::string cache_dir;
   double gpu_timeout = 60.0;
   vkvae::app::TrainFlags train;
@@ -67,7 +69,10 @@ fs::path resolve_cache_dir(const Options& options) {
   return dir;
 }
 
-int run(Options& options, const std::function<int(vkvae::vk::Context&)>& command) {
+// Errors of a run over several ranks name the rank they happened on.
+std::string error_prefix = "vkvae-train: ";
+
+int run(Options& options, const std::function<int(vkvae::vk::Context&)>& command, int& argc, char**& argv) {
   if (options.list_devices) return list_devices(options);
   vkvae::vk::ContextOptions context_options;
   context_options.device = options.device;
@@ -77,8 +82,41 @@ int run(Options& options, const std::function<int(vkvae::vk::Context&)>& command
     vkvae::vk::Context context(context_options);
     return command(context);
   }
-  const vkvae::train::RunRequest request = vkvae::app::make_request(options.train);
+  vkvae::train::RunRequest request = vkvae::app::make_request(options.train);
+  // Started by mpirun as one of several ranks: each on its own device (its place among the ranks
+  // on its machine, round the usable devices, unless --device or --devices says), waits on the
+  // others bounded by --gpu-timeout (a step's exchange) and by ten times that, at least ten
+  // minutes (rank 0's next order: it evaluates and writes in between).
+  std::unique_ptr<vkvae::mpi::MpiPeers> peers;
+  if (vkvae::mpi::launched_as_ranks()) {
+    const auto exchange = context_options.timeout;
+    peers = std::make_unique<vkvae::mpi::MpiPeers>(argc, argv, exchange, std::max(10 * exchange, std::chrono::milliseconds(600'000)));
+    error_prefix = "vkvae-train: rank " + std::to_string(peers->rank()) + ": ";
+    request.peers = peers.get();
+    if (options.device.empty() && options.devices.empty()) {
+      const std::vector<std::string> usable = vkvae::app::device_selectors("all");
+      context_options.device = usable[static_cast<std::size_t>(peers->local_rank()) % usable.size()];
+    }
+  }
+  // Data-parallel: the run's context on the first device named, a replica's on each other.
+  std::vector<std::unique_ptr<vkvae::vk::Context>> more_devices;
+  if (!options.devices.empty()) {
+    if (!options.device.empty()) throw vkvae::UsageError("--device and --devices: give one of them (--devices 0,1 names every device)");
+    const std::vector<std::string> selectors = vkvae::app::device_selectors(options.devices);
+    context_options.device = selectors.front();
+    context_options.device_flag = "--devices";
+    for (std::size_t i = 1; i < selectors.size(); ++i) {
+      vkvae::vk::ContextOptions replica_options = context_options;
+      replica_options.device = selectors[i];
+      more_devices.push_back(std::make_unique<vkvae::vk::Context>(replica_options));
+      request.more_devices.push_back(more_devices.back().get());
+    }
+  }
   vkvae::vk::Context context(context_options);
+  if (peers && peers->rank() != 0) {
+    vkvae::train::follow_training(context, *peers, request.more_devices);
+    return 0;
+  }
 
   auto reporter = vkvae::app::make_reporter(stderr);
   const vkvae::train::RunResult result = vkvae::train::run_training(context, request, *reporter, vkvae::app::stop_requested());
@@ -123,6 +161,11 @@ int main(int argc, char** argv) {
                  "Device to use: an index from --list-devices or a unique part of its name "
                  "(default: the best; discrete > integrated > virtual > CPU)")
       ->type_name("N|NAME");
+  app.add_option("--devices", options.devices,
+                 "Train data-parallel on these devices, a replica on each: indexes or names from --list-devices, separated "
+                 "by commas (one device may be named twice), or all. The batch is computed in --shards shards (default: one a "
+                 "device), the same bits on any device count that divides them")
+      ->type_name("LIST");
   app.add_option("--gpu-timeout", options.gpu_timeout,
                  "Seconds any wait for the device may take before the run ends with an error naming the wait (a hung or "
                  "far too slow device)")
@@ -158,16 +201,19 @@ int main(int argc, char** argv) {
 
   try {
     if (command) refuse_training_options(app);
+    if (command && !options.devices.empty()) {
+      throw vkvae::UsageError("--devices: data-parallel training only; a command on a trained model runs on one --device");
+    }
     // Training: from before its set-up (data, pipelines), so that a signal then still ends the
     // run with a checkpoint. The commands on a trained model keep the default: they write at
     // most one file at their end, atomically.
     if (!command && !options.list_devices) vkvae::app::catch_stop_signals();
-    return run(options, command);
+    return run(options, command, argc, argv);
   } catch (const vkvae::Error& e) {
-    std::fprintf(stderr, "vkvae-train: error: %s\n", e.what());
+    std::fprintf(stderr, "%serror: %s\n", error_prefix.c_str(), e.what());
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "vkvae-train: internal error: %s; please report it\n", e.what());
+    std::fprintf(stderr, "%sinternal error: %s; please report it\n", error_prefix.c_str(), e.what());
     return 1;
   }
 }

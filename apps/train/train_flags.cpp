@@ -36,10 +36,10 @@ train::RunRequest make_request(const TrainFlags& options) {
     if (rest.data) request.data = *rest.data;
     rest.epochs.reset(), rest.max_steps.reset(), rest.checkpoint_every.reset(), rest.log_every.reset(), rest.data.reset();
     if (!options.out.empty() || !options.config.empty() || rest.model || rest.loss || rest.optimizer || rest.binarize || rest.latent ||
-        rest.hidden || rest.batch || rest.kl_warmup || rest.recon_only_epochs || rest.beta || rest.lr || rest.weight_decay || rest.seed ||
+        rest.hidden || rest.batch || rest.shards || rest.kl_warmup || rest.recon_only_epochs || rest.beta || rest.lr || rest.weight_decay || rest.seed ||
         rest.init || rest.image_size || rest.channels || rest.objective || rest.k) {
       throw UsageError("--resume " + options.resume + ": a resumed run keeps its own options; only --epochs, --max-steps, "
-                       "--checkpoint-every, --log-every, --data, --device and --cache-dir may be given with it");
+                       "--checkpoint-every, --log-every, --data, --device, --devices and --cache-dir may be given with it");
     }
     request.resume = options.resume;
     request.profile = options.profile;
@@ -72,6 +72,10 @@ void add_training_options(CLI::App& app, TrainFlags& o) {
   app.add_option("--lr", g.lr, "Learning rate (recipe: 1e-3; mlp2 1e-4)")->type_name("LR");
   app.add_option("--weight-decay", g.weight_decay, "Weight decay (default 0; adamw 0.01)")->type_name("WD");
   app.add_option("--batch", g.batch, "Batch size (recipe: 128; cmlp 64; mlp2 32)")->type_name("N");
+  app.add_option("--shards", g.shards,
+                 "Compute each batch in N equal shards, their gradients added in one fixed order, so that any --devices "
+                 "count dividing N (a power of two each) trains to the same bits (default: one a device)")
+      ->type_name("N");
   app.add_option("--epochs", g.epochs, "Epochs (default 10)")->type_name("N");
   app.add_option("--seed", o.seed, "Seed of initialization, shuffling and noise (default 0)")->type_name("N");
   app.add_option("--data", g.data,

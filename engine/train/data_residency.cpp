@@ -1,6 +1,7 @@
 #include "train/data_residency.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 #include "ops/data.hpp"
 #include "ops/encoder.hpp"
@@ -40,6 +41,12 @@ ResidencyLimits ResidencyLimits::of(const vk::DeviceInfo& info) {
   l.data_bytes = info.device_local_bytes / 2;
   l.allocation_bytes = info.max_memory_allocation_size;
   return l;
+}
+
+ResidencyLimits ResidencyLimits::within(const ResidencyLimits& other) const {
+  const auto smaller_known = [](uint64_t a, uint64_t b) { return a == 0 ? b : b == 0 ? a : std::min(a, b); };  // 0: no limit known
+  return {std::min(binding_bytes, other.binding_bytes), std::lcm(std::max<uint64_t>(offset_alignment, 1), std::max<uint64_t>(other.offset_alignment, 1)),
+          std::min(data_bytes, other.data_bytes), smaller_known(allocation_bytes, other.allocation_bytes)};
 }
 
 SplitResidency plan_split(const ResidencyLimits& limits, int64_t count, uint64_t image_bytes, int64_t batch, int64_t max_batches,

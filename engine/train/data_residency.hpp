@@ -21,6 +21,8 @@ struct ResidencyLimits {
   // The device's: data may take half the largest device-local heap, leaving the rest for the
   // model, its activations and whatever else shares the device.
   static ResidencyLimits of(const vk::DeviceInfo& info);
+  // The limits of both this device and `other` (every replica of a run holds the same data).
+  ResidencyLimits within(const ResidencyLimits& other) const;
 };
 
 struct SplitResidency {

@@ -31,6 +31,7 @@ void for_each_option(F&& f, O&... o) {
   f("lr", o.lr...);
   f("weight-decay", o.weight_decay...);
   f("batch", o.batch...);
+  f("shards", o.shards...);
   f("epochs", o.epochs...);
   f("seed", o.seed...);
   f("data", o.data...);
@@ -236,6 +237,7 @@ TrainOptions resolve(const GivenOptions& given_options) {
     o.spec.hidden = *given.hidden;
   }
   o.batch = given.batch.value_or(o.batch);
+  o.shards = given.shards.value_or(o.shards);
   o.epochs = given.epochs.value_or(o.epochs);
   o.kl_warmup = given.kl_warmup.value_or(o.kl_warmup);
   o.recon_only_epochs = given.recon_only_epochs.value_or(o.recon_only_epochs);
@@ -281,6 +283,11 @@ void check_options(const TrainOptions& o) {
   if (o.spec.latent > 4096) bad("--latent", std::to_string(o.spec.latent), "must be at most 4096");
   if (o.spec.hidden && *o.spec.hidden > 16384) bad("--hidden", std::to_string(*o.spec.hidden), "must be at most 16384");
   if (o.batch > 65536) bad("--batch", std::to_string(o.batch), "must be at most 65536");
+  at_least("--shards", o.shards, 0);
+  if (o.shards > 256) bad("--shards", std::to_string(o.shards), "must be at most 256");
+  if (o.shards > 0 && o.batch % o.shards != 0) {
+    bad("--shards", std::to_string(o.shards), "the batch of " + std::to_string(o.batch) + " does not split into equal shards; use a batch that is a multiple of the shards");
+  }
   if (o.format.channels != 0 && o.format.channels != 1 && o.format.channels != 3) {
     bad("--channels", std::to_string(o.format.channels), "use 1 (grey) or 3 (RGB)");
   }
@@ -349,6 +356,7 @@ json to_json(const TrainOptions& o) {
       {"lr", o.lr},
       {"weight-decay", o.weight_decay},
       {"batch", o.batch},
+      {"shards", o.shards},
       {"epochs", o.epochs},
       {"seed", o.seed},
       {"data", o.data.string()},

@@ -22,7 +22,7 @@ namespace vkvae::train {
 struct GivenOptions {
   std::optional<std::string> model, loss, optimizer, binarize, objective;
   std::optional<nlohmann::json> spec;  // a model spec given inline (a config's own), instead of a file
-  std::optional<int64_t> k, latent, hidden, batch, epochs, kl_warmup, recon_only_epochs, max_steps, checkpoint_every, log_every;
+  std::optional<int64_t> k, latent, hidden, batch, shards, epochs, kl_warmup, recon_only_epochs, max_steps, checkpoint_every, log_every;
   std::optional<double> beta, lr, weight_decay;
   std::optional<uint64_t> seed;
   std::optional<std::string> data, init;
@@ -45,6 +45,10 @@ struct TrainOptions {
   std::string model = "conv";  // a built-in model's name or the spec file's path, as given
   models::ModelSpec spec;      // its spec, with --latent and --hidden applied
   int64_t batch = 128, epochs = 10;
+  // The batch is computed in this many equal shards, their gradients added in one fixed order
+  // (train/step.hpp): the same bits on any number of devices that divides them. 0 until a run
+  // starts: one shard a device.
+  int64_t shards = 0;
   double beta = 1.0;
   ops::ReconLoss loss = ops::ReconLoss::bce_with_logits;
   models::Objective objective = models::Objective::elbo;

@@ -100,7 +100,15 @@ class Run {
       throw UsageError("--batch " + std::to_string(options_.batch) + " is larger than the training set (" + std::to_string(train_.size()) +
                        " images in " + options_.data.string() + "); use a smaller --batch");
     }
-    session_ = std::make_unique<Session>(context, options_, train_, test_);
+    const int64_t ranks = request.peers != nullptr ? request.peers->size() : 1;
+    if (options_.shards == 0) options_.shards = ranks * static_cast<int64_t>(1 + request.more_devices.size());
+    if (request.peers != nullptr) {
+      // The other ranks train as this one does.
+      const std::string config = to_json(options_).dump();
+      std::vector<std::byte> bytes(reinterpret_cast<const std::byte*>(config.data()), reinterpret_cast<const std::byte*>(config.data()) + config.size());
+      request.peers->broadcast(bytes);
+    }
+    session_ = std::make_unique<Session>(context, options_, train_, test_, request.more_devices, request.peers);
 
     if (resumed) {
       DeviceState state = read_checkpoint_state(*resumed, session_->parameters(), session_->parameter_count(), true, resumed_source);
@@ -137,6 +145,15 @@ class Run {
     sweep_dead_writers(dir_);
     metrics_.emplace(dir_);
     reporter_.note("device: " + vk::describe_device(context.info()));
+    for (std::size_t r = 0; r < request.more_devices.size(); ++r) {
+      reporter_.note("device of replica " + std::to_string(r + 1) + ": " + vk::describe_device(request.more_devices[r]->info()));
+    }
+    if (ranks > 1) reporter_.note("ranks: " + std::to_string(ranks) + " processes, this one (rank 0) writing the run directory");
+    if (options_.shards > 1) {
+      reporter_.note("data parallel: " + std::to_string(static_cast<int64_t>(session_->replicas()) * ranks) + " replica(s), the batch of " + std::to_string(options_.batch) +
+                     " in " + std::to_string(options_.shards) + " shards of " + std::to_string(options_.batch / options_.shards) +
+                     ", their gradients added in one fixed order (the same bits on any device count that divides the shards)");
+    }
     const models::ImageShape& image = options_.image;
     reporter_.note("data: " + std::to_string(train_.size()) + " training and " + std::to_string(test_.size()) + " test images, " +
                    data::describe_shape(image.height, image.width, image.channels) +
@@ -323,6 +340,12 @@ class Run {
   }
 
   void checkpoint(bool best) {
+    // Replicas on devices of one kind hold the same bits; where they do not, replica 0's state
+    // is theirs from here on.
+    if (const double drift = session_->align_replicas(); drift > 0.0) {
+      reporter_.note("replicas differed by up to " + std::to_string(drift) + " at step " + std::to_string(progress_.step) +
+                     " (devices of different kinds round the optimizer each their own way); replica 0's state copied to the others");
+    }
     const Checkpoint c{options_, progress_, session_->save()};
     const io::SafeTensors file = encode_checkpoint(c, session_->parameters());
     io::write_safetensors(dir_ / "checkpoints" / "last.safetensors", file);
@@ -382,6 +405,17 @@ void check_run_request(const RunRequest& request) {
 RunResult run_training(vk::Context& context, const RunRequest& request, Reporter& reporter, const std::atomic<bool>& stop) {
   Run run(context, request, reporter, stop);
   return run.go();
+}
+
+void follow_training(vk::Context& context, Peers& peers, std::span<vk::Context* const> more_devices) {
+  std::vector<std::byte> bytes;
+  peers.broadcast(bytes);
+  const std::string source = "rank 0's options";
+  const TrainOptions options = options_from_json(nlohmann::json::parse(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size())), source);
+  data::Splits splits = data::load_data_dir(options.data, options.format);
+  check_data_fits(options, splits.train, "--data " + options.data.string());
+  Session session(context, options, splits.train, data::Dataset{}, more_devices, &peers);
+  session.follow();
 }
 
 }  // namespace vkvae::train

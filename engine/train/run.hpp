@@ -19,6 +19,7 @@
 #include <string>
 
 #include "train/options.hpp"
+#include "train/peers.hpp"
 #include "train/session.hpp"
 #include "vk/context.hpp"
 
@@ -68,6 +69,12 @@ struct RunRequest {
   bool profile = false;  // report a profile of the step before training (the run is unchanged)
   double report_seconds = 0.5;    // a progress report (and a chance to stop) about this often
   RunControl* control = nullptr;  // asked between chunks (see RunControl)
+  // Data-parallel training: a replica on each of these besides the run's own context (they
+  // must outlive the run); options.shards, when 0, becomes one a device.
+  std::vector<vk::Context*> more_devices;
+  // One rank of several (mpirun): this one is rank 0, which leads; the others run
+  // follow_training. Every rank has as many replicas.
+  Peers* peers = nullptr;
 };
 
 struct RunResult {
@@ -91,5 +98,10 @@ void check_run_request(const RunRequest& request);
 // input (naming the file or flag) and for a non-finite loss (after keeping the last good
 // checkpoint).
 RunResult run_training(vk::Context& context, const RunRequest& request, Reporter& reporter, const std::atomic<bool>& stop);
+
+// A rank other than 0 of a run over several ranks: takes the run's options from rank 0, loads the
+// same training data, and trains its shards of every step as rank 0 leads, writing nothing,
+// until rank 0's run ends. `more_devices`: as many as rank 0 has.
+void follow_training(vk::Context& context, Peers& peers, std::span<vk::Context* const> more_devices = {});
 
 }  // namespace vkvae::train

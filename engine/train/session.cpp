@@ -1,6 +1,7 @@
 #include "train/session.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,9 @@
 #include "train/data_stream.hpp"
 #include "train/grid_decoder.hpp"
 #include "train/reconstructor.hpp"
+#include "train/replica.hpp"
+#include "train/gradient_tree.hpp"
+#include "train/peers.hpp"
 #include "ops/data.hpp"
 #include "util/error.hpp"
 
@@ -22,13 +26,14 @@ using graph::Program;
 using graph::Role;
 using graph::TensorId;
 
-// Training steps go in submits of at most kStepsPerSubmit, two in flight: the host reads one's
-// metrics while the device runs the next, so the device never waits for the host inside a chunk
-// of steps. Each step is followed by a snapshot of its loss sums into a slot of its own (each
-// submit in flight has its own half of the ring), so the host adds them up in step order, in
-// double precision, however the steps were grouped — a resumed run reports the very same numbers.
-constexpr uint32_t kStepsPerSubmit = 32;
-constexpr uint32_t kSubmitsInFlight = 2;
+// One replica alone: training steps go in submits of at most kStepsPerSubmit, two in flight:
+// the host reads one's metrics while the device runs the next, so the device never waits for the
+// host inside a chunk of steps. Each step is followed by a snapshot of its loss sums into a slot
+// of its own (each submit in flight has its own half of the ring), so the host adds them up in
+// step order, in double precision, however the steps were grouped — a resumed run reports the
+// very same numbers.
+constexpr uint32_t kStepsPerSubmit = Replica::kStepsPerSubmit;
+constexpr uint32_t kSubmitsInFlight = Replica::kSubmitsInFlight;
 // The test set is evaluated in batches of this many (fewer if the test set is smaller).
 constexpr int64_t kEvalBatch = 256;
 constexpr int64_t kEvalBatchesPerSubmit = 8;
@@ -47,56 +52,47 @@ double mean(const std::vector<float>& values) {
 double Evaluation::mean_recon() const { return mean(recon); }
 double Evaluation::mean_kl() const { return mean(kl); }
 
-template <typename T>
-void Session::put(const Program& program, TensorId id, std::span<const T> values) {
-  const ops::Tensor t = program.tensor(id);
-  if (values.size_bytes() > t.bytes()) throw Error("internal: " + std::to_string(values.size_bytes()) + " bytes for a smaller tensor");
-  context_.upload(*t.buffer, t.offset, std::as_bytes(values));
-}
+const Program& Session::program() const { return primary().program(); }
+const graph::Graph& Session::graph() const { return primary().model().graph; }
 
-Session::Session(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const data::Dataset& test)
+Session::Session(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const data::Dataset& test,
+                 std::span<vk::Context* const> more_devices, Peers* peers)
     : context_(context),
       options_(options),
       train_size_(train.size()),
-      test_size_(test.size()),
+      test_size_(peers != nullptr && peers->rank() != 0 ? 0 : test.size()),  // rank 0 evaluates alone
       steps_per_epoch_(train.size() / options.batch),
-      timeline_(context.device().handle()) {
+      peers_(peers) {
   if (options.batch > train_size_) {
     throw UsageError("--batch " + std::to_string(options.batch) + " is larger than the training set (" + std::to_string(train_size_) +
                      " images); use a smaller batch or more data");
   }
-  kernels_ = std::make_unique<ops::Kernels>(context);
+  // Replicas: as many on each rank, numbered rank by rank.
+  const auto local = static_cast<uint32_t>(1 + more_devices.size());
+  const auto ranks = static_cast<uint32_t>(peers != nullptr ? peers->size() : 1);
+  const uint32_t replicas = local * ranks, first_replica = local * static_cast<uint32_t>(peers != nullptr ? peers->rank() : 0);
+  if (options_.shards == 0) options_.shards = replicas;  // a run's own default: one a device
+  if (const std::string problem = shard_split_problem(options_.batch, options_.shards, replicas); !problem.empty()) {
+    throw UsageError("--shards " + std::to_string(options_.shards) + ": " + problem);
+  }
   const bool conditional = options.conditional();
   if (test_size_ > 0) eval_batch_ = std::min(test_size_, kEvalBatch);
-  residency_ = plan_data(ResidencyLimits::of(context.info()), "--data " + options.data.string(), static_cast<uint64_t>(options.pixels()),
-                         train_size_, options.batch, kStepsPerSubmit, test_size_, eval_batch_, kEvalBatchesPerSubmit);
+  // One plan for every replica, within the smallest device's limits, so that they step alike.
+  ResidencyLimits limits = ResidencyLimits::of(context.info());
+  for (const vk::Context* other : more_devices) limits = limits.within(ResidencyLimits::of(other->info()));
+  residency_ = plan_data(limits, "--data " + options.data.string(), static_cast<uint64_t>(options.pixels()), train_size_, options.batch,
+                         kStepsPerSubmit, test_size_, eval_batch_, kEvalBatchesPerSubmit);
 
-  // Training: the step over the training set (or over its ring).
-  model_ = models::build_vae(options.training_config(residency_.train.rows));
-  StepConfig step_config;
-  step_config.optimizer = options.optimizer;
-  step_config.batch = static_cast<uint32_t>(options.batch);
-  step_config.losses = {model_->recon, model_->kl};
-  step_ = std::make_unique<TrainStep>(context, *kernels_, model_->graph, StepCounters{model_->step, model_->rng, model_->cursor}, step_config);
-  Program& p = step_->program();
-  if (residency_.train.streamed) {
-    train_stream_ = stream_dataset(p, *model_, train, residency_.train, options.batch);
-    for (int half = 0; half < 2; ++half) {
-      loads_[half] = std::make_unique<vk::CommandBuffer>(context.commands());
-      loads_[half]->begin(vk::CommandBuffer::Use::kReplay);
-      train_stream_->record_load(*loads_[half], half);
-      loads_[half]->end();
-    }
-  } else {
-    upload_dataset(p, *model_, train);
+  // Training: a replica a device, each with the step over its shards of the training set (or
+  // over its ring).
+  replicas_.push_back(std::make_unique<Replica>(context, options_, train, residency_.train, first_replica, replicas));
+  for (uint32_t r = 1; r < local; ++r) {
+    replicas_.push_back(std::make_unique<Replica>(*more_devices[r - 1], options_, train, residency_.train, first_replica + r, replicas));
   }
-  slots_ = parameter_slots(model_->graph, model_->parameters, p);
-  metrics_ = std::make_unique<MetricsReadback>(context, std::vector<ops::Tensor>{step_->metric_sum(0), step_->metric_sum(1)},
-                                               kStepsPerSubmit * kSubmitsInFlight, std::vector<ops::Tensor>{p.tensor(step_->nonfinite())});
-  one_step_ = std::make_unique<vk::CommandBuffer>(context.commands());
-  one_step_->begin(vk::CommandBuffer::Use::kReplay);
-  step_->record(*one_step_);
-  one_step_->end();
+  const Program& p = primary().program();
+  const models::VaeGraph& model = primary().model();
+  slots_ = parameter_slots(model.graph, model.parameters, p);
+  ops::Kernels& kernels = primary().kernels();
 
   // Evaluation: the same graph over the test set, forward only, on the step's parameters, with
   // its own order, cursor and RNG.
@@ -104,17 +100,20 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
     models::VaeConfig eval_config = options.training_config(residency_.test.rows);
     eval_config.batch = eval_batch_;
     eval_model_ = models::build_vae(eval_config);
-    eval_ = std::make_unique<Program>(context, *kernels_, eval_model_->graph,
-                                      std::vector<TensorId>{eval_model_->recon, eval_model_->kl},
-                                      graph::bind_by_name(eval_model_->graph, p, model_->graph, {Role::parameter}));
+    eval_ = std::make_unique<Program>(context, kernels, eval_model_->graph, std::vector<TensorId>{eval_model_->recon, eval_model_->kl},
+                                      graph::bind_by_name(eval_model_->graph, p, model.graph, {Role::parameter}));
+    // The gathers read the test set (or its ring) in order.
+    std::vector<uint32_t> identity(static_cast<std::size_t>(residency_.test.rows));
+    std::iota(identity.begin(), identity.end(), 0u);
+    put_eval(eval_model_->order, std::as_bytes(std::span<const uint32_t>(identity)));
     if (residency_.test.streamed) {
-      test_stream_ = stream_dataset(*eval_, *eval_model_, test, residency_.test, eval_batch_);
+      test_stream_ = std::make_unique<DataStream>(context, test, eval_->tensor(eval_model_->images),
+                                                  eval_model_->labels.valid() ? eval_->tensor(eval_model_->labels) : ops::Tensor{},
+                                                  residency_.test.half_rows(eval_batch_));
       eval_batches_per_submit_ = residency_.test.batches_per_half;
     } else {
-      upload_dataset(*eval_, *eval_model_, test);
-      std::vector<uint32_t> identity(static_cast<std::size_t>(test_size_));
-      std::iota(identity.begin(), identity.end(), 0u);
-      put(*eval_, eval_model_->order, std::span<const uint32_t>(identity));
+      put_eval(eval_model_->images, std::as_bytes(std::span<const uint8_t>(test.images.pixels)));
+      if (eval_model_->labels.valid()) put_eval(eval_model_->labels, std::as_bytes(std::span<const uint8_t>(test.labels)));
       eval_batches_per_submit_ = kEvalBatchesPerSubmit;
     }
 
@@ -139,7 +138,7 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
         c.copy(*recon.buffer, recon.offset, *eval_results_, static_cast<VkDeviceSize>(b) * batch_bytes, batch_bytes);
         c.copy(*kl.buffer, kl.offset, *eval_results_, kl_base + static_cast<VkDeviceSize>(b) * batch_bytes, batch_bytes);
         c.barrier(vk::kTransferRead, vk::kComputeWrite);
-        ops::Encoder enc(*kernels_, c);
+        ops::Encoder enc(kernels, c);
         ops::advance_counters(enc, eval_->tensor(eval_model_->step), eval_->tensor(eval_model_->rng), eval_->tensor(eval_model_->cursor),
                               static_cast<uint32_t>(eval_batch_));
       }
@@ -149,56 +148,126 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
   }
 
   // Pictures.
-  samples_ = std::make_unique<GridDecoder>(context, *kernels_, options, conditional ? options.classes * 8 : kSamples, 8);
+  samples_ = std::make_unique<GridDecoder>(context, kernels, options, conditional ? options.classes * 8 : kSamples, 8);
   if (options.latent() == 2) {
-    manifold_ = std::make_unique<GridDecoder>(context, *kernels_, options, int64_t{kManifoldSide} * kManifoldSide, kManifoldSide);
+    manifold_ = std::make_unique<GridDecoder>(context, kernels, options, int64_t{kManifoldSide} * kManifoldSide, kManifoldSide);
   }
-  if (test_size_ > 0) reconstructor_ = std::make_unique<Reconstructor>(context, *kernels_, options, test, kReconShown, 8);
+  if (test_size_ > 0) reconstructor_ = std::make_unique<Reconstructor>(context, kernels, options, test, kReconShown, 8);
 }
 
 Session::~Session() {
-  // Steps may still be in flight when a run unwinds (an error between submits): their memory
-  // must outlive them.
-  try {
-    context_.settle_wait([&] { timeline_.wait(submitted_, context_.timeout()); });
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "vkvae: warning: %s\n", e.what());  // it ended late: safe to free
+  // Evaluation and pictures submit on the first replica's timeline: its work must end before
+  // their memory goes.
+  for (const std::unique_ptr<Replica>& r : replicas_) r->settle();
+  // An error on its way out ends the process, and the launcher the other ranks.
+  if (std::uncaught_exceptions() == 0) {
+    try {
+      tell(Order::end);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "vkvae: warning: %s\n", e.what());
+    }
   }
 }
 
-void Session::upload_dataset(Program& program, const models::VaeGraph& model, const data::Dataset& data) {
-  put(program, model.images, std::span<const uint8_t>(data.images.pixels));
-  if (model.labels.valid()) put(program, model.labels, std::span<const uint8_t>(data.labels));
+namespace {
+
+// An order on the wire: what it is, its numbers, then its payload.
+struct OrderHeader {
+  uint32_t order;
+  int64_t a, b;
+  double x;
+};
+
+template <typename T>
+void append(std::vector<std::byte>& bytes, std::span<const T> values) {
+  const std::size_t at = bytes.size();
+  bytes.resize(at + values.size_bytes());
+  if (!values.empty()) std::memcpy(bytes.data() + at, values.data(), values.size_bytes());
 }
 
-std::unique_ptr<DataStream> Session::stream_dataset(Program& program, const models::VaeGraph& model, const data::Dataset& data,
-                                                   const SplitResidency& residency, int64_t batch) {
-  // The gathers read the ring in order; its cursor runs round it.
-  std::vector<uint32_t> identity(static_cast<std::size_t>(residency.rows));
-  std::iota(identity.begin(), identity.end(), 0u);
-  put(program, model.order, std::span<const uint32_t>(identity));
-  return std::make_unique<DataStream>(context_, data, program.tensor(model.images),
-                                      model.labels.valid() ? program.tensor(model.labels) : ops::Tensor{}, residency.half_rows(batch));
+std::vector<std::byte> encode_state(const DeviceState& s) {
+  std::vector<std::byte> bytes;
+  const uint64_t n = s.parameters.size();
+  append(bytes, std::span<const uint64_t>(&n, 1));
+  append(bytes, std::span<const uint32_t>(&s.step, 1));
+  append(bytes, std::span<const uint32_t>(&s.cursor, 1));
+  append(bytes, std::span<const ops::RngState>(&s.rng, 1));
+  for (const std::vector<float>* v : {&s.parameters, &s.m, &s.v}) append(bytes, std::span<const float>(*v));
+  return bytes;
 }
+
+DeviceState decode_state(std::span<const std::byte> bytes) {
+  DeviceState s;
+  std::size_t at = 0;
+  const auto take = [&](void* out, std::size_t size) {
+    if (at + size > bytes.size()) throw Error("internal: a device state cut short on the wire");
+    std::memcpy(out, bytes.data() + at, size);
+    at += size;
+  };
+  uint64_t n = 0;
+  take(&n, sizeof n);
+  take(&s.step, sizeof s.step);
+  take(&s.cursor, sizeof s.cursor);
+  take(&s.rng, sizeof s.rng);
+  for (std::vector<float>* v : {&s.parameters, &s.m, &s.v}) {
+    v->resize(n);
+    take(v->data(), n * sizeof(float));
+  }
+  return s;
+}
+
+}  // namespace
+
+void Session::tell(Order order, int64_t a, int64_t b, double x, std::span<const std::byte> payload) {
+  if (peers_ == nullptr || peers_->rank() != 0) return;
+  const OrderHeader header{static_cast<uint32_t>(order), a, b, x};
+  std::vector<std::byte> bytes;
+  append(bytes, std::span<const OrderHeader>(&header, 1));
+  append(bytes, payload);
+  peers_->broadcast(bytes);
+}
+
+void Session::follow() {
+  if (peers_ == nullptr || peers_->rank() == 0) throw Error("internal: only a rank other than 0 follows");
+  while (true) {
+    std::vector<std::byte> bytes;
+    peers_->broadcast(bytes);
+    OrderHeader h{};
+    if (bytes.size() < sizeof h) throw Error("internal: an order cut short on the wire");
+    std::memcpy(&h, bytes.data(), sizeof h);
+    const std::span<const std::byte> payload = std::span<const std::byte>(bytes).subspan(sizeof h);
+    Sums ignored;
+    switch (static_cast<Order>(h.order)) {
+      case Order::start: do_start(); break;
+      case Order::load_parameters: {
+        std::vector<float> arena(payload.size() / sizeof(float));
+        std::memcpy(arena.data(), payload.data(), arena.size() * sizeof(float));
+        do_load_parameters(arena);
+        break;
+      }
+      case Order::load: do_load(decode_state(payload)); break;
+      case Order::begin_epoch: do_begin_epoch(h.a, h.b); break;
+      case Order::set_learning_rate: do_set_learning_rate(h.x); break;
+      case Order::set_kl_weight: do_set_kl_weight(h.x); break;
+      case Order::train: do_train(h.a, ignored); break;
+      case Order::profile: do_profile(h.a); break;
+      case Order::end: return;
+      default: throw Error("internal: an unknown order " + std::to_string(h.order));
+    }
+  }
+}
+
+void Session::put_eval(TensorId id, std::span<const std::byte> bytes) { primary().put_bytes(*eval_, id, bytes); }
 
 uint64_t Session::parameter_count() const {
-  return static_cast<uint64_t>(step_->program().parameter_arena().numel());
+  return static_cast<uint64_t>(program().parameter_arena().numel());
 }
 
-uint64_t Session::submit_async(std::span<const VkCommandBuffer> commands) {
-  const vk::SemaphoreValue signal{&timeline_, ++submitted_};
-  context_.device().compute_queue().submit({commands, {}, std::span<const vk::SemaphoreValue>(&signal, 1), nullptr});
-  return submitted_;
+double Session::host_wait_seconds() const {
+  double seconds = 0.0;
+  for (const std::unique_ptr<Replica>& r : replicas_) seconds += r->host_wait_seconds();
+  return seconds;
 }
-
-void Session::wait_for(uint64_t value) {
-  const auto start = std::chrono::steady_clock::now();
-  context_.settle_wait([&] { timeline_.wait(value, context_.timeout()); });
-  host_wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  context_.check_validation("a training submission");
-}
-
-void Session::submit(std::span<const VkCommandBuffer> commands) { wait_for(submit_async(commands)); }
 
 void Session::init_parameters() {
   std::vector<float> arena(parameter_count(), 0.0f);
@@ -220,34 +289,59 @@ void Session::init_parameters() {
 }
 
 void Session::load_parameters(const std::vector<float>& arena) {
-  const ops::Tensor t = step_->program().parameter_arena();
-  if (arena.size() != static_cast<std::size_t>(t.numel())) throw Error("internal: parameter arena size mismatch");
-  context_.upload(*t.buffer, t.offset, std::as_bytes(std::span<const float>(arena)));
+  tell(Order::load_parameters, 0, 0, 0.0, std::as_bytes(std::span<const float>(arena)));
+  do_load_parameters(arena);
+}
+
+void Session::do_load_parameters(std::span<const float> arena) {
+  for (const std::unique_ptr<Replica>& r : replicas_) r->upload_arena(0, arena);
 }
 
 void Session::start() {
+  tell(Order::start);
+  do_start();
+}
+
+void Session::do_start() {
   ops::OptimizerHyper hyper;
   hyper.lr = static_cast<float>(options_.lr);
   hyper.weight_decay = static_cast<float>(options_.weight_decay);
-  step_->reset(options_.seed, hyper);  // (set_learning_rate writes the same tensor later)
-  const float recon_weight = 1.0f / static_cast<float>(options_.batch);
-  put(step_->program(), model_->recon_weight, std::span<const float>(&recon_weight, 1));
+  const float recon_weight = 1.0f / static_cast<float>(options_.batch);  // the whole batch's, in every shard
+  for (const std::unique_ptr<Replica>& r : replicas_) {
+    r->step().reset(options_.seed, hyper);  // (set_learning_rate writes the same tensor later)
+    r->put(r->model().recon_weight, std::span<const float>(&recon_weight, 1));
+  }
 }
 
 void Session::set_learning_rate(double lr) {
+  tell(Order::set_learning_rate, 0, 0, lr);
+  do_set_learning_rate(lr);
+}
+
+void Session::do_set_learning_rate(double lr) {
   options_.lr = lr;
   ops::OptimizerHyper hyper;
   hyper.lr = static_cast<float>(lr);
   hyper.weight_decay = static_cast<float>(options_.weight_decay);
-  put(step_->program(), step_->hyper(), std::span<const ops::OptimizerHyper>(&hyper, 1));
+  for (const std::unique_ptr<Replica>& r : replicas_) r->put(r->step().hyper(), std::span<const ops::OptimizerHyper>(&hyper, 1));
 }
 
 void Session::set_kl_weight(double weight) {
+  tell(Order::set_kl_weight, 0, 0, weight);
+  do_set_kl_weight(weight);
+}
+
+void Session::do_set_kl_weight(double weight) {
   const float per_batch = static_cast<float>(weight / static_cast<double>(options_.batch));
-  put(step_->program(), model_->kl_weight, std::span<const float>(&per_batch, 1));
+  for (const std::unique_ptr<Replica>& r : replicas_) r->put(r->model().kl_weight, std::span<const float>(&per_batch, 1));
 }
 
 void Session::begin_epoch(int64_t epoch, int64_t steps_done) {
+  tell(Order::begin_epoch, epoch, steps_done);
+  do_begin_epoch(epoch, steps_done);
+}
+
+void Session::do_begin_epoch(int64_t epoch, int64_t steps_done) {
   // Fisher–Yates, keyed by (seed, epoch): a resumed run draws the same order.
   order_.resize(static_cast<std::size_t>(train_size_));
   std::iota(order_.begin(), order_.end(), 0u);
@@ -257,18 +351,65 @@ void Session::begin_epoch(int64_t epoch, int64_t steps_done) {
     const auto j = static_cast<std::size_t>((uint64_t{bits} * (i + 1)) >> 32);
     std::swap(order_[i], order_[j]);
   }
-  if (train_stream_) {
+  if (residency_.train.streamed) {
     position_ = steps_done * options_.batch;  // the host stages the batches in this order
   } else {
-    const Program& p = step_->program();
-    put(p, model_->order, std::span<const uint32_t>(order_));
     const uint32_t cursor = static_cast<uint32_t>(steps_done * options_.batch);
-    put(p, model_->cursor, std::span<const uint32_t>(&cursor, 1));
+    for (const std::unique_ptr<Replica>& r : replicas_) {
+      r->put(r->model().order, std::span<const uint32_t>(order_));
+      r->put(r->model().cursor, std::span<const uint32_t>(&cursor, 1));
+    }
   }
-  set_kl_weight(options_.kl_weight(epoch));
+  do_set_kl_weight(options_.kl_weight(epoch));
+}
+
+void Session::add_step_sums(uint32_t slot, Sums& running) const {
+  // A (recon, KL) pair a shard, this process's replicas in order, then the non-finite flag
+  // (raised on every replica alike: they sum the same gradients); every rank's in rank order.
+  std::vector<float> sums;
+  for (const std::unique_ptr<Replica>& r : replicas_) {
+    const std::vector<float> local = r->metrics().read(slot);
+    sums.insert(sums.end(), local.begin(), local.end());
+  }
+  uint32_t flag = primary().metrics().read_watched(slot)[0];
+  sums.push_back(std::bit_cast<float>(flag));
+  if (peers_ != nullptr) {
+    std::vector<float> all(sums.size() * static_cast<std::size_t>(peers_->size()));
+    peers_->all_gather(std::as_bytes(std::span<const float>(sums)), std::as_writable_bytes(std::span<float>(all)));
+    for (std::size_t at = sums.size() - 1; at < all.size(); at += sums.size()) flag |= std::bit_cast<uint32_t>(all[at]);
+    sums = std::move(all);
+  }
+  const std::size_t per_rank = replicas_.size() * 2 * primary().local_shards() + 1;
+  for (std::size_t rank = 0; rank < sums.size() / per_rank; ++rank) {
+    for (std::size_t j = rank * per_rank; j + 1 < (rank + 1) * per_rank; j += 2) {
+      running.recon += static_cast<double>(sums[j]) - (bound_terms() ? static_cast<double>(sums[j + 1]) : 0.0);
+      running.kl += static_cast<double>(sums[j + 1]);
+    }
+  }
+  running.nonfinite = running.nonfinite || flag != 0;
 }
 
 void Session::train(int64_t steps, Sums& running) {
+  tell(Order::train, steps);
+  do_train(steps, running);
+}
+
+void Session::do_train(int64_t steps, Sums& running) {
+  // A streamed training set: the ring's cursor starts each call at its start (nothing is in
+  // flight between calls).
+  if (residency_.train.streamed) {
+    const uint32_t zero = 0;
+    for (const std::unique_ptr<Replica>& r : replicas_) r->put(r->model().cursor, std::span<const uint32_t>(&zero, 1));
+  }
+  if (replicas_.size() == 1 && peers_ == nullptr) {
+    train_alone(steps, running);
+  } else {
+    train_in_lockstep(steps, running);
+  }
+}
+
+void Session::train_alone(int64_t steps, Sums& running) {
+  Replica& r = primary();
   struct InFlight {
     uint64_t value;
     uint32_t first_slot, steps;
@@ -278,51 +419,91 @@ void Session::train(int64_t steps, Sums& running) {
   const auto retire = [&] {
     const InFlight done = in_flight.front();
     in_flight.erase(in_flight.begin());
-    wait_for(done.value);
-    for (uint32_t s = 0; s < done.steps; ++s) {
-      const std::vector<float> sums = metrics_->read(done.first_slot + s);
-      running.recon += static_cast<double>(sums[0]) - (bound_terms() ? static_cast<double>(sums[1]) : 0.0);
-      running.kl += static_cast<double>(sums[1]);
-    }
-    running.nonfinite = running.nonfinite || metrics_->read_watched(done.first_slot + done.steps - 1)[0] != 0;
+    r.wait_for(done.value);
+    for (uint32_t s = 0; s < done.steps; ++s) add_step_sums(done.first_slot + s, running);
   };
-  // A streamed training set: submit j reads half j mod 2 of the data ring, so the ring's cursor
-  // starts each call at its start (nothing is in flight between calls).
-  const int64_t per_submit = train_stream_ ? residency_.train.batches_per_half : int64_t{kStepsPerSubmit};
-  if (train_stream_) {
-    const uint32_t zero = 0;
-    put(step_->program(), model_->cursor, std::span<const uint32_t>(&zero, 1));
-  }
+  // A streamed training set: submit j reads half j mod 2 of the data ring.
+  DataStream* stream = r.stream();
+  const int64_t per_submit = stream ? residency_.train.batches_per_half : int64_t{kStepsPerSubmit};
   uint32_t half = 0;
   for (int64_t done = 0; done < steps;) {
     const auto n = static_cast<uint32_t>(std::min<int64_t>(steps - done, per_submit));
     if (in_flight.size() == kSubmitsInFlight) retire();  // its halves of the rings are reused next
     const uint32_t first = half * kStepsPerSubmit;
     std::vector<VkCommandBuffer> commands;
-    if (train_stream_) {
-      train_stream_->stage(static_cast<int>(half), order_, position_, int64_t{n} * options_.batch);
+    if (stream) {
+      stream->stage(static_cast<int>(half), order_, position_, int64_t{n} * options_.batch);
       position_ += int64_t{n} * options_.batch;
-      commands.push_back(loads_[half]->handle());
+      commands.push_back(r.load(static_cast<int>(half)).handle());
     }
     for (uint32_t s = 0; s < n; ++s) {
-      commands.push_back(one_step_->handle());
-      commands.push_back(metrics_->snapshot(first + s).handle());
+      commands.push_back(r.whole_step().handle());
+      commands.push_back(r.metrics().snapshot(first + s).handle());
     }
-    in_flight.push_back({submit_async(commands), first, n});
+    in_flight.push_back({r.submit_async(commands), first, n});
     half = (half + 1) % kSubmitsInFlight;
     done += n;
   }
   while (!in_flight.empty()) retire();
 }
 
+void Session::train_in_lockstep(int64_t steps, Sums& running) {
+  // Each submit: the previous step's update and the snapshot of its sums, then (a streamed set:
+  // the load of the ring half its batches are in, staged once the steps reading that half
+  // before are done) this step's gradients. Between submits the host exchanges the gradients.
+  const int64_t per_half = residency_.train.streamed ? residency_.train.batches_per_half : steps;
+  const uint32_t slots = primary().metrics().slots();
+  std::vector<uint64_t> pending(replicas_.size(), 0);
+  const auto wait_all = [&] {
+    for (std::size_t r = 0; r < replicas_.size(); ++r) replicas_[r]->wait_for(pending[r]);
+  };
+  std::optional<uint32_t> updating;  // the metrics slot of a step whose update is still to come
+  for (int64_t done = 0; done < steps; ++done) {
+    const bool load = residency_.train.streamed && done % per_half == 0;
+    const int half = static_cast<int>((done / per_half) % 2);
+    const int64_t rows = std::min(per_half, steps - done) * options_.batch;
+    for (std::size_t r = 0; r < replicas_.size(); ++r) {
+      Replica& replica = *replicas_[r];
+      std::vector<VkCommandBuffer> commands;
+      if (updating) {
+        commands.push_back(replica.update().handle());
+        commands.push_back(replica.metrics().snapshot(*updating).handle());
+      }
+      if (load) {
+        replica.stream()->stage(half, order_, position_, rows);
+        commands.push_back(replica.load(half).handle());
+      }
+      commands.push_back(replica.gradients().handle());
+      pending[r] = replica.submit_async(commands);
+    }
+    if (load) position_ += rows;
+    wait_all();
+    if (updating) add_step_sums(*updating, running);
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<TrainStep*> steps_of;
+    for (const std::unique_ptr<Replica>& r : replicas_) steps_of.push_back(&r->step());
+    exchange_gradients(steps_of, peers_);
+    exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    updating = static_cast<uint32_t>(done % slots);
+  }
+  if (!updating) return;
+  for (std::size_t r = 0; r < replicas_.size(); ++r) {
+    const VkCommandBuffer commands[] = {replicas_[r]->update().handle(), replicas_[r]->metrics().snapshot(*updating).handle()};
+    pending[r] = replicas_[r]->submit_async(commands);
+  }
+  wait_all();
+  add_step_sums(*updating, running);
+}
+
 Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progress) {
   if (!eval_) return {};
   // The same noise at every evaluation: the RNG restarts from a key of its own.
   const ops::RngState rng = ops::RngState::from(options_.seed ^ 0x6576616c75617465ull, 0);  // "evaluate"
-  put(*eval_, eval_model_->rng, std::span<const ops::RngState>(&rng, 1));
+  put_eval(eval_model_->rng, std::as_bytes(std::span<const ops::RngState>(&rng, 1)));
   const uint32_t zero = 0;
-  put(*eval_, eval_model_->cursor, std::span<const uint32_t>(&zero, 1));
-  put(*eval_, eval_model_->step, std::span<const uint32_t>(&zero, 1));
+  put_eval(eval_model_->cursor, std::as_bytes(std::span<const uint32_t>(&zero, 1)));
+  put_eval(eval_model_->step, std::as_bytes(std::span<const uint32_t>(&zero, 1)));
+  Replica& r = primary();
   // Bounded submits, two in flight; the host waits only for the one before the last (which read
   // the half of a streamed test set's ring that the next submit loads).
   const int64_t per_submit = eval_batches_per_submit_ * eval_batch_;
@@ -331,7 +512,7 @@ Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progre
   for (std::size_t i = 0; i < eval_commands_.size(); ++i) {
     const VkCommandBuffer c = eval_commands_[i]->handle();
     if (before_last != 0) {
-      wait_for(before_last);
+      r.wait_for(before_last);
       if (progress) progress(done_after(i - 1), test_size_);
     }
     if (test_stream_) {
@@ -339,13 +520,13 @@ Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progre
       test_stream_->stage(static_cast<int>(i % 2), {}, first, std::min(per_submit, test_size_ - first));
     }
     before_last = last;
-    last = submit_async(std::span<const VkCommandBuffer>(&c, 1));
+    last = r.submit_async(std::span<const VkCommandBuffer>(&c, 1));
   }
   if (before_last != 0) {
-    wait_for(before_last);
+    r.wait_for(before_last);
     if (progress) progress(done_after(eval_commands_.size() - 1), test_size_);
   }
-  wait_for(last);
+  r.wait_for(last);
   if (progress) progress(test_size_, test_size_);
 
   const int64_t batches = (test_size_ + eval_batch_ - 1) / eval_batch_;
@@ -383,7 +564,7 @@ Picture Session::samples() {
     }
     digits.push_back(static_cast<int>(i / 8));
   }
-  samples_->copy_weights(step_->program(), model_->graph);
+  samples_->copy_weights(program(), graph());
   samples_->decode(z, digits);
   return samples_->download();
 }
@@ -397,14 +578,14 @@ Picture Session::manifold() {
       z.push_back(3.0f - 6.0f * static_cast<float>(row) / (kManifoldSide - 1));  // up is +z₂
     }
   }
-  manifold_->copy_weights(step_->program(), model_->graph);
+  manifold_->copy_weights(program(), graph());
   manifold_->decode(z, std::vector<int>(z.size() / 2, 0));
   return manifold_->download();
 }
 
 Picture Session::reconstructions() {
   if (!reconstructor_) return {};
-  reconstructor_->copy_weights(step_->program(), model_->graph);
+  reconstructor_->copy_weights(program(), graph());
   reconstructor_->run();
   const Picture left = download_picture(context_, reconstructor_->originals(), reconstructor_->size());
   const Picture right = download_picture(context_, reconstructor_->reconstructions(), reconstructor_->size());
@@ -421,87 +602,161 @@ Picture Session::reconstructions() {
 }
 
 std::string Session::profile(int64_t steps) {
+  tell(Order::profile, steps);
+  return do_profile(steps);
+}
+
+std::string Session::do_profile(int64_t steps) {
   using Clock = std::chrono::steady_clock;
   const DeviceState saved = save();
   std::string text;
-  Program& p = step_->program();
+  Replica& r = primary();
+  TrainStep& step = r.step();
+  Program& p = step.program();
+  const bool alone = replicas_.size() == 1 && peers_ == nullptr;
+  const auto record = [&](vk::CommandBuffer& c, const vk::TimestampQueries* queries) {
+    if (alone) {
+      step.record(c, queries);
+    } else {
+      step.record_gradients(c, queries);  // (the first shard's nodes)
+    }
+  };
   if (context_.info().timestamps) {
     vk::TimestampQueries queries(context_.device(), p.stats().nodes + 1);
     vk::CommandBuffer profiled = context_.commands();
     profiled.begin();
-    step_->record(profiled, &queries);
+    record(profiled, &queries);
     profiled.end();
     context_.submit_and_wait(profiled);
     text = p.profile(p.node_times(queries));
+    if (step.config().shards > 1) text += "(one shard's program of " + std::to_string(step.config().shards) + " a step)\n";
   } else {
     text = "this device has no timestamps: no GPU time by op\n";
   }
-  // Host time: what recording and submitting a step costs the CPU (a replayed step is only
-  // submitted); wall time: steps back to back in one submit.
+  // Host time: what recording a step costs the CPU (once per run).
   const auto record_start = Clock::now();
   vk::CommandBuffer recorded = context_.commands();
   recorded.begin();
-  step_->record(recorded);
+  record(recorded, nullptr);
   recorded.end();
   const double record_us = std::chrono::duration<double, std::micro>(Clock::now() - record_start).count();
-  std::vector<VkCommandBuffer> commands(static_cast<std::size_t>(steps), one_step_->handle());
-  const auto submit_start = Clock::now();
-  const vk::SemaphoreValue signal{&timeline_, ++submitted_};
-  context_.device().compute_queue().submit({commands, {}, std::span<const vk::SemaphoreValue>(&signal, 1), nullptr});
-  const double submit_us = std::chrono::duration<double, std::micro>(Clock::now() - submit_start).count();
-  wait_for(submitted_);
-  const double wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - submit_start).count();
-  // The path training takes (submits of kStepsPerSubmit, two in flight, metrics read between):
-  // how busy it keeps the device, against the back-to-back steps above, and how long the host
-  // waits on it.
-  Sums sums;
-  const double waited_before = host_wait_seconds_;
-  const auto train_start = Clock::now();
-  train(steps, sums);
-  const double train_ms = std::chrono::duration<double, std::milli>(Clock::now() - train_start).count();
-  const double waited_us = (host_wait_seconds_ - waited_before) * 1e6;
-  char line[512];
-  std::snprintf(line, sizeof line,
-                "host: recording a step %.0f µs (once per run); submitting %lld replayed steps %.1f µs a step; "
-                "wall: %.2f ms a step, %.0f samples/s\n"
-                "training's own path (%u steps a submit, %u in flight): %.2f ms a step, the device busy %.0f %% of it; "
-                "the host waits %.0f µs a step\n",
-                record_us, static_cast<long long>(steps), submit_us / static_cast<double>(steps), wall_ms / static_cast<double>(steps),
-                static_cast<double>(steps * options_.batch) / (wall_ms / 1000.0), kStepsPerSubmit, kSubmitsInFlight,
-                train_ms / static_cast<double>(steps), std::min(100.0, 100.0 * wall_ms / train_ms), waited_us / static_cast<double>(steps));
-  start();  // zeroes the loss sums and flags the profiled steps touched
-  load(saved);
+  char line[800];
+  if (alone) {
+    // A replayed step is only submitted; wall time: steps back to back in one submit.
+    std::vector<VkCommandBuffer> commands(static_cast<std::size_t>(steps), r.whole_step().handle());
+    const auto submit_start = Clock::now();
+    const uint64_t value = r.submit_async(commands);
+    const double submit_us = std::chrono::duration<double, std::micro>(Clock::now() - submit_start).count();
+    r.wait_for(value);
+    const double wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - submit_start).count();
+    // The path training takes (submits of kStepsPerSubmit, two in flight, metrics read between):
+    // how busy it keeps the device, against the back-to-back steps above, and how long the host
+    // waits on it.
+    Sums sums;
+    const double waited_before = host_wait_seconds();
+    const auto train_start = Clock::now();
+    do_train(steps, sums);
+    const double train_ms = std::chrono::duration<double, std::milli>(Clock::now() - train_start).count();
+    const double waited_us = (host_wait_seconds() - waited_before) * 1e6;
+    std::snprintf(line, sizeof line,
+                  "host: recording a step %.0f µs (once per run); submitting %lld replayed steps %.1f µs a step; "
+                  "wall: %.2f ms a step, %.0f samples/s\n"
+                  "training's own path (%u steps a submit, %u in flight): %.2f ms a step, the device busy %.0f %% of it; "
+                  "the host waits %.0f µs a step\n",
+                  record_us, static_cast<long long>(steps), submit_us / static_cast<double>(steps), wall_ms / static_cast<double>(steps),
+                  static_cast<double>(steps * options_.batch) / (wall_ms / 1000.0), kStepsPerSubmit, kSubmitsInFlight,
+                  train_ms / static_cast<double>(steps), std::min(100.0, 100.0 * wall_ms / train_ms), waited_us / static_cast<double>(steps));
+  } else {
+    // Replicas in lockstep: a step's time split into the devices' work (the host waiting for
+    // it), the exchange of gradients through host memory, and the rest of the host's work; and
+    // one replica's step alone, timed on the device, into computing and staging (the copies to
+    // and from host-visible memory).
+    std::string device_split;
+    if (context_.info().timestamps) {
+      vk::TimestampQueries phases(context_.device(), TrainStep::kPhaseTimestamps);
+      vk::CommandBuffer phased = context_.commands();
+      phased.begin();
+      step.record_gradients(phased, nullptr, &phases);
+      step.record_update(phased, &phases);  // (on whatever sums were exchanged last: the state is restored below)
+      phased.end();
+      context_.submit_and_wait(phased);
+      const std::vector<double> ns = phases.read_ns(0, TrainStep::kPhaseTimestamps);
+      char split[160];
+      std::snprintf(split, sizeof split, "; one replica's step on its device: computing %.2f ms, staging %.2f ms",
+                    ((ns[1] - ns[0]) + (ns[5] - ns[4])) / 1e6, ((ns[2] - ns[1]) + (ns[4] - ns[3])) / 1e6);
+      device_split = split;
+    }
+    Sums sums;
+    const double waited_before = host_wait_seconds(), exchanged_before = exchange_seconds_;
+    const auto train_start = Clock::now();
+    do_train(steps, sums);
+    const double train_ms = std::chrono::duration<double, std::milli>(Clock::now() - train_start).count() / static_cast<double>(steps);
+    const double waited_ms = (host_wait_seconds() - waited_before) * 1e3 / static_cast<double>(steps);
+    const double exchange_ms = (exchange_seconds_ - exchanged_before) * 1e3 / static_cast<double>(steps);
+    std::snprintf(line, sizeof line,
+                  "host: recording a replica's halves of a step %.0f µs (once per run)\n"
+                  "%u replicas in lockstep (%zu in this process), %lld shards of %lld: %.2f ms a step, %.0f samples/s; of a step, "
+                  "waiting for the devices %.2f ms, exchanging the replicas' gradient sums (%.2f MB each) through host memory %.2f ms, "
+                  "the rest of the host's work %.2f ms%s\n",
+                  record_us, step.config().replicas(), replicas_.size(), static_cast<long long>(options_.shards),
+                  static_cast<long long>(options_.batch / options_.shards), train_ms, static_cast<double>(options_.batch) / (train_ms / 1000.0),
+                  waited_ms, static_cast<double>(p.gradient_arena().bytes()) / 1e6,
+                  exchange_ms, std::max(0.0, train_ms - waited_ms - exchange_ms), device_split.c_str());
+  }
+  do_start();  // zeroes the loss sums and flags the profiled steps touched
+  do_load(saved);
   return text + line;
 }
 
 DeviceState Session::save() {
-  const Program& p = step_->program();
-  const ops::Tensor arena = p.parameter_arena();
-  const auto n = static_cast<std::size_t>(arena.numel());
+  Replica& r = primary();
+  const Program& p = r.program();
+  const models::VaeGraph& model = r.model();
   DeviceState s;
-  s.parameters = context_.download<float>(*arena.buffer, n, arena.offset);
-  s.m = context_.download<float>(step_->moment(0), n);
-  s.v = context_.download<float>(step_->moment(1), n);
-  const ops::Tensor step = p.tensor(model_->step), cursor = p.tensor(model_->cursor), rng = p.tensor(model_->rng);
+  s.parameters = r.download_arena(0);
+  s.m = r.download_arena(1);
+  s.v = r.download_arena(2);
+  const ops::Tensor step = p.tensor(model.step), cursor = p.tensor(model.cursor), rng = p.tensor(model.rng);
   s.step = context_.download<uint32_t>(*step.buffer, 1, step.offset)[0];
   // A streamed set's device cursor runs round its ring; the epoch's position is the host's.
-  s.cursor = train_stream_ ? static_cast<uint32_t>(position_) : context_.download<uint32_t>(*cursor.buffer, 1, cursor.offset)[0];
+  s.cursor = residency_.train.streamed ? static_cast<uint32_t>(position_) : context_.download<uint32_t>(*cursor.buffer, 1, cursor.offset)[0];
   s.rng = context_.download<ops::RngState>(*rng.buffer, 1, rng.offset)[0];
   return s;
 }
 
 void Session::load(const DeviceState& s) {
-  const Program& p = step_->program();
-  load_parameters(s.parameters);
-  context_.upload(step_->moment(0), std::span<const float>(s.m));
-  context_.upload(step_->moment(1), std::span<const float>(s.v));
-  put(p, model_->step, std::span<const uint32_t>(&s.step, 1));
-  if (train_stream_) {
-    position_ = s.cursor;
-  } else {
-    put(p, model_->cursor, std::span<const uint32_t>(&s.cursor, 1));
+  const std::vector<std::byte> bytes = peers_ != nullptr ? encode_state(s) : std::vector<std::byte>{};
+  tell(Order::load, 0, 0, 0.0, bytes);
+  do_load(s);
+}
+
+void Session::do_load(const DeviceState& s) {
+  if (residency_.train.streamed) position_ = s.cursor;
+  for (const std::unique_ptr<Replica>& r : replicas_) {
+    r->upload_arena(0, s.parameters);
+    r->upload_arena(1, s.m);
+    r->upload_arena(2, s.v);
+    const models::VaeGraph& model = r->model();
+    r->put(model.step, std::span<const uint32_t>(&s.step, 1));
+    if (!residency_.train.streamed) r->put(model.cursor, std::span<const uint32_t>(&s.cursor, 1));
+    r->put(model.rng, std::span<const ops::RngState>(&s.rng, 1));
   }
-  put(p, model_->rng, std::span<const ops::RngState>(&s.rng, 1));
+}
+
+double Session::align_replicas() {
+  double largest = 0.0;
+  for (int which = 0; which < 3 && replicas_.size() > 1; ++which) {
+    const std::vector<float> first = primary().download_arena(which);
+    for (std::size_t r = 1; r < replicas_.size(); ++r) {
+      const std::vector<float> other = replicas_[r]->download_arena(which);
+      if (std::memcmp(first.data(), other.data(), first.size() * sizeof(float)) == 0) continue;
+      for (std::size_t i = 0; i < first.size(); ++i) {
+        largest = std::max(largest, std::abs(static_cast<double>(first[i]) - static_cast<double>(other[i])));
+      }
+      replicas_[r]->upload_arena(which, first);
+    }
+  }
+  return largest;
 }
 
 }  // namespace vkvae::train

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ Picture download_picture(vk::Context& context, const ops::Tensor& grid, ops::Gri
 class DataStream;
 class GridDecoder;
 class Reconstructor;
+class Replica;
+class Peers;
 
 // Parameters in the flat arena: name, shape and where they start (in elements).
 struct ParameterSlot {
@@ -58,8 +61,26 @@ class Session {
   // `test` may be empty (no evaluation). Both must outlive the session: a split that does not
   // fit the device streams from them (train/data_residency.hpp). Throws UsageError when the
   // batch is larger than the training set, or a split cannot be bound even as a stream.
-  Session(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const data::Dataset& test);
+  // `more_devices`: data-parallel training, a replica on `context` and one on each of these
+  // (they must outlive the session), options.shards spread over them (train/step.hpp).
+  // Evaluation and pictures run on `context`. `peers`: this process is one rank of several, each
+  // with as many replicas; rank 0 leads (below), and evaluates and draws alone.
+  Session(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const data::Dataset& test,
+          std::span<vk::Context* const> more_devices = {}, Peers* peers = nullptr);
+  // Rank 0's session tells the others it has ended.
   ~Session();
+
+  // A rank other than 0: makes every change to the training state rank 0's session makes, as rank
+  // 0 makes it (each public call below that changes the state is sent to the others before it is
+  // carried out), until rank 0's session ends.
+  void follow();
+
+  std::size_t replicas() const { return replicas_.size(); }
+  // The largest difference between replica 0's parameters and optimizer state and another's
+  // (0 when they agree bit for bit, as replicas on devices of one kind do). When they differ
+  // (devices of different kinds round the optimizer's division and square root each their own
+  // way), replica 0's state is copied to the others.
+  double align_replicas();
 
   // Where the splits live on the device; its note is for the run's log.
   const DataResidency& residency() const { return residency_; }
@@ -82,17 +103,23 @@ class Session {
   void set_learning_rate(double lr);
   void set_kl_weight(double weight);
   // The training program and its graph (parameters by name, for snapshots of the weights).
-  const graph::Program& program() const { return step_->program(); }
-  const graph::Graph& graph() const { return model_->graph; }
+  const graph::Program& program() const;
+  const graph::Graph& graph() const;
 
   // Runs `steps` training steps, adding each step's sums of per-example losses to `running`
-  // in step order (so the totals do not depend on how a run groups its steps). A non-finite
-  // gradient stops the updates on the device and sets `running.nonfinite`.
+  // in step order, shard by shard (so the totals do not depend on how a run groups its steps or
+  // spreads its shards). A non-finite gradient stops the updates on the device and sets
+  // `running.nonfinite`. Several replicas step in lockstep: each submit computes their shards'
+  // gradients, the host exchanges them, the next submit updates and computes the next step's.
   struct Sums {
     double recon = 0.0, kl = 0.0;
     bool nonfinite = false;
   };
   void train(int64_t steps, Sums& running);
+  // Where the host's time went in train(): waiting for the devices, and exchanging the
+  // replicas' gradients (copying them between their host-visible buffers).
+  double host_wait_seconds() const;
+  double exchange_seconds() const { return exchange_seconds_; }
 
   // The test set, one noise draw per example (the same draw at every call). `progress(done,
   // total)` (images) is called as its submits end.
@@ -117,38 +144,42 @@ class Session {
   void load_parameters(const std::vector<float>& arena);
 
  private:
-  // A split bound whole: its images (and labels) uploaded once. A streamed split: its ring, with
-  // the staging memory that feeds it.
-  void upload_dataset(graph::Program& program, const models::VaeGraph& model, const data::Dataset& data);
-  std::unique_ptr<DataStream> stream_dataset(graph::Program& program, const models::VaeGraph& model, const data::Dataset& data,
-                                             const SplitResidency& residency, int64_t batch);
   // Whether the graphs' first loss term is the importance-weighted bound (whose recon part is
   // the bound less the KL term), not the ELBO's recon term.
   bool bound_terms() const { return options_.objective == models::Objective::iwae; }
-  template <typename T>
-  void put(const graph::Program& program, graph::TensorId id, std::span<const T> values);
-  // Queues `commands` on the run's timeline and returns the value it signals when done.
-  uint64_t submit_async(std::span<const VkCommandBuffer> commands);
-  // Waits until the timeline reaches `value` (finite: the context's timeout), counting the time.
-  void wait_for(uint64_t value);
-  void submit(std::span<const VkCommandBuffer> commands);  // submit_async, then wait_for
+  // A step's loss sums as the replicas' metrics slot `slot` holds them, added to `running`
+  // shard by shard in the batch's order.
+  void add_step_sums(uint32_t slot, Sums& running) const;
+  void train_alone(int64_t steps, Sums& running);
+  void train_in_lockstep(int64_t steps, Sums& running);
+  void put_eval(graph::TensorId id, std::span<const std::byte> bytes);
+
+  // What rank 0 sends the other ranks: each change to the training state, with its arguments.
+  enum class Order : uint32_t { start, load_parameters, load, begin_epoch, set_learning_rate, set_kl_weight, train, profile, end };
+  void tell(Order order, int64_t a = 0, int64_t b = 0, double x = 0.0, std::span<const std::byte> payload = {});
+  // The changes themselves, as rank 0 and the others carry them out.
+  void do_start();
+  void do_load_parameters(std::span<const float> arena);
+  void do_load(const DeviceState& state);
+  void do_begin_epoch(int64_t epoch, int64_t steps_done);
+  void do_set_learning_rate(double lr);
+  void do_set_kl_weight(double weight);
+  void do_train(int64_t steps, Sums& running);
+  std::string do_profile(int64_t steps);
+  Replica& primary() const { return *replicas_.front(); }
 
   vk::Context& context_;
   TrainOptions options_;
   int64_t train_size_, test_size_, eval_batch_ = 0, steps_per_epoch_;
-  std::unique_ptr<ops::Kernels> kernels_;
-  std::unique_ptr<models::VaeGraph> model_;
-  std::unique_ptr<TrainStep> step_;
-  std::unique_ptr<MetricsReadback> metrics_;
-  std::unique_ptr<vk::CommandBuffer> one_step_;
+  std::vector<std::unique_ptr<Replica>> replicas_;  // the first on context_
   std::vector<ParameterSlot> slots_;
   std::vector<uint32_t> order_;
   DataResidency residency_;
-  // A streamed training set: its ring, the two recorded loads of its halves, and where in the
-  // epoch's order the next step starts (the device's cursor then runs round the ring instead).
-  std::unique_ptr<DataStream> train_stream_;
-  std::unique_ptr<vk::CommandBuffer> loads_[2];
+  // A streamed training set: where in the epoch's order the next step starts (the devices'
+  // cursors then run round their rings instead).
   int64_t position_ = 0;
+  double exchange_seconds_ = 0.0;
+  Peers* peers_ = nullptr;
 
   std::unique_ptr<models::VaeGraph> eval_model_;
   std::unique_ptr<graph::Program> eval_;
@@ -160,9 +191,6 @@ class Session {
   // Pictures, each with its own copy of the weights (taken when drawn).
   std::unique_ptr<GridDecoder> samples_, manifold_;
   std::unique_ptr<Reconstructor> reconstructor_;
-  vk::TimelineSemaphore timeline_;
-  uint64_t submitted_ = 0;
-  double host_wait_seconds_ = 0.0;
 };
 
 }  // namespace vkvae::train

@@ -1,12 +1,25 @@
 #include "train/step.hpp"
 
+#include <cstring>
+
 #include "graph/autodiff.hpp"
 #include "graph/fuse.hpp"
 #include "ops/random.hpp"
 #include "ops/step_bookkeeping.hpp"
+#include "train/gradient_tree.hpp"
+#include "train/peers.hpp"
 #include "util/error.hpp"
 
 namespace vkvae::train {
+namespace {
+
+// Bytes between gradient copies in one buffer: each starts where a storage binding may.
+VkDeviceSize slot_stride(VkDeviceSize bytes) {
+  constexpr VkDeviceSize kAlign = 256;  // the largest minStorageBufferOffsetAlignment Vulkan allows
+  return (bytes + kAlign - 1) / kAlign * kAlign;
+}
+
+}  // namespace
 
 TrainStep::TrainStep(vk::Context& context, ops::Kernels& kernels, graph::Graph& graph, const StepCounters& counters,
                      const StepConfig& config)
@@ -14,13 +27,23 @@ TrainStep::TrainStep(vk::Context& context, ops::Kernels& kernels, graph::Graph& 
   if (config.losses.empty() || config.losses.size() > ops::kMaxStepLosses) {
     throw Error("a training step takes 1 to " + std::to_string(ops::kMaxStepLosses) + " loss terms");
   }
+  if (config.local_shards == 0 || config.first_shard % config.local_shards != 0 || config.first_shard + config.local_shards > config.shards) {
+    throw Error("internal: shards [" + std::to_string(config.first_shard) + ", +" + std::to_string(config.local_shards) + ") of " +
+                std::to_string(config.shards));
+  }
+  if (const std::string problem = shard_split_problem(config.batch, config.shards, config.replicas()); !problem.empty()) {
+    throw Error("internal: " + problem);
+  }
   graph::differentiate(graph);
   graph::fuse_activation_gradients(graph);
   hyper_ = graph.state("optimizer_hyper", {8});
   nonfinite_ = graph.state("nonfinite", {1}, ops::DType::u32);
   grad_norm_sq_ = graph.state("grad_norm_sq", {1});
   partials_ = graph.state("grad_norm_partials", {ops::kMaxPartials});
-  metric_sums_ = graph.state("metric_sums", {static_cast<int64_t>(config.losses.size())});
+  // A tensor a local shard (each bound where a storage binding may start).
+  for (uint32_t j = 0; j < config.local_shards; ++j) {
+    metric_sums_.push_back(graph.state(j == 0 ? "metric_sums" : "metric_sums_" + std::to_string(j), {static_cast<int64_t>(config.losses.size())}));
+  }
   program_ = std::make_unique<graph::Program>(context, kernels, graph, config.losses);
 
   // Gradients (the arena's alignment gaps too) and the optimizer's moments start at zero.
@@ -35,6 +58,13 @@ TrainStep::TrainStep(vk::Context& context, ops::Kernels& kernels, graph::Graph& 
   zero.barrier(vk::kTransferWrite, vk::kComputeRead | vk::kComputeWrite);
   zero.end();
   context.submit_and_wait(zero);
+
+  const VkDeviceSize stride = slot_stride(grads.bytes());
+  if (config.shards > 1) slots_ = std::make_unique<vk::Buffer>(context.buffer(stride * std::max(config.local_shards, config.replicas())));
+  if (config.replicas() > 1) {
+    outgoing_ = std::make_unique<vk::Buffer>(context.buffer(grads.bytes(), vk::MemoryUse::Readback));
+    incoming_ = std::make_unique<vk::Buffer>(context.buffer(stride * config.replicas(), vk::MemoryUse::Upload));
+  }
 }
 
 void TrainStep::reset(uint64_t seed, const ops::OptimizerHyper& hyper) {
@@ -48,30 +78,101 @@ void TrainStep::reset(uint64_t seed, const ops::OptimizerHyper& hyper) {
   const uint32_t zero = 0;
   for (graph::TensorId t : {counters_.step, counters_.cursor, nonfinite_}) put(t, std::as_bytes(std::span<const uint32_t, 1>(&zero, 1)));
   const std::vector<float> zeros(config_.losses.size(), 0.0f);
-  put(metric_sums_, std::as_bytes(std::span<const float>(zeros)));
+  for (graph::TensorId sums : metric_sums_) put(sums, std::as_bytes(std::span<const float>(zeros)));
   put(hyper_, std::as_bytes(std::span<const ops::OptimizerHyper, 1>(&hyper, 1)));
 }
 
-ops::Tensor TrainStep::metric_sum(std::size_t term) const {
+std::vector<ops::Tensor> TrainStep::loss_tensors() const {
+  std::vector<ops::Tensor> losses;
+  for (graph::TensorId loss : config_.losses) losses.push_back(program_->tensor(loss));
+  return losses;
+}
+
+ops::Tensor TrainStep::metric_sums(uint32_t shard) const { return program_->tensor(metric_sums_.at(shard)); }
+
+ops::Tensor TrainStep::metric_sum(std::size_t shard, std::size_t term) const {
   if (term >= config_.losses.size()) throw Error("the step has no loss term " + std::to_string(term));
-  ops::Tensor t = program_->tensor(metric_sums_);
+  if (shard >= config_.local_shards) throw Error("the step has no local shard " + std::to_string(shard));
+  ops::Tensor t = metric_sums(static_cast<uint32_t>(shard));
   t.offset += term * sizeof(float);
   t.shape = {1};
   return t;
 }
 
 void TrainStep::record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps) {
+  if (config_.replicas() > 1) throw Error("internal: a replica's step is recorded in halves");
+  record_gradients(commands, timestamps);
+  record_update(commands);
+}
+
+void TrainStep::record_gradients(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps,
+                                 const vk::TimestampQueries* phases) {
   graph::Program& p = *program_;
-  p.record(commands, timestamps);  // ends with its writes visible to compute
-  ops::Encoder enc(kernels_, commands);
+  if (phases != nullptr) {
+    commands.reset_queries(*phases, 0, kPhaseTimestamps);
+    commands.write_timestamp(*phases, 0);
+  }
   const ops::Tensor grads = p.gradient_arena();
+  const VkDeviceSize stride = slot_stride(grads.bytes());
+  const uint32_t rows = config_.batch / config_.shards;
+  for (uint32_t j = 0; j < config_.local_shards; ++j) {
+    const graph::BatchShard shard = config_.shards > 1 ? graph::BatchShard{(config_.first_shard + j) * rows, rows} : graph::BatchShard{};
+    p.record(commands, j == 0 ? timestamps : nullptr, shard);  // ends with its writes visible to compute and transfers
+    if (config_.local_shards > 1) {
+      // The shard's loss sums now, before the next shard's run overwrites its losses. (With one
+      // local shard they are still there for record_update's bookkeeping, which sums them.)
+      ops::Encoder enc(kernels_, commands);
+      ops::StepBookkeeping books;
+      books.nonfinite = p.tensor(nonfinite_);
+      books.losses = loss_tensors();
+      books.metric_sums = metric_sums(j);
+      books.advance = false;
+      ops::step_bookkeeping(enc, books);
+    }
+    if (slots_) commands.copy(*grads.buffer, grads.offset, *slots_, j * stride, grads.bytes());
+  }
+  if (!slots_) return;  // one shard: its gradients are the step's, where the optimizer reads them
+  commands.barrier(vk::kTransferWrite, vk::kComputeRead | vk::kComputeWrite);
+  ops::Encoder enc(kernels_, commands);
+  record_tree_sum(enc, *slots_, config_.local_shards, grads.numel(), stride);
+  if (outgoing_) {
+    commands.barrier(vk::kComputeWrite, vk::kTransferRead);
+    if (phases != nullptr) commands.write_timestamp(*phases, 1);
+    commands.copy(*slots_, 0, *outgoing_, 0, grads.bytes());
+    commands.barrier(vk::kTransferWrite, vk::kHostRead);
+    if (phases != nullptr) commands.write_timestamp(*phases, 2);
+  }
+}
+
+void TrainStep::record_update(vk::CommandBuffer& commands, const vk::TimestampQueries* phases) {
+  graph::Program& p = *program_;
+  const ops::Tensor grads = p.gradient_arena();
+  if (slots_) {
+    // The replicas' sums (or this replica's own) into the gradient arena, added in the tree's order.
+    if (incoming_) {
+      const VkDeviceSize stride = slot_stride(grads.bytes());
+      commands.barrier(vk::kHostWrite | vk::kComputeRead | vk::kComputeWrite, vk::kTransferRead | vk::kTransferWrite);
+      if (phases != nullptr) commands.write_timestamp(*phases, 3);
+      commands.copy(*incoming_, 0, *slots_, 0, stride * config_.replicas());
+      commands.barrier(vk::kTransferWrite, vk::kComputeRead | vk::kComputeWrite);
+      if (phases != nullptr) commands.write_timestamp(*phases, 4);
+      ops::Encoder enc(kernels_, commands);
+      record_tree_sum(enc, *slots_, config_.replicas(), grads.numel(), stride);
+    }
+    commands.barrier(vk::kComputeWrite, vk::kTransferRead);
+    commands.copy(*slots_, 0, *grads.buffer, grads.offset, grads.bytes());
+    commands.barrier(vk::kTransferWrite, vk::kComputeRead | vk::kComputeWrite);
+  }
+  ops::Encoder enc(kernels_, commands);
   // Independent of each other: one level.
   if (config_.options.clip) ops::grad_norm_sq(enc, p.tensor(grad_norm_sq_), grads, p.tensor(partials_));
-  ops::StepBookkeeping books;
+  ops::StepBookkeeping books;  // the flag and the counters (and the loss sums of a lone local shard)
   books.grads = grads;
   books.nonfinite = p.tensor(nonfinite_);
-  for (graph::TensorId loss : config_.losses) books.losses.push_back(p.tensor(loss));
-  books.metric_sums = p.tensor(metric_sums_);
+  if (config_.local_shards == 1) {
+    books.losses = loss_tensors();
+    books.metric_sums = metric_sums(0);
+  }
   books.step = p.tensor(counters_.step), books.rng = p.tensor(counters_.rng), books.cursor = p.tensor(counters_.cursor);
   books.batch = config_.batch;
   ops::step_bookkeeping(enc, books);
@@ -82,6 +183,25 @@ void TrainStep::record(vk::CommandBuffer& commands, const vk::TimestampQueries* 
                       {params, grads, m, v, p.tensor(hyper_), p.tensor(counters_.step), p.tensor(grad_norm_sq_), p.tensor(nonfinite_)},
                       config_.options);
   commands.barrier(vk::kComputeWrite, vk::kHostRead | vk::kTransferRead | vk::kComputeRead | vk::kComputeWrite);
+  if (phases != nullptr) commands.write_timestamp(*phases, 5);
+}
+
+void exchange_gradients(std::span<TrainStep* const> replicas, Peers* peers) {
+  const VkDeviceSize bytes = replicas.front()->outgoing_->size(), stride = slot_stride(bytes);
+  for (const TrainStep* from : replicas) from->outgoing_->invalidate(0, bytes);
+  const auto copy_in = [&](const std::byte* source, uint32_t index) {
+    for (const TrainStep* to : replicas) std::memcpy(to->incoming_->mapped() + index * stride, source, bytes);
+  };
+  if (peers == nullptr) {
+    for (const TrainStep* from : replicas) copy_in(from->outgoing_->mapped(), from->config_.first_shard / from->config_.local_shards);
+  } else {
+    // This rank's sums side by side, then every rank's in rank order: the replicas' order.
+    std::vector<std::byte> block(stride * replicas.size()), gathered(block.size() * static_cast<std::size_t>(peers->size()));
+    for (std::size_t i = 0; i < replicas.size(); ++i) std::memcpy(block.data() + i * stride, replicas[i]->outgoing_->mapped(), bytes);
+    peers->all_gather(block, gathered);
+    for (uint32_t index = 0; index < replicas.front()->config_.replicas(); ++index) copy_in(gathered.data() + index * stride, index);
+  }
+  for (const TrainStep* to : replicas) to->incoming_->flush(0, stride * to->config_.replicas());
 }
 
 }  // namespace vkvae::train

@@ -6,15 +6,26 @@
 // The step count, the RNG step and the batch cursor live on the device and advance inside the
 // recording, so submitting the same command buffer again trains on the next batch with fresh
 // noise; the host only reads the metrics when it wants them.
+//
+// A step may compute its batch in shards: the program (whose batch is a shard's) runs once a
+// shard, each run gathering the rows, and drawing the noise, of the whole batch at its place
+// (graph::BatchShard), and the shards' gradients are added in one fixed tree (gradient_tree.hpp).
+// Shards may be spread over replicas, one a device, each computing its own shards: it records
+// record_gradients, the host exchanges the replicas' sums (exchange_gradients), and it records
+// record_update. The tree is the same however the shards are spread, so one, two or four
+// replicas train to the same bits.
 #pragma once
 
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "graph/program.hpp"
 #include "ops/optimizer.hpp"
 
 namespace vkvae::train {
+
+class Peers;
 
 // State tensors of the graph that a step reads and advances.
 struct StepCounters {
@@ -26,8 +37,13 @@ struct StepCounters {
 struct StepConfig {
   ops::OptimizerKind optimizer = ops::OptimizerKind::adam;
   ops::OptimizerOptions options;
-  uint32_t batch = 1;
+  uint32_t batch = 1;  // the whole batch: the cursor moves on by it (the graph's batch is a shard's)
+  // The batch in `shards` equal shards; this step computes [first_shard, first_shard +
+  // local_shards) of them (all of them when it is the only replica). local_shards is a power of
+  // two, and first_shard a multiple of it, so that its sum is a node of the tree.
+  uint32_t shards = 1, first_shard = 0, local_shards = 1;
   std::vector<graph::TensorId> losses;  // per-example loss terms, summed into the metrics
+  uint32_t replicas() const { return shards / local_shards; }
 };
 
 class TrainStep {
@@ -37,34 +53,59 @@ class TrainStep {
   TrainStep(vk::Context& context, ops::Kernels& kernels, graph::Graph& graph, const StepCounters& counters,
             const StepConfig& config);
 
-  // `timestamps`: profile the program's nodes (see graph::Program::record).
+  // The whole step; only for a step that is the only replica. `timestamps`: profile the
+  // program's nodes (of its first shard; see graph::Program::record).
   void record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr);
+  // A replica's step in two halves: its shards' gradients, summed and copied to host-visible
+  // memory; then, once every replica's sum has been copied in (exchange_gradients), their sum and
+  // the update. `phases` (kPhaseTimestamps queries): timestamps that split the halves into
+  // computing and staging — at the start, after the local sum and after the copy out; then at
+  // the start, after the copy in and at the end.
+  static constexpr uint32_t kPhaseTimestamps = 6;
+  void record_gradients(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr,
+                        const vk::TimestampQueries* phases = nullptr);
+  void record_update(vk::CommandBuffer& commands, const vk::TimestampQueries* phases = nullptr);
 
   // Sets the state a run starts from: the RNG to (seed, step 0), the step count, the batch
   // cursor, the non-finite flag and the metric sums to zero, and the optimizer's
   // hyperparameters. Parameters and data are the caller's.
   void reset(uint64_t seed, const ops::OptimizerHyper& hyper);
 
+  const StepConfig& config() const { return config_; }
   graph::Program& program() { return *program_; }
   const graph::Program& program() const { return *program_; }
   // (8) f32 hyperparameters (ops::OptimizerHyper), (1) u32 non-finite flag, and the running
-  // sum of loss term `term` (in StepConfig::losses order) as a (1) f32 device tensor.
+  // sum of loss term `term` (in StepConfig::losses order) over local shard `shard` as a (1) f32
+  // device tensor.
   graph::TensorId hyper() const { return hyper_; }
   graph::TensorId nonfinite() const { return nonfinite_; }
-  ops::Tensor metric_sum(std::size_t term) const;
+  ops::Tensor metric_sum(std::size_t shard, std::size_t term) const;
   // The optimizer's state in the gradient arena's layout: Adam's first (0) and second (1)
   // moments; SGD keeps its momentum in the first.
   vk::Buffer& moment(int which) { return which == 0 ? *m_ : *v_; }
 
  private:
+  friend void exchange_gradients(std::span<TrainStep* const> replicas, Peers* peers);
+  std::vector<ops::Tensor> loss_tensors() const;
+  ops::Tensor metric_sums(uint32_t shard) const;  // (losses) f32: local shard `shard`'s
+
   vk::Context& context_;
   ops::Kernels& kernels_;
   StepCounters counters_;
   StepConfig config_;
   graph::TensorId hyper_, nonfinite_, grad_norm_sq_, partials_;
-  graph::TensorId metric_sums_;  // (losses) f32
+  std::vector<graph::TensorId> metric_sums_;  // (losses) f32 a local shard
   std::unique_ptr<graph::Program> program_;
   std::unique_ptr<vk::Buffer> m_, v_;
+  // Shards: a copy of the gradient arena per local shard (or per replica, for their sums),
+  // and the host-visible memory a replica's sum leaves by and every replica's sum comes in by.
+  std::unique_ptr<vk::Buffer> slots_, outgoing_, incoming_;
 };
+
+// Copies every replica's sum into every replica's host-visible memory, in its slot: `replicas`
+// are this process's; with `peers`, each rank's (as many on each, numbered rank by rank) reach
+// the others through Peers::all_gather. The replicas' record_gradients must have run, and no
+// record_update be running.
+void exchange_gradients(std::span<TrainStep* const> replicas, Peers* peers = nullptr);
 
 }  // namespace vkvae::train

@@ -133,7 +133,7 @@ TEST_P(TorchFixture, StepsMatchPyTorch) {
     context().submit_and_wait(commands);
     if (s == 0) compare("grad.", gradient, 1e-7, 1e-3, 0.0, 1.0);
     const auto sum = [&](std::size_t term) {
-      const ops::Tensor t = step.metric_sum(term);
+      const ops::Tensor t = step.metric_sum(0, term);
       return static_cast<double>(context().download<float>(*t.buffer, 1, t.offset)[0]);
     };
     const double recon = sum(0), kl = sum(1);

@@ -156,7 +156,7 @@ TEST_F(StepReplay, ReplayReRecordAndQueuedSubmitsGiveTheSameBits) {
   EXPECT_EQ(word(queued->model.counters.cursor, 0), static_cast<uint32_t>(kSteps * kBatch));
   EXPECT_EQ(word(queued->step->nonfinite(), 0), 0u);
   float recon_sum;
-  const auto bytes = get(queued->step->metric_sum(0));
+  const auto bytes = get(queued->step->metric_sum(0, 0));
   std::memcpy(&recon_sum, bytes.data(), 4);
   EXPECT_GT(recon_sum, 0.0f);  // Σ over 5 steps × 4 examples of a positive loss
 }
@@ -166,7 +166,7 @@ TEST_F(StepReplay, MetricsAreReadEveryFewStepsWithoutWaitingOnSteps) {
   const auto sums = [&](Run& run) {
     std::vector<float> values;
     for (std::size_t term = 0; term < 2; ++term) {
-      const auto bytes = get(run.step->metric_sum(term));
+      const auto bytes = get(run.step->metric_sum(0, term));
       float v;
       std::memcpy(&v, bytes.data(), 4);
       values.push_back(v);
@@ -184,7 +184,7 @@ TEST_F(StepReplay, MetricsAreReadEveryFewStepsWithoutWaitingOnSteps) {
   auto snapshotted = start(kernels);
   vk::CommandBuffer replay = recorded(*snapshotted);
   std::vector<ops::Tensor> devices;
-  for (std::size_t term = 0; term < 2; ++term) devices.push_back(snapshotted->step->metric_sum(term));
+  for (std::size_t term = 0; term < 2; ++term) devices.push_back(snapshotted->step->metric_sum(0, term));
   MetricsReadback readback(context(), devices, 2);
   vk::TimelineSemaphore timeline(context().device().handle());
   for (uint32_t slot = 0; slot < 2; ++slot) {

@@ -89,7 +89,7 @@ TEST_F(ConvVae, TrainsAFewStepsCleanly) {
   for (int s = 0; s < 3; ++s) context().submit_and_wait(commands);
 
   const auto sum = [&](std::size_t term) {
-    const ops::Tensor t = step->metric_sum(term);
+    const ops::Tensor t = step->metric_sum(0, term);
     return context().download<float>(*t.buffer, 1, t.offset)[0];
   };
   const float recon = sum(0), kl = sum(1);
