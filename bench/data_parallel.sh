@@ -19,7 +19,7 @@ rm -rf "$out"
 mkdir -p "$out"
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # The number before `unit` in the first line of `file` matching `pattern`.
-figure() { grep -m1 -- "$2" "$1" | sed -E "s/.*[^0-9.]([0-9.]+) $3.*/\1/"; }
+figure() { grep -m1 -- "$2" "$1" | sed -E "s|.*[^0-9.]([0-9.]+) $3.*|\1|"; }
 
 echo "| model | run | ms a step | samples/s | waiting for the devices (ms) | exchange (ms) | device: computing (ms) | device: staging (ms) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
@@ -36,13 +36,13 @@ for model in "${models[@]}"; do
       if [ "$run" = two-replicas ]; then
         ms[$run]+=" $(figure "$log" "replicas in lockstep" "ms a step")"
         rate[$run]+=" $(figure "$log" "replicas in lockstep" "samples/s")"
-        wait[$run]+=" $(grep -m1 "replicas in lockstep" "$log" | sed -E 's/.*waiting for the devices ([0-9.]+) ms.*/\1/')"
-        exchange[$run]+=" $(grep -m1 "replicas in lockstep" "$log" | sed -E 's/.*host memory ([0-9.]+) ms.*/\1/')"
+        wait[$run]+=" $(figure "$log" "replicas in lockstep" "ms, exchanging")"
+        exchange[$run]+=" $(figure "$log" "replicas in lockstep" "ms, the rest")"
         compute[$run]+=" $(grep -m1 "replicas in lockstep" "$log" | sed -E 's/.*computing ([0-9.]+) ms.*/\1/')"
         staging[$run]+=" $(grep -m1 "replicas in lockstep" "$log" | sed -E 's/.*staging ([0-9.]+) ms.*/\1/')"
       else
         ms[$run]+=" $(grep -m1 "^training's own path" "$log" | sed -E 's/.*in flight\): ([0-9.]+) ms a step.*/\1/')"
-        rate[$run]+=" $(grep -m1 "^host: recording" "$log" | sed -E 's/.* ([0-9.]+) samples\/s.*/\1/')"
+        rate[$run]+=" $(figure "$log" "^host: recording" "samples/s")"
       fi
     done
   done
