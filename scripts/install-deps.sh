@@ -20,7 +20,7 @@ if [ $want_build = 1 ]; then
   packages+=(cmake ninja-build g++ ccache pkg-config
              libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc spirv-tools
              libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libbenchmark-dev libgtest-dev
-             libglfw3-dev libimgui-dev fonts-dejavu-core libopenmpi-dev openmpi-bin)
+             libglfw3-dev libimgui-dev fonts-dejavu-core libopenmpi-dev openmpi-bin openssh-client)
 fi
 [ $want_test = 1 ] && packages+=(xvfb xauth xdotool python3)
 [ $want_torch = 1 ] && packages+=(python3-torch libopenblas0-pthread)
