@@ -60,7 +60,6 @@ class Replica {
   uint64_t submit_async(std::span<const VkCommandBuffer> commands);
   // Waits until the timeline reaches `value` (finite: the context's timeout), counting the time.
   void wait_for(uint64_t value);
-  uint64_t submitted() const { return submitted_; }
   // Waits for everything submitted, warning on stderr (never throwing) when that fails: before
   // memory that submits may still use is freed.
   void settle();

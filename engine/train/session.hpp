@@ -116,10 +116,6 @@ class Session {
     bool nonfinite = false;
   };
   void train(int64_t steps, Sums& running);
-  // Where the host's time went in train(): waiting for the devices, and exchanging the
-  // replicas' gradients (copying them between their host-visible buffers).
-  double host_wait_seconds() const;
-  double exchange_seconds() const { return exchange_seconds_; }
 
   // The test set, one noise draw per example (the same draw at every call). `progress(done,
   // total)` (images) is called as its submits end.
@@ -167,6 +163,9 @@ class Session {
   void do_train(int64_t steps, Sums& running);
   std::string do_profile(int64_t steps);
   Replica& primary() const { return *replicas_.front(); }
+  // Where the host's time went in train() (for the profile): waiting for the devices, summed over
+  // the replicas; exchanging their gradients is exchange_seconds_.
+  double host_wait_seconds() const;
 
   vk::Context& context_;
   TrainOptions options_;

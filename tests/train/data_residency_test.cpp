@@ -75,6 +75,22 @@ TEST(DataResidency, MemoryForDataAndTheLargestAllocationAlsoDecide) {
   EXPECT_FALSE(plan(l, 784, 60000, 128, 10000).test.streamed);
 }
 
+// Replicas on several devices plan within all of their limits (an unknown allocation limit, 0,
+// is no limit).
+TEST(DataResidency, ReplicasPlanWithinEveryDevicesLimits) {
+  ResidencyLimits other;
+  other.binding_bytes = 64 * kMiB;
+  other.offset_alignment = 256;
+  other.data_bytes = 4096 * kMiB;
+  other.allocation_bytes = 512 * kMiB;
+  const ResidencyLimits both = lavapipe().within(other);
+  EXPECT_EQ(both.binding_bytes, 64 * kMiB);
+  EXPECT_EQ(both.offset_alignment, 256u);
+  EXPECT_EQ(both.data_bytes, 1024 * kMiB);
+  EXPECT_EQ(both.allocation_bytes, 512 * kMiB);
+  EXPECT_EQ(other.within(lavapipe()).allocation_bytes, 512 * kMiB);
+}
+
 TEST(DataResidency, ATestSetLargerThanTheBindingsStreamsInItsOwnRing) {
   ResidencyLimits l = lavapipe();
   l.binding_bytes = 64 * 784;  // 8 × 64 images
