@@ -18,6 +18,8 @@ std::filesystem::path default_run_dir(const std::string& model) {
   return std::filesystem::path("runs") / (model + "-" + stamp);
 }
 
+uint64_t bucket_bytes(double mib) { return static_cast<uint64_t>(mib * (1 << 20)); }
+
 }  // namespace
 
 train::RunRequest make_request(const TrainFlags& options) {
@@ -39,10 +41,11 @@ train::RunRequest make_request(const TrainFlags& options) {
         rest.hidden || rest.batch || rest.shards || rest.kl_warmup || rest.recon_only_epochs || rest.beta || rest.lr || rest.weight_decay || rest.seed ||
         rest.init || rest.image_size || rest.channels || rest.objective || rest.k) {
       throw UsageError("--resume " + options.resume + ": a resumed run keeps its own options; only --epochs, --max-steps, "
-                       "--checkpoint-every, --log-every, --data, --device, --devices and --cache-dir may be given with it");
+                       "--checkpoint-every, --log-every, --data, --device, --devices, --bucket-mb and --cache-dir may be given with it");
     }
     request.resume = options.resume;
     request.profile = options.profile;
+    request.bucket_bytes = bucket_bytes(options.bucket_mib);
     return request;
   }
   train::GivenOptions merged;
@@ -50,6 +53,7 @@ train::RunRequest make_request(const TrainFlags& options) {
   merged.merge(given);
   request.options = train::resolve(merged);
   request.profile = options.profile;
+  request.bucket_bytes = bucket_bytes(options.bucket_mib);
   request.out = options.out.empty() ? default_run_dir(request.options.model_label()) : std::filesystem::path(options.out);
   return request;
 }
@@ -76,6 +80,12 @@ void add_training_options(CLI::App& app, TrainFlags& o) {
                  "Compute each batch in N equal shards, their gradients added in one fixed order, so that any --devices "
                  "count dividing N (a power of two each) trains to the same bits (default: one a device)")
       ->type_name("N");
+  app.add_option("--bucket-mb", o.bucket_mib,
+                 "Data-parallel: a replica's gradients leave for the others in buckets of about this many MiB, the first "
+                 "while the device still computes the rest (0: all at once after the backward pass); changes when, not what")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 4096.0))
+      ->type_name("MIB");
   app.add_option("--epochs", g.epochs, "Epochs (default 10)")->type_name("N");
   app.add_option("--seed", o.seed, "Seed of initialization, shuffling and noise (default 0)")->type_name("N");
   app.add_option("--data", g.data,

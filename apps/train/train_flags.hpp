@@ -16,6 +16,7 @@ struct TrainFlags {
   std::string out, resume;
   std::optional<int64_t> seed;
   bool profile = false;
+  double bucket_mib = static_cast<double>(train::kDefaultBucketBytes) / (1 << 20);
   train::GivenOptions given;
 };
 

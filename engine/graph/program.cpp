@@ -192,9 +192,31 @@ ops::Tensor Program::gradient_arena() const {
   return {buffers_[kGradients].get(), 0, {static_cast<int64_t>(std::max<uint64_t>(stats_.parameter_bytes, 4) / 4)}};
 }
 
-void Program::record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps, const BatchShard& shard) {
+std::vector<GradientSpan> Program::gradient_spans() const {
+  std::vector<uint32_t> last_level(graph_.tensor_count(), 0);
+  const std::vector<Node>& nodes = graph_.nodes();
+  for (uint32_t n = 0; n < nodes.size(); ++n) {
+    for (TensorId out : nodes[n].outputs) {
+      uint32_t& level = last_level[graph_.storage(out).index];
+      level = std::max(level, schedule_.level[n]);
+    }
+  }
+  std::vector<GradientSpan> spans;
+  for (uint32_t t = 0; t < graph_.tensor_count(); ++t) {
+    const TensorInfo& info = graph_.info({t});
+    if (info.view_of.valid() || info.role != Role::gradient || placement_[t].arena != kGradients) continue;
+    spans.push_back({placement_[t].offset, bytes_of(info), last_level[t]});
+  }
+  std::sort(spans.begin(), spans.end(), [](const GradientSpan& a, const GradientSpan& b) { return a.offset < b.offset; });
+  return spans;
+}
+
+void Program::record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps, const BatchShard& shard,
+                     const LevelRange& levels) {
   const uint32_t before = commands.dispatches();
   const uint32_t node_count = static_cast<uint32_t>(graph_.nodes().size());
+  const bool whole = levels.first == 0 && levels.end >= schedule_.levels;
+  if (timestamps != nullptr && !whole) throw Error("internal: a program is profiled whole, not in parts");
   if (timestamps != nullptr) {
     if (timestamps->count() < node_count + 1) throw Error("profiling needs " + std::to_string(node_count + 1) + " timestamp queries");
     commands.reset_queries(*timestamps, 0, node_count + 1);
@@ -206,11 +228,11 @@ void Program::record(vk::CommandBuffer& commands, const vk::TimestampQueries* ti
   std::size_t next_barrier = 0;
   const std::vector<Node>& nodes = graph_.nodes();
   for (uint32_t position = 0; position < schedule_.order.size(); ++position) {
-    if (next_barrier < schedule_.barrier_before.size() && schedule_.barrier_before[next_barrier] == position) {
-      enc.barrier();
-      ++next_barrier;
-    }
     const uint32_t n = schedule_.order[position];
+    const bool barrier = next_barrier < schedule_.barrier_before.size() && schedule_.barrier_before[next_barrier] == position;
+    if (barrier) ++next_barrier;
+    if (schedule_.level[n] < levels.first || schedule_.level[n] >= levels.end) continue;
+    if (barrier && schedule_.level[n] > levels.first) enc.barrier();  // (the part's first level follows the one above)
     const Node& node = nodes[n];
     Bound bound;
     for (TensorId in : node.inputs) bound.inputs.push_back(tensor(in));
@@ -236,7 +258,7 @@ void Program::record(vk::CommandBuffer& commands, const vk::TimestampQueries* ti
     }
   }
   commands.barrier(vk::kComputeWrite, vk::kHostRead | vk::kTransferRead | vk::kComputeRead);
-  stats_.dispatches = commands.dispatches() - before;
+  if (whole) stats_.dispatches = commands.dispatches() - before;
 }
 
 std::vector<Program::NodeTime> Program::node_times(const vk::TimestampQueries& timestamps) const {

@@ -32,6 +32,20 @@ struct Binding {
 
 class Program;
 
+// Levels [first, end) of a program's schedule: a part of its run. A step that overlaps the
+// exchange of gradients with the backward pass records its program in parts, the host taking the
+// gradients that one part finishes while the device runs the next.
+struct LevelRange {
+  uint32_t first = 0, end = UINT32_MAX;  // end past the last level: to the program's end
+};
+
+// Where a parameter's gradient lives in the gradient arena, and the last level of the schedule
+// that writes it: after that level the gradient is final for the run.
+struct GradientSpan {
+  uint64_t offset = 0, bytes = 0;
+  uint32_t last_level = 0;
+};
+
 // Bindings for the tensors of `graph` with one of `roles` to the tensors of the same name, shape
 // and type in `other` (compiled from `other_graph`). Throws vkvae::Error naming a tensor that
 // has no counterpart.
@@ -51,8 +65,11 @@ class Program {
   // barriers between them, and a barrier that makes its writes visible to the host. With
   // `timestamps` (at least nodes + 1 queries) it also writes one timestamp before the first
   // node and one after each node, for node_times(). `shard`: the rows of a larger batch this
-  // run computes (see BatchShard).
-  void record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr, const BatchShard& shard = {});
+  // run computes (see BatchShard). `levels`: record only those (each part with the barriers at
+  // both ends), so that the parts recorded one after another are the whole program; timestamps
+  // only with the whole.
+  void record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr, const BatchShard& shard = {},
+              const LevelRange& levels = {});
 
   struct NodeTime {
     uint32_t node;
@@ -72,6 +89,9 @@ class Program {
   // All parameters (or gradients) as one flat f32 tensor, for the optimizer and checkpoints.
   ops::Tensor parameter_arena() const;
   ops::Tensor gradient_arena() const;
+
+  // Every parameter's gradient span, in arena order.
+  std::vector<GradientSpan> gradient_spans() const;
 
   const ProgramStats& stats() const { return stats_; }
   const Schedule& schedule() const { return schedule_; }

@@ -18,8 +18,11 @@ std::string shard_split_problem(int64_t batch, int64_t shards, int64_t replicas)
   return "";
 }
 
-void record_tree_sum(ops::Encoder& enc, const vk::Buffer& slots, uint32_t count, int64_t elements, VkDeviceSize stride_bytes) {
-  const auto slot = [&](uint32_t i) { return ops::Tensor{&slots, i * stride_bytes, {elements}}; };
+void record_tree_sum(ops::Encoder& enc, const vk::Buffer& slots, uint32_t count, int64_t first, int64_t elements,
+                     VkDeviceSize stride_bytes) {
+  const auto slot = [&](uint32_t i) {
+    return ops::Tensor{&slots, i * stride_bytes + static_cast<VkDeviceSize>(first) * sizeof(float), {elements}};
+  };
   for (uint32_t stride = 1; stride < count; stride *= 2) {
     for (uint32_t i = 0; i + stride < count; i += 2 * stride) ops::axpy(enc, slot(i), 1.0f, slot(i + stride));
     enc.barrier();

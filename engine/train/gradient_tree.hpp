@@ -17,8 +17,9 @@ namespace vkvae::train {
 // the shards must be equal and each replica's a power of two.
 std::string shard_split_problem(int64_t batch, int64_t shards, int64_t replicas);
 
-// `count` slots of `elements` f32 each, `stride_bytes` apart in `slots`: their sum into slot 0,
-// in the tree's order (the levels separated by barriers; it ends with one).
-void record_tree_sum(ops::Encoder& enc, const vk::Buffer& slots, uint32_t count, int64_t elements, VkDeviceSize stride_bytes);
+// `count` slots `stride_bytes` apart in `slots`: their elements [first, first + elements) summed
+// into slot 0's, in the tree's order (the levels separated by barriers; it ends with one).
+void record_tree_sum(ops::Encoder& enc, const vk::Buffer& slots, uint32_t count, int64_t first, int64_t elements,
+                     VkDeviceSize stride_bytes);
 
 }  // namespace vkvae::train

@@ -10,7 +10,7 @@
 namespace vkvae::train {
 
 Replica::Replica(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const SplitResidency& residency,
-                 uint32_t index, uint32_t replicas)
+                 uint32_t index, uint32_t replicas, uint64_t bucket_bytes)
     : context_(context), timeline_(context.device().handle()) {
   const auto shards = static_cast<uint32_t>(options.shards);
   kernels_ = std::make_unique<ops::Kernels>(context);
@@ -24,6 +24,7 @@ Replica::Replica(vk::Context& context, const TrainOptions& options, const data::
   step_config.local_shards = shards / replicas;
   step_config.first_shard = index * step_config.local_shards;
   step_config.losses = {model_->recon, model_->kl};
+  step_config.bucket_bytes = bucket_bytes;
   step_ = std::make_unique<TrainStep>(context, *kernels_, model_->graph, StepCounters{model_->step, model_->rng, model_->cursor}, step_config);
   const graph::Program& p = step_->program();
 
@@ -62,7 +63,9 @@ Replica::Replica(vk::Context& context, const TrainOptions& options, const data::
   if (replicas == 1) {
     whole_ = recorded([&](vk::CommandBuffer& c) { step_->record(c); });
   } else {
-    gradients_ = recorded([&](vk::CommandBuffer& c) { step_->record_gradients(c); });
+    for (uint32_t part = 0; part < step_->gradient_parts(); ++part) {
+      gradients_.push_back(recorded([&](vk::CommandBuffer& c) { step_->record_gradients(c, part); }));
+    }
     update_ = recorded([&](vk::CommandBuffer& c) { step_->record_update(c); });
   }
 }

@@ -28,9 +28,10 @@ class Replica {
   static constexpr uint32_t kSubmitsInFlight = 2;
 
   // Replica `index` of `replicas`, computing shards [index·k, (index+1)·k) of options.shards
-  // (k = shards / replicas). `train` must outlive it (a streamed split reads it).
+  // (k = shards / replicas), its gradients leaving in buckets of `bucket_bytes` (StepConfig).
+  // `train` must outlive it (a streamed split reads it).
   Replica(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const SplitResidency& residency,
-          uint32_t index, uint32_t replicas);
+          uint32_t index, uint32_t replicas, uint64_t bucket_bytes);
   ~Replica();
 
   vk::Context& context() { return context_; }
@@ -44,7 +45,7 @@ class Replica {
 
   // The recorded step (the only replica), or its halves (one of several): see TrainStep.
   const vk::CommandBuffer& whole_step() const { return *whole_; }
-  const vk::CommandBuffer& gradients() const { return *gradients_; }
+  const vk::CommandBuffer& gradients(uint32_t part) const { return *gradients_.at(part); }
   const vk::CommandBuffer& update() const { return *update_; }
   // A streamed training set: the copy of ring half `half` into the device.
   const vk::CommandBuffer& load(int half) const { return *loads_[half]; }
@@ -77,7 +78,8 @@ class Replica {
   std::unique_ptr<DataStream> stream_;
   std::unique_ptr<vk::CommandBuffer> loads_[2];
   std::unique_ptr<MetricsReadback> metrics_;
-  std::unique_ptr<vk::CommandBuffer> whole_, gradients_, update_;
+  std::unique_ptr<vk::CommandBuffer> whole_, update_;
+  std::vector<std::unique_ptr<vk::CommandBuffer>> gradients_;  // a part each (TrainStep::gradient_parts)
   vk::TimelineSemaphore timeline_;
   uint64_t submitted_ = 0;
   double host_wait_seconds_ = 0.0;

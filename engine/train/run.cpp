@@ -104,11 +104,11 @@ class Run {
     if (options_.shards == 0) options_.shards = ranks * static_cast<int64_t>(1 + request.more_devices.size());
     if (request.peers != nullptr) {
       // The other ranks train as this one does.
-      const std::string config = to_json(options_).dump();
+      const std::string config = nlohmann::json{{"options", to_json(options_)}, {"bucket-bytes", request.bucket_bytes}}.dump();
       std::vector<std::byte> bytes(reinterpret_cast<const std::byte*>(config.data()), reinterpret_cast<const std::byte*>(config.data()) + config.size());
       request.peers->broadcast(bytes);
     }
-    session_ = std::make_unique<Session>(context, options_, train_, test_, request.more_devices, request.peers);
+    session_ = std::make_unique<Session>(context, options_, train_, test_, request.more_devices, request.peers, request.bucket_bytes);
 
     if (resumed) {
       DeviceState state = read_checkpoint_state(*resumed, session_->parameters(), session_->parameter_count(), true, resumed_source);
@@ -153,6 +153,11 @@ class Run {
       reporter_.note("data parallel: " + std::to_string(static_cast<int64_t>(session_->replicas()) * ranks) + " replica(s), the batch of " + std::to_string(options_.batch) +
                      " in " + std::to_string(options_.shards) + " shards of " + std::to_string(options_.batch / options_.shards) +
                      ", their gradients added in one fixed order (the same bits on any device count that divides the shards)");
+    }
+    if (session_->replicas() * static_cast<std::size_t>(ranks) > 1) {
+      const uint32_t buckets = session_->gradient_buckets();
+      reporter_.note("gradient exchange: " + std::to_string(buckets) + " bucket(s) a replica" +
+                     (buckets > 1 ? ", each sent while the device computes the next (--bucket-mb)" : ", sent after the backward pass"));
     }
     const models::ImageShape& image = options_.image;
     reporter_.note("data: " + std::to_string(train_.size()) + " training and " + std::to_string(test_.size()) + " test images, " +
@@ -410,11 +415,11 @@ RunResult run_training(vk::Context& context, const RunRequest& request, Reporter
 void follow_training(vk::Context& context, Peers& peers, std::span<vk::Context* const> more_devices) {
   std::vector<std::byte> bytes;
   peers.broadcast(bytes);
-  const std::string source = "rank 0's options";
-  const TrainOptions options = options_from_json(nlohmann::json::parse(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size())), source);
+  const nlohmann::json told = nlohmann::json::parse(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  const TrainOptions options = options_from_json(told.at("options"), "rank 0's options");
   data::Splits splits = data::load_data_dir(options.data, options.format);
   check_data_fits(options, splits.train, "--data " + options.data.string());
-  Session session(context, options, splits.train, data::Dataset{}, more_devices, &peers);
+  Session session(context, options, splits.train, data::Dataset{}, more_devices, &peers, told.at("bucket-bytes").get<uint64_t>());
   session.follow();
 }
 

@@ -75,6 +75,9 @@ struct RunRequest {
   // One rank of several (mpirun): this one is rank 0, which leads; the others run
   // follow_training. Every rank has as many replicas.
   Peers* peers = nullptr;
+  // How a replica's gradients leave for the others (train/gradient_buckets.hpp); rank 0's for
+  // every rank.
+  uint64_t bucket_bytes = kDefaultBucketBytes;
 };
 
 struct RunResult {

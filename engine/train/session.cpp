@@ -54,9 +54,10 @@ double Evaluation::mean_kl() const { return mean(kl); }
 
 const Program& Session::program() const { return primary().program(); }
 const graph::Graph& Session::graph() const { return primary().model().graph; }
+uint32_t Session::gradient_buckets() const { return replicas_.front()->step().gradient_parts(); }
 
 Session::Session(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const data::Dataset& test,
-                 std::span<vk::Context* const> more_devices, Peers* peers)
+                 std::span<vk::Context* const> more_devices, Peers* peers, uint64_t bucket_bytes)
     : context_(context),
       options_(options),
       train_size_(train.size()),
@@ -85,9 +86,9 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
 
   // Training: a replica a device, each with the step over its shards of the training set (or
   // over its ring).
-  replicas_.push_back(std::make_unique<Replica>(context, options_, train, residency_.train, first_replica, replicas));
-  for (uint32_t r = 1; r < local; ++r) {
-    replicas_.push_back(std::make_unique<Replica>(*more_devices[r - 1], options_, train, residency_.train, first_replica + r, replicas));
+  for (uint32_t r = 0; r < local; ++r) {
+    vk::Context& device = r == 0 ? context : *more_devices[r - 1];
+    replicas_.push_back(std::make_unique<Replica>(device, options_, train, residency_.train, first_replica + r, replicas, bucket_bytes));
   }
   const Program& p = primary().program();
   const models::VaeGraph& model = primary().model();
@@ -448,14 +449,19 @@ void Session::train_alone(int64_t steps, Sums& running) {
 }
 
 void Session::train_in_lockstep(int64_t steps, Sums& running) {
-  // Each submit: the previous step's update and the snapshot of its sums, then (a streamed set:
-  // the load of the ring half its batches are in, staged once the steps reading that half
-  // before are done) this step's gradients. Between submits the host exchanges the gradients.
+  // Each step, a submit a gradient part: the first begins with the previous step's update and the
+  // snapshot of its sums, then (a streamed set: the load of the ring half its batches are in,
+  // staged once the steps reading that half before are done) this step's gradients. The host
+  // exchanges each part's bucket as soon as every replica has finished it, while the devices
+  // compute the next parts.
   const int64_t per_half = residency_.train.streamed ? residency_.train.batches_per_half : steps;
   const uint32_t slots = primary().metrics().slots();
-  std::vector<uint64_t> pending(replicas_.size(), 0);
-  const auto wait_all = [&] {
-    for (std::size_t r = 0; r < replicas_.size(); ++r) replicas_[r]->wait_for(pending[r]);
+  const uint32_t parts = primary().step().gradient_parts();
+  std::vector<TrainStep*> steps_of;
+  for (const std::unique_ptr<Replica>& r : replicas_) steps_of.push_back(&r->step());
+  std::vector<std::vector<uint64_t>> pending(replicas_.size(), std::vector<uint64_t>(parts, 0));
+  const auto wait_all = [&](uint32_t part) {
+    for (std::size_t r = 0; r < replicas_.size(); ++r) replicas_[r]->wait_for(pending[r][part]);
   };
   std::optional<uint32_t> updating;  // the metrics slot of a step whose update is still to come
   for (int64_t done = 0; done < steps; ++done) {
@@ -473,25 +479,31 @@ void Session::train_in_lockstep(int64_t steps, Sums& running) {
         replica.stream()->stage(half, order_, position_, rows);
         commands.push_back(replica.load(half).handle());
       }
-      commands.push_back(replica.gradients().handle());
-      pending[r] = replica.submit_async(commands);
+      for (uint32_t part = 0; part < parts; ++part) {
+        commands.push_back(replica.gradients(part).handle());
+        pending[r][part] = replica.submit_async(commands);
+        commands.clear();
+      }
     }
     if (load) position_ += rows;
-    wait_all();
+    for (uint32_t part = 0; part < parts; ++part) {
+      wait_all(part);
+      const auto start = std::chrono::steady_clock::now();
+      exchange_gradients(steps_of, part, peers_);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      exchange_seconds_ += seconds;
+      if (part + 1 == parts) exposed_exchange_seconds_ += seconds;
+    }
     if (updating) add_step_sums(*updating, running);
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<TrainStep*> steps_of;
-    for (const std::unique_ptr<Replica>& r : replicas_) steps_of.push_back(&r->step());
-    exchange_gradients(steps_of, peers_);
-    exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     updating = static_cast<uint32_t>(done % slots);
   }
   if (!updating) return;
+  std::vector<uint64_t> updated(replicas_.size());
   for (std::size_t r = 0; r < replicas_.size(); ++r) {
     const VkCommandBuffer commands[] = {replicas_[r]->update().handle(), replicas_[r]->metrics().snapshot(*updating).handle()};
-    pending[r] = replicas_[r]->submit_async(commands);
+    updated[r] = replicas_[r]->submit_async(commands);
   }
-  wait_all();
+  for (std::size_t r = 0; r < replicas_.size(); ++r) replicas_[r]->wait_for(updated[r]);
   add_step_sums(*updating, running);
 }
 
@@ -614,11 +626,15 @@ std::string Session::do_profile(int64_t steps) {
   TrainStep& step = r.step();
   Program& p = step.program();
   const bool alone = replicas_.size() == 1 && peers_ == nullptr;
+  // A replica's step, whole or in halves; profiled, a replica of several times its shard's program.
   const auto record = [&](vk::CommandBuffer& c, const vk::TimestampQueries* queries) {
     if (alone) {
       step.record(c, queries);
+    } else if (queries != nullptr) {
+      p.record(c, queries);
     } else {
-      step.record_gradients(c, queries);  // (the first shard's nodes)
+      for (uint32_t part = 0; part < step.gradient_parts(); ++part) step.record_gradients(c, part);
+      step.record_update(c);
     }
   };
   if (context_.info().timestamps) {
@@ -673,38 +689,39 @@ std::string Session::do_profile(int64_t steps) {
     // and from host-visible memory).
     std::string device_split;
     if (context_.info().timestamps) {
-      vk::TimestampQueries phases(context_.device(), TrainStep::kPhaseTimestamps);
+      vk::TimestampQueries phases(context_.device(), step.phase_timestamps());
       vk::CommandBuffer phased = context_.commands();
-      phased.begin();
-      step.record_gradients(phased, nullptr, &phases);
+      phased.begin(vk::CommandBuffer::Use::kReplay);  // submitted twice
+      for (uint32_t part = 0; part < step.gradient_parts(); ++part) step.record_gradients(phased, part, &phases);
       step.record_update(phased, &phases);  // (on whatever sums were exchanged last: the state is restored below)
       phased.end();
       // Twice, timing the second: the first touches memory no step has touched yet (the other
       // replicas' slots), which costs lavapipe twenty times the copy.
       context_.submit_and_wait(phased);
       context_.submit_and_wait(phased);
-      const std::vector<double> ns = phases.read_ns(0, TrainStep::kPhaseTimestamps);
+      const auto [computing, staging] = step.phase_split(phases);
       char split[160];
-      std::snprintf(split, sizeof split, "; one replica's step on its device: computing %.2f ms, staging %.2f ms",
-                    ((ns[1] - ns[0]) + (ns[5] - ns[4])) / 1e6, ((ns[2] - ns[1]) + (ns[4] - ns[3])) / 1e6);
+      std::snprintf(split, sizeof split, "; one replica's step on its device: computing %.2f ms, staging %.2f ms", computing / 1e6,
+                    staging / 1e6);
       device_split = split;
     }
     Sums sums;
-    const double waited_before = host_wait_seconds(), exchanged_before = exchange_seconds_;
+    const double waited_before = host_wait_seconds(), exchanged_before = exchange_seconds_, exposed_before = exposed_exchange_seconds_;
     const auto train_start = Clock::now();
     do_train(steps, sums);
     const double train_ms = std::chrono::duration<double, std::milli>(Clock::now() - train_start).count() / static_cast<double>(steps);
     const double waited_ms = (host_wait_seconds() - waited_before) * 1e3 / static_cast<double>(steps);
     const double exchange_ms = (exchange_seconds_ - exchanged_before) * 1e3 / static_cast<double>(steps);
+    const double exposed_ms = (exposed_exchange_seconds_ - exposed_before) * 1e3 / static_cast<double>(steps);
     std::snprintf(line, sizeof line,
                   "host: recording a replica's halves of a step %.0f µs (once per run)\n"
                   "%u replicas in lockstep (%zu in this process), %lld shards of %lld: %.2f ms a step, %.0f samples/s; of a step, "
-                  "waiting for the devices %.2f ms, exchanging the replicas' gradient sums (%.2f MB each) through host memory %.2f ms, "
-                  "the rest of the host's work %.2f ms%s\n",
+                  "waiting for the devices %.2f ms, exchanging the replicas' gradient sums (%.2f MB each, in %u buckets) through host memory "
+                  "%.2f ms (after the backward pass %.2f ms), the rest of the host's work %.2f ms%s\n",
                   record_us, step.config().replicas(), replicas_.size(), static_cast<long long>(options_.shards),
                   static_cast<long long>(options_.batch / options_.shards), train_ms, static_cast<double>(options_.batch) / (train_ms / 1000.0),
-                  waited_ms, static_cast<double>(p.gradient_arena().bytes()) / 1e6,
-                  exchange_ms, std::max(0.0, train_ms - waited_ms - exchange_ms), device_split.c_str());
+                  waited_ms, static_cast<double>(p.gradient_arena().bytes()) / 1e6, step.gradient_parts(),
+                  exchange_ms, exposed_ms, std::max(0.0, train_ms - waited_ms - exchange_ms), device_split.c_str());
   }
   do_start();  // zeroes the loss sums and flags the profiled steps touched
   do_load(saved);

@@ -64,9 +64,10 @@ class Session {
   // `more_devices`: data-parallel training, a replica on `context` and one on each of these
   // (they must outlive the session), options.shards spread over them (train/step.hpp).
   // Evaluation and pictures run on `context`. `peers`: this process is one rank of several, each
-  // with as many replicas; rank 0 leads (below), and evaluates and draws alone.
+  // with as many replicas; rank 0 leads (below), and evaluates and draws alone. `bucket_bytes`:
+  // how the replicas' gradients leave (train/gradient_buckets.hpp), the same on every rank.
   Session(vk::Context& context, const TrainOptions& options, const data::Dataset& train, const data::Dataset& test,
-          std::span<vk::Context* const> more_devices = {}, Peers* peers = nullptr);
+          std::span<vk::Context* const> more_devices = {}, Peers* peers = nullptr, uint64_t bucket_bytes = kDefaultBucketBytes);
   // Rank 0's session tells the others it has ended.
   ~Session();
 
@@ -76,6 +77,8 @@ class Session {
   void follow();
 
   std::size_t replicas() const { return replicas_.size(); }
+  // The buckets each replica's gradients leave in (1 for a replica alone).
+  uint32_t gradient_buckets() const;
   // The largest difference between replica 0's parameters and optimizer state and another's
   // (0 when they agree bit for bit, as replicas on devices of one kind do). When they differ
   // (devices of different kinds round the optimizer's division and square root each their own
@@ -164,7 +167,8 @@ class Session {
   std::string do_profile(int64_t steps);
   Replica& primary() const { return *replicas_.front(); }
   // Where the host's time went in train() (for the profile): waiting for the devices, summed over
-  // the replicas; exchanging their gradients is exchange_seconds_.
+  // the replicas; exchanging their gradients is exchange_seconds_, of which the last bucket's
+  // (exchanged when the devices have finished the backward pass) is exposed_exchange_seconds_.
   double host_wait_seconds() const;
 
   vk::Context& context_;
@@ -177,7 +181,7 @@ class Session {
   // A streamed training set: where in the epoch's order the next step starts (the devices'
   // cursors then run round their rings instead).
   int64_t position_ = 0;
-  double exchange_seconds_ = 0.0;
+  double exchange_seconds_ = 0.0, exposed_exchange_seconds_ = 0.0;
   Peers* peers_ = nullptr;
 
   std::unique_ptr<models::VaeGraph> eval_model_;

@@ -14,6 +14,11 @@
 // record_gradients, the host exchanges the replicas' sums (exchange_gradients), and it records
 // record_update. The tree is the same however the shards are spread, so one, two or four
 // replicas train to the same bits.
+//
+// A replica's gradients leave in buckets (gradient_buckets.hpp): its last shard's program is
+// recorded in parts, each ending with the sum and the copy out of the bucket it finishes, so that
+// the host can exchange one bucket while the device computes the next. Each element is added in
+// the same order however the arena is cut, so the buckets change when, not what.
 #pragma once
 
 #include <memory>
@@ -22,6 +27,7 @@
 
 #include "graph/program.hpp"
 #include "ops/optimizer.hpp"
+#include "train/gradient_buckets.hpp"
 
 namespace vkvae::train {
 
@@ -43,6 +49,8 @@ struct StepConfig {
   // two, and first_shard a multiple of it, so that its sum is a node of the tree.
   uint32_t shards = 1, first_shard = 0, local_shards = 1;
   std::vector<graph::TensorId> losses;  // per-example loss terms, summed into the metrics
+  // A replica of several: the size its gradients leave in (0: all at once, at the end).
+  uint64_t bucket_bytes = kDefaultBucketBytes;
   uint32_t replicas() const { return shards / local_shards; }
 };
 
@@ -57,14 +65,18 @@ class TrainStep {
   // program's nodes (of its first shard; see graph::Program::record).
   void record(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr);
   // A replica's step in two halves: its shards' gradients, summed and copied to host-visible
-  // memory; then, once every replica's sum has been copied in (exchange_gradients), their sum and
-  // the update. `phases` (kPhaseTimestamps queries): timestamps that split the halves into
-  // computing and staging — at the start, after the local sum and after the copy out; then at
-  // the start, after the copy in and at the end.
-  static constexpr uint32_t kPhaseTimestamps = 6;
-  void record_gradients(vk::CommandBuffer& commands, const vk::TimestampQueries* timestamps = nullptr,
-                        const vk::TimestampQueries* phases = nullptr);
+  // memory, in parts (one a bucket: the part ends when that bucket is out); then, once every
+  // replica's sum has been copied in (exchange_gradients, a bucket at a time), their sum and the
+  // update. `phases` (phase_timestamps() queries): timestamps that split the halves into
+  // computing and staging — at the start; before and after each part's staging; then at the
+  // update's start, after its copy in and at its end.
+  uint32_t gradient_parts() const { return static_cast<uint32_t>(buckets_.size()); }
+  const std::vector<GradientBucket>& buckets() const { return buckets_; }
+  uint32_t phase_timestamps() const { return 2 * gradient_parts() + 4; }
+  void record_gradients(vk::CommandBuffer& commands, uint32_t part, const vk::TimestampQueries* phases = nullptr);
   void record_update(vk::CommandBuffer& commands, const vk::TimestampQueries* phases = nullptr);
+  // The device time of a step recorded with `phases`, split: {computing, staging} in ns.
+  std::pair<double, double> phase_split(const vk::TimestampQueries& phases) const;
 
   // Sets the state a run starts from: the RNG to (seed, step 0), the step count, the batch
   // cursor, the non-finite flag and the metric sums to zero, and the optimizer's
@@ -85,8 +97,12 @@ class TrainStep {
   vk::Buffer& moment(int which) { return which == 0 ? *m_ : *v_; }
 
  private:
-  friend void exchange_gradients(std::span<TrainStep* const> replicas, Peers* peers);
+  friend void exchange_gradients(std::span<TrainStep* const> replicas, uint32_t part, Peers* peers);
   std::vector<ops::Tensor> loss_tensors() const;
+  // Shard j's run (whole, or the levels of part `part` of it), its loss sums and its copy into its slot.
+  void record_shard(vk::CommandBuffer& commands, uint32_t j, const vk::TimestampQueries* timestamps, const graph::LevelRange& levels);
+  // The sum of bucket `part` over the local shards, and its copy out.
+  void record_staging(vk::CommandBuffer& commands, uint32_t part);
   ops::Tensor metric_sums(uint32_t shard) const;  // (losses) f32: local shard `shard`'s
 
   vk::Context& context_;
@@ -100,12 +116,13 @@ class TrainStep {
   // Shards: a copy of the gradient arena per local shard (or per replica, for their sums),
   // and the host-visible memory a replica's sum leaves by and every replica's sum comes in by.
   std::unique_ptr<vk::Buffer> slots_, outgoing_, incoming_;
+  std::vector<GradientBucket> buckets_;  // one, the whole arena, unless the sums are exchanged
 };
 
-// Copies every replica's sum into every replica's host-visible memory, in its slot: `replicas`
-// are this process's; with `peers`, each rank's (as many on each, numbered rank by rank) reach
-// the others through Peers::all_gather. The replicas' record_gradients must have run, and no
-// record_update be running.
-void exchange_gradients(std::span<TrainStep* const> replicas, Peers* peers = nullptr);
+// Copies bucket `part` of every replica's sum into every replica's host-visible memory, in its
+// slot: `replicas` are this process's; with `peers`, each rank's (as many on each, numbered rank
+// by rank) reach the others through Peers::all_gather. The replicas' part `part` of
+// record_gradients must have run, and no record_update be running.
+void exchange_gradients(std::span<TrainStep* const> replicas, uint32_t part, Peers* peers = nullptr);
 
 }  // namespace vkvae::train

@@ -4,6 +4,7 @@
 // differences of the same program's objective.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <random>
@@ -172,6 +173,46 @@ class GradientCheck : public test::VulkanTest {
       analytic.push_back(download(grads[p.index]));
     }
     EXPECT_GT(program.stats().dispatches, 0u);
+
+    // Recorded in parts, a level each (as a data-parallel step records its last shard), the
+    // program computes the same bits; each gradient is final by the end of its span's last level.
+    const std::vector<GradientSpan> spans = program.gradient_spans();
+    ASSERT_EQ(spans.size(), params.size());
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      const ops::Tensor grad = program.tensor(grads[params[k].index]);
+      const auto span = std::find_if(spans.begin(), spans.end(), [&](const GradientSpan& s) { return s.offset == grad.offset; });
+      ASSERT_NE(span, spans.end()) << g.info(params[k]).name;
+      EXPECT_EQ(span->bytes, grad.bytes());
+      EXPECT_LT(span->last_level, program.schedule().levels);
+    }
+    const uint32_t levels = program.schedule().levels;
+    std::vector<std::vector<std::vector<float>>> after_level(levels);  // every gradient, after each part
+    {
+      // NaNs in every gradient first: what a level has not written yet shows.
+      const ops::Tensor arena = program.gradient_arena();
+      vk::CommandBuffer poison = context().commands();
+      poison.begin();
+      poison.fill(*arena.buffer, arena.offset, arena.bytes(), 0xffffffffu);
+      poison.barrier(vk::kTransferWrite, vk::kComputeRead | vk::kComputeWrite | vk::kHostRead);
+      poison.end();
+      context().submit_and_wait(poison);
+    }
+    for (uint32_t level = 0; level < levels; ++level) {
+      vk::CommandBuffer part = context().commands();
+      part.begin();
+      program.record(part, nullptr, {}, {level, level + 1 == levels ? UINT32_MAX : level + 1});
+      part.end();
+      context().submit_and_wait(part);
+      for (TensorId p : params) after_level[level].push_back(download(grads[p.index]));
+    }
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      EXPECT_EQ(after_level.back()[k], analytic[k]) << g.info(params[k]).name << ": recorded in parts";
+      for (const GradientSpan& s : spans) {
+        if (s.offset == program.tensor(grads[params[k].index]).offset) {
+          EXPECT_EQ(after_level[s.last_level][k], analytic[k]) << g.info(params[k]).name << ": not final after its last level";
+        }
+      }
+    }
 
     for (std::size_t k = 0; k < params.size(); ++k) {
       const std::size_t n = param_values[k].size(), step = std::max<std::size_t>(1, n / 12);

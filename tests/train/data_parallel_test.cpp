@@ -4,7 +4,8 @@
 // devices train to the same bits (metrics and checkpoints), with data resident or streamed,
 // for models that gather labels and draw noise several rows an example; the default (a shard a
 // device) stays within 1e-5 of a one-device run over 20 steps; the replicas never drift; a run
-// resumes on another device count; splits that cannot work are refused.
+// resumes on another device count; the gradients leaving in buckets (the exchange overlapping the
+// backward pass) change no bit; a profile leaves no trace; splits that cannot work are refused.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -35,9 +36,11 @@ class DataParallel : public RunTest {
     return devices;
   }
 
-  RunResult train_on(std::size_t devices, const TrainOptions& options, const fs::path& out, Recorder* notes = nullptr) {
+  RunResult train_on(std::size_t devices, const TrainOptions& options, const fs::path& out, Recorder* notes = nullptr,
+                     uint64_t bucket_bytes = kDefaultBucketBytes) {
     RunRequest r = fresh(options, out);
     r.more_devices = more_devices(devices);
+    r.bucket_bytes = bucket_bytes;
     return train(r, notes);
   }
 
@@ -56,12 +59,15 @@ TEST_F(DataParallel, FixedShardsTrainToTheSameBitsOnOneTwoAndFourDevices) {
     train_on(1, o, root_ / model / "1");
     const auto expected = losses(root_ / model / "1");
     const auto tensors = checkpoint(root_ / model / "1").first;
-    for (std::size_t devices : {2u, 4u}) {
+    // Two devices with a bucket a parameter (the most parts), four with them all in one.
+    for (const auto& [devices, bucket_bytes] : {std::pair<std::size_t, uint64_t>{2, 1}, {4, 0}}) {
       SCOPED_TRACE(std::to_string(devices) + " devices");
       Recorder notes;
       const fs::path dir = root_ / model / std::to_string(devices);
-      train_on(devices, o, dir, &notes);
+      train_on(devices, o, dir, &notes, bucket_bytes);
       EXPECT_NE(notes.notes.find(std::to_string(devices) + " replica(s), the batch of 32 in 4 shards of 8"), std::string::npos) << notes.notes;
+      const std::string parts = bucket_bytes == 0 ? "1 bucket(s) a replica, sent after" : "bucket(s) a replica, each sent while";
+      EXPECT_NE(notes.notes.find(parts), std::string::npos) << notes.notes;
       EXPECT_EQ(notes.notes.find("replicas differed"), std::string::npos) << notes.notes;
       EXPECT_EQ(losses(dir), expected);
       expect_same_tensors(checkpoint(dir).first, tensors);
@@ -124,6 +130,22 @@ TEST_F(DataParallel, ARunResumesOnAnotherDeviceCount) {
   expect_same_tensors(checkpoint(root_ / "moved").first, checkpoint(root_ / "straight").first);
   const json config = json::parse(std::ifstream(root_ / "moved" / "config.json"));
   EXPECT_EQ(config["shards"], 2);
+}
+
+TEST_F(DataParallel, AProfileOfTheLockstepStepLeavesNoTrace) {
+  TrainOptions o = small();
+  o.shards = 2;
+  train_on(1, o, root_ / "straight");
+  RunRequest profiled = fresh(o, root_ / "profiled");
+  profiled.more_devices = more_devices(2);
+  profiled.bucket_bytes = 1;  // a part a parameter: the profile records and times them all
+  profiled.profile = true;
+  Recorder notes;
+  train(profiled, &notes);
+  EXPECT_EQ(losses(root_ / "profiled"), losses(root_ / "straight"));
+  for (const char* part : {"2 replicas in lockstep", "buckets) through host memory", "after the backward pass", "computing"}) {
+    EXPECT_NE(notes.notes.find(part), std::string::npos) << part << "\n" << notes.notes;
+  }
 }
 
 TEST_F(DataParallel, SplitsThatCannotWorkAreRefusedBeforeAnythingIsWritten) {
