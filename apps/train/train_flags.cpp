@@ -1,5 +1,6 @@
 #include "train_flags.hpp"
 
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 
@@ -18,7 +19,14 @@ std::filesystem::path default_run_dir(const std::string& model) {
   return std::filesystem::path("runs") / (model + "-" + stamp);
 }
 
-uint64_t bucket_bytes(double mib) { return static_cast<uint64_t>(mib * (1 << 20)); }
+uint64_t bucket_bytes(double mib) {
+  if (!(mib >= 0.0 && mib <= 4096.0)) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", mib);
+    throw UsageError(std::string("--bucket-mb ") + value + ": must be from 0 (all at once) to 4096 MiB");
+  }
+  return static_cast<uint64_t>(mib * (1 << 20));
+}
 
 }  // namespace
 
@@ -84,7 +92,6 @@ void add_training_options(CLI::App& app, TrainFlags& o) {
                  "Data-parallel: a replica's gradients leave for the others in buckets of about this many MiB, the first "
                  "while the device still computes the rest (0: all at once after the backward pass); changes when, not what")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 4096.0))
       ->type_name("MIB");
   app.add_option("--epochs", g.epochs, "Epochs (default 10)")->type_name("N");
   app.add_option("--seed", o.seed, "Seed of initialization, shuffling and noise (default 0)")->type_name("N");

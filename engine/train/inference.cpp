@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "nn/layers.hpp"
 #include "ops/image.hpp"
 #include "ops/random.hpp"
 #include "train/checkpoint.hpp"
 #include "util/error.hpp"
+#include "util/identity_order.hpp"
 
 namespace vkvae::train {
 
@@ -105,8 +105,7 @@ TrainedModel::Attached& TrainedModel::attach(const data::Dataset& data, bool bin
   load_weights(context_, p, m.graph, m.parameters, checkpoint_, source_);
 
   if (binarized && options_.binarize) a->binarized_pixels = binarized_pixels(data);
-  std::vector<uint32_t> identity(static_cast<std::size_t>(a->batch));
-  std::iota(identity.begin(), identity.end(), 0u);
+  const std::vector<uint32_t> identity = identity_order(a->batch);
   put(context_, p, m.order, std::span<const uint32_t>(identity));
   attached_ = std::move(a);
   return *attached_;
@@ -162,8 +161,7 @@ TrainedModel::Sampler& TrainedModel::sampler(int64_t batch) {
   const models::ImportanceGraph& g = *s->graph;
   s->program = std::make_unique<Program>(context_, *kernels_, g.graph, std::vector<TensorId>{g.recon, g.z, g.eps});
   load_weights(context_, *s->program, g.graph, g.parameters, checkpoint_, source_);
-  std::vector<uint32_t> identity(static_cast<std::size_t>(batch));
-  std::iota(identity.begin(), identity.end(), 0u);
+  const std::vector<uint32_t> identity = identity_order(batch);
   put(context_, *s->program, g.order, std::span<const uint32_t>(identity));
   const uint32_t zero = 0;
   put(context_, *s->program, g.cursor, std::span<const uint32_t>(&zero, 1));

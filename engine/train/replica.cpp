@@ -2,10 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <numeric>
 
 #include "train/data_stream.hpp"
 #include "util/error.hpp"
+#include "util/identity_order.hpp"
 
 namespace vkvae::train {
 
@@ -30,8 +30,7 @@ Replica::Replica(vk::Context& context, const TrainOptions& options, const data::
 
   if (residency.streamed) {
     // The gathers read the ring in order; its cursor runs round it.
-    std::vector<uint32_t> identity(static_cast<std::size_t>(residency.rows));
-    std::iota(identity.begin(), identity.end(), 0u);
+    const std::vector<uint32_t> identity = identity_order(residency.rows);
     put(model_->order, std::span<const uint32_t>(identity));
     stream_ = std::make_unique<DataStream>(context, train, p.tensor(model_->images),
                                            model_->labels.valid() ? p.tensor(model_->labels) : ops::Tensor{}, residency.half_rows(options.batch));

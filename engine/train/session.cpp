@@ -18,6 +18,7 @@
 #include "train/peers.hpp"
 #include "ops/data.hpp"
 #include "util/error.hpp"
+#include "util/identity_order.hpp"
 
 namespace vkvae::train {
 namespace {
@@ -104,8 +105,7 @@ Session::Session(vk::Context& context, const TrainOptions& options, const data::
     eval_ = std::make_unique<Program>(context, kernels, eval_model_->graph, std::vector<TensorId>{eval_model_->recon, eval_model_->kl},
                                       graph::bind_by_name(eval_model_->graph, p, model.graph, {Role::parameter}));
     // The gathers read the test set (or its ring) in order.
-    std::vector<uint32_t> identity(static_cast<std::size_t>(residency_.test.rows));
-    std::iota(identity.begin(), identity.end(), 0u);
+    const std::vector<uint32_t> identity = identity_order(residency_.test.rows);
     put_eval(eval_model_->order, std::as_bytes(std::span<const uint32_t>(identity)));
     if (residency_.test.streamed) {
       test_stream_ = std::make_unique<DataStream>(context, test, eval_->tensor(eval_model_->images),
