@@ -86,7 +86,8 @@ int run(Options& options, const std::function<int(vkvae::vk::Context&)>& command
   // Started by mpirun as one of several ranks: each on its own device (its place among the ranks
   // on its machine, round the usable devices, unless --device or --devices says), waits on the
   // others bounded by --gpu-timeout (a step's exchange) and by ten times that, at least ten
-  // minutes (rank 0's next order: it evaluates and writes in between).
+  // minutes (rank 0's next order: it writes files in between, and tells the others to keep
+  // waiting after each of an evaluation's submits).
   std::unique_ptr<vkvae::mpi::MpiPeers> peers;
   if (vkvae::mpi::launched_as_ranks()) {
     const auto exchange = context_options.timeout;

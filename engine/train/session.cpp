@@ -252,6 +252,7 @@ void Session::follow() {
       case Order::set_kl_weight: do_set_kl_weight(h.x); break;
       case Order::train: do_train(h.a, ignored); break;
       case Order::profile: do_profile(h.a); break;
+      case Order::keep_waiting: break;
       case Order::end: return;
       default: throw Error("internal: an unknown order " + std::to_string(h.order));
     }
@@ -526,6 +527,7 @@ Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progre
     if (before_last != 0) {
       r.wait_for(before_last);
       if (progress) progress(done_after(i - 1), test_size_);
+      tell(Order::keep_waiting);
     }
     if (test_stream_) {
       const int64_t first = static_cast<int64_t>(i) * per_submit;
@@ -537,6 +539,7 @@ Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progre
   if (before_last != 0) {
     r.wait_for(before_last);
     if (progress) progress(done_after(eval_commands_.size() - 1), test_size_);
+    tell(Order::keep_waiting);
   }
   r.wait_for(last);
   if (progress) progress(test_size_, test_size_);

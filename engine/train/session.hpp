@@ -154,7 +154,9 @@ class Session {
   void put_eval(graph::TensorId id, std::span<const std::byte> bytes);
 
   // What rank 0 sends the other ranks: each change to the training state, with its arguments.
-  enum class Order : uint32_t { start, load_parameters, load, begin_epoch, set_learning_rate, set_kl_weight, train, profile, end };
+  // `keep_waiting`: rank 0 is busy alone (evaluating) and alive; the others' wait for its next
+  // order starts again, so that it is bounded by a submit, not by the test set.
+  enum class Order : uint32_t { start, load_parameters, load, begin_epoch, set_learning_rate, set_kl_weight, train, profile, keep_waiting, end };
   void tell(Order order, int64_t a = 0, int64_t b = 0, double x = 0.0, std::span<const std::byte> payload = {});
   // The changes themselves, as rank 0 and the others carry them out.
   void do_start();

@@ -5,13 +5,16 @@
 // for models that gather labels and draw noise several rows an example; the default (a shard a
 // device) stays within 1e-5 of a one-device run over 20 steps; the replicas never drift; a run
 // resumes on another device count; the gradients leaving in buckets (the exchange overlapping the
-// backward pass) change no bit; a profile leaves no trace; splits that cannot work are refused.
+// backward pass) change no bit; a profile leaves no trace; rank 0's evaluation tells the other
+// ranks to keep waiting submit by submit; splits that cannot work are refused.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "data/idx.hpp"
 #include "train/run_fixture.hpp"
+#include "train/peers.hpp"
 #include "train/session.hpp"
 #include "util/error.hpp"
 
@@ -146,6 +149,42 @@ TEST_F(DataParallel, AProfileOfTheLockstepStepLeavesNoTrace) {
   for (const char* part : {"2 replicas in lockstep", "buckets) through host memory", "after the backward pass", "computing"}) {
     EXPECT_NE(notes.notes.find(part), std::string::npos) << part << "\n" << notes.notes;
   }
+}
+
+// Rank 0 of two, alone in this process: it keeps the orders it sends and gathers its own block
+// twice.
+class RecordingPeers : public Peers {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  void all_gather(std::span<const std::byte> block, std::span<std::byte> gathered) override {
+    for (std::size_t at = 0; at < gathered.size(); at += block.size()) std::copy(block.begin(), block.end(), gathered.begin() + static_cast<std::ptrdiff_t>(at));
+  }
+  void broadcast(std::vector<std::byte>& bytes) override { sent.push_back(bytes); }
+  std::vector<std::vector<std::byte>> sent;
+};
+
+TEST_F(DataParallel, AnEvaluationOnRankZeroKeepsTheOthersWaitingSubmitBySubmit) {
+  // 600 test images streamed through a ring of two evaluation batches of 256 (a binding holds 68
+  // images): an evaluation of three submits, after each but the last of which the other ranks
+  // are told to keep waiting (their wait for an order is bounded by a submit, not the test set).
+  test::write_mnist_dir(root_ / "big", 64, 600, /*gzip=*/true);
+  TrainOptions o = small();
+  const BindingLimit limit(68 * 784);
+  const data::Dataset train = data::load_dataset(root_ / "big" / "train-images-idx3-ubyte.gz", root_ / "big" / "train-labels-idx1-ubyte.gz");
+  const data::Dataset test = data::load_dataset(root_ / "big" / "t10k-images-idx3-ubyte.gz", root_ / "big" / "t10k-labels-idx1-ubyte.gz");
+  RecordingPeers peers;
+  Session session(context(), o, train, test, {}, &peers);
+  ASSERT_TRUE(session.residency().test.streamed) << session.residency().note;
+  session.start();
+  session.init_parameters();
+  const std::size_t before = peers.sent.size();
+  int64_t reports = 0;
+  session.evaluate([&](int64_t, int64_t) { ++reports; });
+  const std::size_t told = peers.sent.size() - before;
+  EXPECT_EQ(told, 2u);  // after the first and second of three submits
+  EXPECT_GT(reports, 0);
+  for (std::size_t i = before; i < peers.sent.size(); ++i) EXPECT_EQ(peers.sent[i].size(), peers.sent[0].size()) << "an order with a payload";
 }
 
 TEST_F(DataParallel, SplitsThatCannotWorkAreRefusedBeforeAnythingIsWritten) {
