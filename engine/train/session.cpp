@@ -490,7 +490,7 @@ void Session::train_in_lockstep(int64_t steps, Sums& running) {
     for (uint32_t part = 0; part < parts; ++part) {
       wait_all(part);
       const auto start = std::chrono::steady_clock::now();
-      exchange_gradients(steps_of, part, peers_);
+      exchange_gradients(steps_of, part, peers_, exchange_scratch_);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       exchange_seconds_ += seconds;
       if (part + 1 == parts) exposed_exchange_seconds_ += seconds;
@@ -522,13 +522,17 @@ Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progre
   const int64_t per_submit = eval_batches_per_submit_ * eval_batch_;
   const auto done_after = [&](std::size_t submits) { return std::min(test_size_, static_cast<int64_t>(submits) * per_submit); };
   uint64_t last = 0, before_last = 0;
+  // The wait for the submit before the last one (`submits` made so far); the other ranks, waiting
+  // for rank 0's next order meanwhile, are told it is alive.
+  const auto wait_before_last = [&](std::size_t submits) {
+    if (before_last == 0) return;
+    r.wait_for(before_last);
+    if (progress) progress(done_after(submits - 1), test_size_);
+    tell(Order::keep_waiting);
+  };
   for (std::size_t i = 0; i < eval_commands_.size(); ++i) {
     const VkCommandBuffer c = eval_commands_[i]->handle();
-    if (before_last != 0) {
-      r.wait_for(before_last);
-      if (progress) progress(done_after(i - 1), test_size_);
-      tell(Order::keep_waiting);
-    }
+    wait_before_last(i);
     if (test_stream_) {
       const int64_t first = static_cast<int64_t>(i) * per_submit;
       test_stream_->stage(static_cast<int>(i % 2), {}, first, std::min(per_submit, test_size_ - first));
@@ -536,11 +540,7 @@ Evaluation Session::evaluate(const std::function<void(int64_t, int64_t)>& progre
     before_last = last;
     last = r.submit_async(std::span<const VkCommandBuffer>(&c, 1));
   }
-  if (before_last != 0) {
-    r.wait_for(before_last);
-    if (progress) progress(done_after(eval_commands_.size() - 1), test_size_);
-    tell(Order::keep_waiting);
-  }
+  wait_before_last(eval_commands_.size());
   r.wait_for(last);
   if (progress) progress(test_size_, test_size_);
 

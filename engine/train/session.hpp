@@ -184,6 +184,7 @@ class Session {
   // cursors then run round their rings instead).
   int64_t position_ = 0;
   double exchange_seconds_ = 0.0, exposed_exchange_seconds_ = 0.0;
+  ExchangeScratch exchange_scratch_;
   Peers* peers_ = nullptr;
 
   std::unique_ptr<models::VaeGraph> eval_model_;

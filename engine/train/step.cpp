@@ -230,7 +230,7 @@ std::pair<double, double> TrainStep::phase_split(const vk::TimestampQueries& pha
   return {total - staging, staging};
 }
 
-void exchange_gradients(std::span<TrainStep* const> replicas, uint32_t part, Peers* peers) {
+void exchange_gradients(std::span<TrainStep* const> replicas, uint32_t part, Peers* peers, ExchangeScratch& scratch) {
   const TrainStep& first = *replicas.front();
   const GradientBucket bucket = first.buckets_.at(part);
   const VkDeviceSize stride = slot_stride(first.program_->gradient_arena().bytes());
@@ -245,12 +245,14 @@ void exchange_gradients(std::span<TrainStep* const> replicas, uint32_t part, Pee
     }
   } else {
     // This rank's buckets side by side, then every rank's in rank order: the replicas' order.
-    std::vector<std::byte> block(bucket.bytes * replicas.size()), gathered(block.size() * static_cast<std::size_t>(peers->size()));
+    std::vector<std::byte>& block = scratch.block;
+    block.resize(bucket.bytes * replicas.size());
+    scratch.gathered.resize(block.size() * static_cast<std::size_t>(peers->size()));
     for (std::size_t i = 0; i < replicas.size(); ++i) {
       std::memcpy(block.data() + i * bucket.bytes, replicas[i]->outgoing_->mapped() + bucket.offset, bucket.bytes);
     }
-    peers->all_gather(block, gathered);
-    for (uint32_t index = 0; index < count; ++index) copy_in(gathered.data() + index * bucket.bytes, index);
+    peers->all_gather(block, scratch.gathered);
+    for (uint32_t index = 0; index < count; ++index) copy_in(scratch.gathered.data() + index * bucket.bytes, index);
   }
   for (const TrainStep* to : replicas) {
     for (uint32_t index = 0; index < count; ++index) to->incoming_->flush(index * stride + bucket.offset, bucket.bytes);

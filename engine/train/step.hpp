@@ -33,6 +33,12 @@ namespace vkvae::train {
 
 class Peers;
 
+// Host memory an exchange between ranks stages its buckets in, kept from step to step (fresh
+// pages every step would cost page faults on the hot path).
+struct ExchangeScratch {
+  std::vector<std::byte> block, gathered;
+};
+
 // State tensors of the graph that a step reads and advances.
 struct StepCounters {
   graph::TensorId step;    // (1) u32: optimizer steps taken
@@ -97,7 +103,7 @@ class TrainStep {
   vk::Buffer& moment(int which) { return which == 0 ? *m_ : *v_; }
 
  private:
-  friend void exchange_gradients(std::span<TrainStep* const> replicas, uint32_t part, Peers* peers);
+  friend void exchange_gradients(std::span<TrainStep* const> replicas, uint32_t part, Peers* peers, ExchangeScratch& scratch);
   std::vector<ops::Tensor> loss_tensors() const;
   // Shard j's run (whole, or the levels of part `part` of it), its loss sums and its copy into its slot.
   void record_shard(vk::CommandBuffer& commands, uint32_t j, const vk::TimestampQueries* timestamps, const graph::LevelRange& levels);
@@ -121,8 +127,8 @@ class TrainStep {
 
 // Copies bucket `part` of every replica's sum into every replica's host-visible memory, in its
 // slot: `replicas` are this process's; with `peers`, each rank's (as many on each, numbered rank
-// by rank) reach the others through Peers::all_gather. The replicas' part `part` of
-// record_gradients must have run, and no record_update be running.
-void exchange_gradients(std::span<TrainStep* const> replicas, uint32_t part, Peers* peers = nullptr);
+// by rank) reach the others through Peers::all_gather, staged in `scratch`. The replicas' part
+// `part` of record_gradients must have run, and no record_update be running.
+void exchange_gradients(std::span<TrainStep* const> replicas, uint32_t part, Peers* peers, ExchangeScratch& scratch);
 
 }  // namespace vkvae::train
