@@ -8,12 +8,15 @@
 //   (0 outside the image: padding), B(k, n) = w[n, c, r, s].
 // Blocks of 64 positions × 64 channels, K slabs of 16 (tiled_product.glsl): consecutive
 // invocations load consecutive positions of A (coalesced along q) and consecutive taps of B
-// (contiguous in w).
+// (contiguous in w), in vec4s with W_IN_QUADS (the host's choice: C·R·S a multiple of 4, w bound
+// on 16 bytes).
 
 layout(local_size_x = 128) in;
+layout(constant_id = 10) const bool W_IN_QUADS = false;
 
 layout(std430, set = 0, binding = 0) readonly buffer X_ { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Wt_ { float w[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Wt4_ { vec4 w4[]; };  // w again, as vec4s
 layout(std430, set = 0, binding = 2) readonly buffer Epilogue_ { float epilogue_in[]; };  // see gemm_epilogue.glsl
 layout(std430, set = 0, binding = 3) buffer Y_ { float y[]; };
 
@@ -25,6 +28,8 @@ const bool TILE_ROW_SUMS = false;
 #include "im2col.glsl"
 float tile_a(uint m, uint k) { return im2col(m, k); }
 float tile_b(uint k, uint n) { return w[n * (C * R * S) + k]; }
+#define TILE_B_QUADS W_IN_QUADS
+vec4 tile_b4(uint k, uint n) { return w4[(n * (C * R * S) + k) / 4]; }
 #include "tiled_product.glsl"
 
 void main() {

@@ -4,7 +4,9 @@
 // sums (gemm_epilogue.glsl, as gemm.comp) — the GPU profile's GEMM, through shared memory.
 //
 // The block loop is tiled_product.glsl's: 64×64 blocks of C, K slabs of 16 through shared
-// memory, 32 accumulators an invocation.
+// memory (double-buffered), 32 accumulators an invocation; A_IN_QUADS / B_IN_QUADS read an operand in
+// vec4s along its contiguous dimension (the host's choice: stride 1 along it, the other stride,
+// that extent and the binding's offset multiples of 4 floats).
 //
 // SPLIT_K: workgroup z of the dispatch's third dimension sums only k in [z·kslice, (z+1)·kslice)
 // and stores its raw sums (no epilogue) to partials (binding 3) at (z·M + m)·N + n, and its row
@@ -18,9 +20,13 @@ layout(local_size_x = 128) in;
 // first column of workgroups from the slabs they load anyway (over k in order).
 layout(constant_id = 6) const bool ROW_SUMS = false;
 layout(constant_id = 7) const bool SPLIT_K = false;
+layout(constant_id = 10) const bool A_IN_QUADS = false;
+layout(constant_id = 11) const bool B_IN_QUADS = false;
 
 layout(std430, set = 0, binding = 0) readonly buffer A_ { float a[]; };
 layout(std430, set = 0, binding = 1) readonly buffer B_ { float b[]; };
+layout(std430, set = 0, binding = 0) readonly buffer A4_ { vec4 a4[]; };  // A and B again, as vec4s
+layout(std430, set = 0, binding = 1) readonly buffer B4_ { vec4 b4[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Epilogue_ { float epilogue_in[]; };  // see gemm_epilogue.glsl
 layout(std430, set = 0, binding = 3) buffer C_ { float c[]; };
 layout(std430, set = 0, binding = 4) buffer RowSums_ { float row_sums[]; };  // ROW_SUMS only
@@ -39,6 +45,10 @@ layout(push_constant) uniform Push {
 const bool TILE_ROW_SUMS = ROW_SUMS;
 float tile_a(uint m, uint k) { return a[m * sam + k * sak]; }
 float tile_b(uint k, uint n) { return b[k * sbk + n * sbn]; }
+#define TILE_A_QUADS A_IN_QUADS
+#define TILE_B_QUADS B_IN_QUADS
+vec4 tile_a4(uint m, uint k) { return a4[(m * sam + k * sak) / 4]; }
+vec4 tile_b4(uint k, uint n) { return b4[(k * sbk + n * sbn) / 4]; }
 #include "tiled_product.glsl"
 
 void main() {

@@ -1,26 +1,102 @@
 // The shared-memory main loop of the GPU profile's tiled kernels (gemm_tiled.comp, the implicit
-// GEMM of conv_forward_tiled.comp): a workgroup of 128 invocations makes a 64×64 block of a
-// product P (M,N) = Σ_k A(m,k)·B(k,n), invocation (tr, tc) = (t / 16, t % 16) holding rows
-// tr + 8i (i < 8) and columns tc + 16j (j < 4): 32 accumulators, within any GPU's registers. K
-// goes in slabs of 16: the slab's A block (64×16) and B block (16×64) are loaded once by the
-// whole workgroup into shared memory (8 KiB), each invocation loading 8 values of each,
-// consecutive invocations reading consecutive elements along whichever dimension the caller
-// says is contiguous (coalesced); then every invocation reads its 8 rows and 4 columns from
-// there for 16 FMAs a value. Neighbouring invocations read neighbouring columns of Bs (no bank
-// conflicts) and one row of As (a broadcast). The sum over k runs in order.
+// GEMMs conv_*_tiled.comp): a workgroup of 128 invocations makes a 64×64 block of a product
+// P (M,N) = Σ_k A(m,k)·B(k,n), invocation (tr, tc) = (t / 16, t % 16) holding rows tr + 8i
+// (i < 8) and columns tc + 16j (j < 4): 32 accumulators, within any GPU's registers. K goes in
+// slabs of 16: the slab's A block (64×16) and B block (16×64) are loaded once by the whole
+// workgroup into shared memory, each invocation loading 8 values of each, consecutive
+// invocations reading consecutive elements along whichever dimension the caller says is
+// contiguous (coalesced); then every invocation reads its 8 rows and 4 columns from there for
+// 16 FMAs a value. Neighbouring invocations read neighbouring columns of Bs (no bank conflicts)
+// and one row of As (a broadcast). The sum over k runs in order, so the bits do not depend on
+// how the loads are made.
 //
-// Single-buffered (two barriers a slab): double buffering needs 16 KiB, all a device must have.
+// Double-buffered: shared memory holds two slabs (16 KiB, the least a device must have). While
+// the workgroup multiplies out one, each invocation's loads of the next are in flight into
+// registers, stored to the other copy after the FMAs: one barrier a slab, and the global loads'
+// latency hidden behind 16 slab steps of arithmetic.
+//
+// Quads: where the includer can read four consecutive elements along an operand's contiguous
+// dimension as one aligned vec4, it defines TILE_A_QUADS (or TILE_B_QUADS) as the condition (a
+// specialization constant) and vec4 tile_a4(m, k) (tile_b4(k, n)) for the four from (m, k)
+// ((k, n)) on; an invocation's 8 values of a slab are then two vec4 loads instead of eight. The
+// caller guarantees that the contiguous extent (K, and k_begin, or M; N or K) is a multiple of 4,
+// so a quad is wholly inside the operand or wholly outside.
 //
 // The including shader defines, before including this file:
 //   float tile_a(uint m, uint k), float tile_b(uint k, uint n) — the operands, called only for
 //     m < M, n < N, k in [k_begin, k_end);
-//   const bool TILE_ROW_SUMS — whether the loop also sums A's rows over its k.
+//   const bool TILE_ROW_SUMS — whether the loop also sums A's rows over its k;
+//   optionally TILE_A_QUADS / TILE_B_QUADS with tile_a4 / tile_b4, as above;
 // and has `layout(local_size_x = 128) in;`.
 
 const uint BM = 64, BN = 64, BK = 16, RM = 8, RN = 4;
+const uint LA = BM * BK / 128, LB = BK * BN / 128;  // values of a slab an invocation loads
 
-shared float As[BK][BM];
-shared float Bs[BK][BN];
+shared float As[2][BK][BM];
+shared float Bs[2][BK][BN];
+
+#ifdef TILE_A_QUADS
+const bool A_QUADS = TILE_A_QUADS;
+#else
+const bool A_QUADS = false;
+#endif
+#ifdef TILE_B_QUADS
+const bool B_QUADS = TILE_B_QUADS;
+#else
+const bool B_QUADS = false;
+#endif
+
+// Which element of the slab (numbered along the contiguous dimension) the invocation's i-th
+// load is: one of 128 consecutive elements a step, or of 128 consecutive quads with quads.
+uint slab_element(uint i, bool quads) {
+  const uint t = gl_LocalInvocationID.x;
+  return quads ? 4 * (t + 128 * (i / 4)) + i % 4 : t + 128 * i;
+}
+// Slab element e's (row, kk) in A's block and (column, kk) in B's.
+uvec2 a_slot(uint e, bool a_along_k) { return a_along_k ? uvec2(e / BK, e % BK) : uvec2(e % BM, e / BM); }
+uvec2 b_slot(uint e, bool b_along_n) { return b_along_n ? uvec2(e % BN, e / BN) : uvec2(e / BK, e % BK); }
+
+// The invocation's share of the slab at k0 from global memory (zeros outside the operands).
+void load_slab(uint M, uint N, uint k0, uint k_end, bool a_along_k, bool b_along_n, uint m0, uint n0,
+               out float a_regs[LA], out float b_regs[LB]) {
+  for (uint i = 0; i < LA; i += A_QUADS ? 4 : 1) {
+    const uvec2 s = a_slot(slab_element(i, A_QUADS), a_along_k);
+    const uint m = m0 + s.x, k = k0 + s.y;
+    const bool inside = m < M && k < k_end;
+#ifdef TILE_A_QUADS
+    if (A_QUADS) {
+      const vec4 v = inside ? tile_a4(m, k) : vec4(0.0);
+      for (uint c = 0; c < 4; ++c) a_regs[i + c] = v[c];
+      continue;
+    }
+#endif
+    a_regs[i] = inside ? tile_a(m, k) : 0.0;
+  }
+  for (uint i = 0; i < LB; i += B_QUADS ? 4 : 1) {
+    const uvec2 s = b_slot(slab_element(i, B_QUADS), b_along_n);
+    const uint n = n0 + s.x, k = k0 + s.y;
+    const bool inside = n < N && k < k_end;
+#ifdef TILE_B_QUADS
+    if (B_QUADS) {
+      const vec4 v = inside ? tile_b4(k, n) : vec4(0.0);
+      for (uint c = 0; c < 4; ++c) b_regs[i + c] = v[c];
+      continue;
+    }
+#endif
+    b_regs[i] = inside ? tile_b(k, n) : 0.0;
+  }
+}
+
+void store_slab(uint buf, bool a_along_k, bool b_along_n, float a_regs[LA], float b_regs[LB]) {
+  for (uint i = 0; i < LA; ++i) {
+    const uvec2 s = a_slot(slab_element(i, A_QUADS), a_along_k);
+    As[buf][s.y][s.x] = a_regs[i];
+  }
+  for (uint i = 0; i < LB; ++i) {
+    const uvec2 s = b_slot(slab_element(i, B_QUADS), b_along_n);
+    Bs[buf][s.y][s.x] = b_regs[i];
+  }
+}
 
 // The block at (m0, n0) over k in [k_begin, k_end) into acc (and row_sum with TILE_ROW_SUMS).
 // a_along_k / b_along_n: A's elements are contiguous along k / B's along n.
@@ -31,29 +107,26 @@ void tiled_product(uint M, uint N, uint k_begin, uint k_end, bool a_along_k, boo
     row_sum[i] = 0.0;
     for (uint j = 0; j < RN; ++j) acc[i][j] = 0.0;
   }
+  float a_regs[LA], b_regs[LB];
+  load_slab(M, N, k_begin, k_end, a_along_k, b_along_n, m0, n0, a_regs, b_regs);
+  store_slab(0, a_along_k, b_along_n, a_regs, b_regs);
+  barrier();
+  uint buf = 0;
   for (uint k0 = k_begin; k0 < k_end; k0 += BK) {
-    for (uint q = 0; q < BM * BK / 128; ++q) {
-      const uint e = t + 128 * q;
-      const uint row = a_along_k ? e / BK : e % BM, kk = a_along_k ? e % BK : e / BM;
-      const uint m = m0 + row, k = k0 + kk;
-      As[kk][row] = m < M && k < k_end ? tile_a(m, k) : 0.0;
-    }
-    for (uint q = 0; q < BK * BN / 128; ++q) {
-      const uint e = t + 128 * q;
-      const uint col = b_along_n ? e % BN : e / BK, kk = b_along_n ? e / BN : e % BK;
-      const uint n = n0 + col, k = k0 + kk;
-      Bs[kk][col] = n < N && k < k_end ? tile_b(k, n) : 0.0;
-    }
-    barrier();
+    const bool more = k0 + BK < k_end;  // the same for the whole workgroup
+    if (more) load_slab(M, N, k0 + BK, k_end, a_along_k, b_along_n, m0, n0, a_regs, b_regs);
     for (uint kk = 0; kk < BK; ++kk) {
       float av[RM], bv[RN];
-      for (uint i = 0; i < RM; ++i) av[i] = As[kk][tr + 8 * i];
-      for (uint j = 0; j < RN; ++j) bv[j] = Bs[kk][tc + 16 * j];
+      for (uint i = 0; i < RM; ++i) av[i] = As[buf][kk][tr + 8 * i];
+      for (uint j = 0; j < RN; ++j) bv[j] = Bs[buf][kk][tc + 16 * j];
       for (uint i = 0; i < RM; ++i) {
         if (TILE_ROW_SUMS) row_sum[i] += av[i];  // zeros past K add nothing
         for (uint j = 0; j < RN; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
       }
     }
-    barrier();  // the next slab overwrites As and Bs
+    // The other copy was last read in the previous step, which the last barrier closed.
+    if (more) store_slab(buf ^ 1, a_along_k, b_along_n, a_regs, b_regs);
+    barrier();
+    buf ^= 1;
   }
 }

@@ -6,6 +6,7 @@
 
 #include "ops/activation.hpp"
 #include "ops/linear.hpp"
+#include "ops/tiled_product.hpp"
 
 namespace vkvae::ops {
 namespace {
@@ -68,6 +69,7 @@ vk::PipelineDesc tiled_epilogue_pipeline(const char* shader, const Tensor* bias,
   vk::PipelineDesc desc{shader, 4, sizeof(Push),
                         {vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate),
                          vk::SpecConstant::u32(5, gate != nullptr)}};
+  desc.shared_bytes = kTiledSharedBytes;
   add_activation_constants(desc, gate != nullptr ? gate->act : act);
   return desc;
 }
@@ -115,9 +117,12 @@ void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, 
   // The GPU profile's implicit GEMM through shared memory (shaders/conv_forward_tiled.comp)
   // where its 64-channel blocks are at least half full and the taps fill a slab of 16.
   if (enc.profile().tiled_gemm && g.K >= 32 && g.C * g.R * g.S >= 16) {
-    enc.dispatch(tiled_epilogue_pipeline("conv_forward_tiled", bias, act, accumulate, gate),
+    vk::PipelineDesc desc = tiled_epilogue_pipeline("conv_forward_tiled", bias, act, accumulate, gate);
+    // The weights in vec4s along the taps where a weight's taps come in whole quads.
+    desc.specialization.push_back(vk::SpecConstant::u32(10, (g.C * g.R * g.S) % 4 == 0 && w.offset % 16 == 0));
+    enc.dispatch(desc,
                  {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
-                 {vk::groups_for(g.K, 64), vk::groups_for(uint64_t{g.N} * g.P * g.Q, 64)});
+                 {vk::groups_for(g.K, kTiledBlock), vk::groups_for(uint64_t{g.N} * g.P * g.Q, kTiledBlock)});
     return;
   }
   Tiles t = tiles_for(enc, uint64_t{g.N} * g.P * g.Q, g.K);
@@ -170,7 +175,7 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
     const uint64_t positions = uint64_t{g.N} * ((g.H + g.pad + g.stride - 1) / g.stride) * ((g.W + g.pad + g.stride - 1) / g.stride);
     enc.dispatch(tiled_epilogue_pipeline("conv_backward_data_tiled", bias, act, accumulate, gate),
                  {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
-                 {vk::groups_for(g.C, 64), vk::groups_for(positions, 64), g.stride * g.stride});
+                 {vk::groups_for(g.C, kTiledBlock), vk::groups_for(positions, kTiledBlock), g.stride * g.stride});
     return;
   }
   // One slice of the grid per sub-pixel phase; each phase holds at most ⌈H/s⌉·⌈W/s⌉ positions.
@@ -217,8 +222,10 @@ WeightGradientKernel tap_lanes_kernel(const Encoder& enc, const ConvGeometry& g,
 WeightGradientKernel tiled_kernel(const ConvGeometry& g, bool accumulate) {
   const uint32_t taps = g.C * g.R * g.S, splits = splits_for(g);
   const uint64_t rows = uint64_t{g.N} * g.P;
-  return {{"conv_backward_weight_tiled", 3, sizeof(Push), {vk::SpecConstant::u32(3, accumulate && splits == 1)}},
-          {vk::groups_for(taps, 64), vk::groups_for(g.K, 64), splits},
+  vk::PipelineDesc desc{"conv_backward_weight_tiled", 3, sizeof(Push), {vk::SpecConstant::u32(3, accumulate && splits == 1)}};
+  desc.shared_bytes = kTiledSharedBytes;
+  return {desc,
+          {vk::groups_for(taps, kTiledBlock), vk::groups_for(g.K, kTiledBlock), splits},
           splits,
           static_cast<uint32_t>((rows + splits - 1) / splits)};
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "ops/tiled_product.hpp"
+
 namespace vkvae::ops {
 namespace {
 
@@ -17,10 +19,10 @@ struct ReducePush {
   uint32_t M, N, S, scm;
 };
 
-// The tiled kernel's block and K slab (shaders/gemm_tiled.comp), and the workgroups a split
-// product aims at: about four of its 128-lane workgroups for each multiprocessor of a large GPU
-// (an H200 has 132); products of fewer than half as many blocks are split.
-constexpr uint32_t kBlock = 64, kSlab = 16, kSplitTarget = 512, kMaxSlices = 16;
+// The workgroups a split product aims at: about four of the tiled kernel's 128-lane workgroups
+// for each multiprocessor of a large GPU (an H200 has 132); products of fewer than half as many
+// blocks are split.
+constexpr uint32_t kBlock = kTiledBlock, kSlab = kTiledSlab, kSplitTarget = 512, kMaxSlices = 16;
 
 // K a slice of a product split `slices` ways sums: whole slabs.
 uint32_t slice_length(uint32_t K, uint32_t slices) { return (K + slices * kSlab - 1) / (slices * kSlab) * kSlab; }
@@ -47,6 +49,23 @@ void check_view(const std::string& op, const char* role, const Tensor& t, uint64
   }
 }
 
+// gemm_tiled's pipeline: which operands it reads in vec4s, and the epilogue's constants (ids 3–6)
+// where it applies one (`split`: not, the reduce does).
+vk::PipelineDesc tiled_pipeline(const GemmArgs& g, bool split) {
+  const TiledQuads quads = tiled_quads(g);
+  vk::PipelineDesc desc{"gemm_tiled", 5, sizeof(TiledPush),
+                        {vk::SpecConstant::u32(6, g.row_sums != nullptr), vk::SpecConstant::u32(7, split),
+                         vk::SpecConstant::u32(10, quads.a), vk::SpecConstant::u32(11, quads.b)}};
+  desc.shared_bytes = kTiledSharedBytes;
+  if (!split) {
+    desc.specialization.push_back(vk::SpecConstant::u32(3, g.bias != nullptr));
+    desc.specialization.push_back(vk::SpecConstant::u32(4, g.accumulate));
+    desc.specialization.push_back(vk::SpecConstant::u32(5, g.gate != nullptr));
+    add_activation_constants(desc, g.act);
+  }
+  return desc;
+}
+
 // The tiled kernel over `slices` slices of K into the workspace, then the ordered sum and the
 // epilogue (shaders/gemm_split_reduce.comp).
 void split_gemm(Encoder& enc, const GemmArgs& g, const std::string& op, uint32_t slices, const Tensor& epilogue_in,
@@ -60,8 +79,7 @@ void split_gemm(Encoder& enc, const GemmArgs& g, const std::string& op, uint32_t
   row_partials.offset += rows_at * sizeof(float);
   row_partials.shape = {static_cast<int64_t>(slices) * g.M};
   const Push push{g.M, g.N, g.K, g.sam, g.sak, g.sbk, g.sbn, g.N};
-  enc.dispatch({"gemm_tiled", 5, sizeof(TiledPush), {vk::SpecConstant::u32(6, g.row_sums != nullptr), vk::SpecConstant::u32(7, true)}},
-               {g.a, g.b, g.c, partials, g.row_sums != nullptr ? row_partials : partials}, TiledPush{push, slice_length(g.K, slices)},
+  enc.dispatch(tiled_pipeline(g, true), {g.a, g.b, g.c, partials, g.row_sums != nullptr ? row_partials : partials}, TiledPush{push, slice_length(g.K, slices)},
                {vk::groups_for(g.N, kBlock), vk::groups_for(g.M, kBlock), slices});
   enc.barrier();
   constexpr uint32_t kLocal = 64;
@@ -74,6 +92,18 @@ void split_gemm(Encoder& enc, const GemmArgs& g, const std::string& op, uint32_t
 }
 
 }  // namespace
+
+TiledQuads tiled_quads(const GemmArgs& g) {
+  // The shader takes A as contiguous along k where sak == 1, else along m; B along n where
+  // sbn == 1, else along k. A quad needs that stride 1, the other stride and the extent along
+  // it multiples of 4 (so a quad never straddles a row or the operand's edge), and a binding
+  // on 16 bytes (minStorageBufferOffsetAlignment may be 4).
+  const auto quads = [](uint32_t along_stride, uint32_t along_extent, uint32_t other_stride, const Tensor& t) {
+    return along_stride == 1 && along_extent % 4 == 0 && other_stride % 4 == 0 && aligned16(t);
+  };
+  return {g.sak == 1 ? quads(g.sak, g.K, g.sam, g.a) : quads(g.sam, g.M, g.sak, g.a),
+          g.sbn == 1 ? quads(g.sbn, g.N, g.sbk, g.b) : quads(g.sbk, g.K, g.sbn, g.b)};
+}
 
 GemmKernel choose_gemm_kernel(const GemmArgs& g, const KernelProfile& profile) {
   if (!g.allow_vectorized) return GemmKernel::scalar;
@@ -131,11 +161,7 @@ void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
       split_gemm(enc, g, op, slices, epilogue_in, row_sums);
       return;
     }
-    vk::PipelineDesc desc{"gemm_tiled", 5, sizeof(TiledPush),
-                          {vk::SpecConstant::u32(3, g.bias != nullptr), vk::SpecConstant::u32(4, g.accumulate),
-                           vk::SpecConstant::u32(5, g.gate != nullptr), vk::SpecConstant::u32(6, g.row_sums != nullptr)}};
-    add_activation_constants(desc, g.act);
-    enc.dispatch(desc, {g.a, g.b, epilogue_in, g.c, row_sums}, TiledPush{push, g.K}, {vk::groups_for(g.N, kBlock), vk::groups_for(g.M, kBlock)});
+    enc.dispatch(tiled_pipeline(g, false), {g.a, g.b, epilogue_in, g.c, row_sums}, TiledPush{push, g.K}, {vk::groups_for(g.N, kBlock), vk::groups_for(g.M, kBlock)});
     return;
   }
   // Tiles: TM rows per workgroup, each lane TN columns (vec4 columns for vec4_n), sized so that

@@ -34,6 +34,12 @@ struct GemmArgs {
 // GPU profile (shaders/gemm_tiled.comp).
 enum class GemmKernel { scalar, vec4_k, vec4_n, tiled };
 
+// Whether the tiled kernel reads A / B as vec4s along their contiguous dimensions.
+struct TiledQuads {
+  bool a = false, b = false;
+};
+TiledQuads tiled_quads(const GemmArgs& args);
+
 // Which kernel gemm() would use for `args` in `profile`.
 GemmKernel choose_gemm_kernel(const GemmArgs& args, const KernelProfile& profile);
 

@@ -339,6 +339,35 @@ std::vector<GradCase> linear_grad_cases() {
 INSTANTIATE_TEST_SUITE_P(Linear, GradTable, ::testing::ValuesIn(linear_grad_cases()),
                          CaseName());
 
+// The tiled GEMM reads an operand in vec4s only where every quad lies along its contiguous
+// dimension within one row and the binding is on 16 bytes (the op tables above reach both ways
+// for each operand: Linear's 784-wide layers in quads, its 794-wide ones not).
+TEST(TiledQuads, OnlyWhereWholeAlignedQuadsRunAlongTheContiguousDimension) {
+  const auto layout = [](uint32_t M, uint32_t N, uint32_t K, uint32_t sam, uint32_t sak, uint32_t sbk, uint32_t sbn) {
+    ops::GemmArgs g;
+    g.M = M, g.N = N, g.K = K, g.sam = sam, g.sak = sak, g.sbk = sbk, g.sbn = sbn;
+    return g;
+  };
+  const auto quads = [](const ops::GemmArgs& g) {
+    const ops::TiledQuads q = ops::tiled_quads(g);
+    return std::pair{q.a, q.b};
+  };
+  // Linear's forward x·wᵀ: both along k.
+  EXPECT_EQ(quads(layout(128, 400, 784, 784, 1, 1, 784)), std::pair(true, true));
+  EXPECT_EQ(quads(layout(128, 400, 794, 794, 1, 1, 794)), std::pair(false, false));
+  // Its weight gradient dzᵀ·x: A along m (the 400 outputs), B along n (the inputs).
+  EXPECT_EQ(quads(layout(400, 784, 128, 1, 400, 784, 1)), std::pair(true, true));
+  EXPECT_EQ(quads(layout(30, 45, 128, 1, 30, 45, 1)), std::pair(false, false));
+  // Rows padded to a stride that is not a multiple of 4 break the quads even where K is one.
+  EXPECT_EQ(quads(layout(64, 64, 36, 38, 1, 66, 1)), std::pair(false, false));
+  // Neither dimension contiguous: gathered.
+  EXPECT_EQ(quads(layout(64, 64, 64, 128, 2, 128, 2)), std::pair(false, false));
+  // A binding 4 bytes past 16 (a device whose minStorageBufferOffsetAlignment is 4).
+  ops::GemmArgs shifted = layout(128, 400, 784, 784, 1, 1, 784);
+  shifted.a.offset = 4;
+  EXPECT_EQ(quads(shifted), std::pair(false, true));
+}
+
 class GatedLinear : public VulkanTest {};
 
 TEST_F(GatedLinear, GivesTheBitsOfAProductFollowedByTheActivationGradient) {
