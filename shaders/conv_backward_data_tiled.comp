@@ -3,15 +3,16 @@
 // dy (N,K,P,Q) · w (K,C,R,S) → dx (N,C,H,W) = act(Σ + bias (C)), or dx += … (ACCUMULATE), gated
 // on request: Conv2d's input gradient and ConvTranspose2d's forward (weights (Cin,Cout,R,S) read
 // as K=Cin) as an implicit GEMM through shared memory, the GPU profile's kernel for layers with
-// many channels. As in conv_backward_data.comp, positions split into stride² sub-pixel phases
-// (grid z) by (h + pad) mod stride, within which exactly the taps r ≡ phase (mod stride)
-// contribute; a phase is one GEMM:
+// 16 channels of dx or more. As in conv_backward_data.comp, positions split into stride²
+// sub-pixel phases (grid z) by (h + pad) mod stride, within which exactly the taps
+// r ≡ phase (mod stride) contribute; a phase is one GEMM:
 //   rows m = (n, u, v), the phase's positions h = u·stride + ph − pad, w = v·stride + pw − pad
 //     (rows outside the image are computed and not stored);
 //   columns the C channels of dx; the sum over k = (k, j, i), the K channels of dy and the
 //     phase's taps r = ph + j·stride, s = pw + i·stride;
 //   A(m, k) = dy[n, k, u − j, v − i] (0 outside dy), B(k, c) = w[k, c, r, s].
-// Blocks of 64 positions × 64 channels, slabs of 16 (tiled_product.glsl).
+// Blocks of 64 positions × 64 channels and slabs of 16, or 128 × 32 and slabs of 8 for few
+// channels or taps (tiled_product.glsl; the host's choice).
 
 layout(local_size_x = 128) in;
 

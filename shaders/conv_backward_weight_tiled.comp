@@ -2,14 +2,15 @@
 #extension GL_GOOGLE_include_directive : require
 // dw (K,C,R,S) = Σ over output positions of dy (N,K,P,Q) ⊗ the input window of x (N,C,H,W) —
 // conv_backward_weight's work as an implicit GEMM through shared memory, the GPU profile's
-// kernel for layers with many channels and taps:
+// kernel for layers of 16 channels and 8 taps or more:
 //   rows the K output channels, columns the C·R·S taps, the sum over output positions
 //   (n, p, q); A(k, pos) = dy[n, k, p, q], B(pos, (c, r, s)) = x[n, c, p·stride − pad + r,
 //   q·stride − pad + s] (0 outside the image).
-// Blocks of 64 channels × 64 taps, slabs of 16 positions (tiled_product.glsl). Split z
-// (workgroup z) takes `chunk` output rows (n, p) and, with several splits, writes its partial
-// sums to partials[z·K·C·R·S + …] for the pass that adds them up (and the bias gradient); with
-// one split it writes dw, adding to it with ACCUMULATE.
+// Blocks of 64 channels × 64 taps and slabs of 16 positions, or 32 × 16 and slabs of 32 for
+// few taps (tiled_product.glsl; the host's choice). Split z (workgroup z) takes `chunk` output
+// rows (n, p) and, with several splits, writes its partial sums to partials[z·K·C·R·S + …] for
+// the pass that adds them up (and the bias gradient); with one split it writes dw, adding to it
+// with ACCUMULATE.
 
 layout(local_size_x = 128) in;
 layout(constant_id = 3) const bool ACCUMULATE = false;

@@ -2,11 +2,12 @@
 #extension GL_GOOGLE_include_directive : require
 // x (N,C,H,W) · w (K,C,R,S) → y (N,K,P,Q) = act(conv + bias (K)), or y += … (ACCUMULATE), gated
 // on request (gemm_epilogue.glsl) — conv_forward's work as an implicit GEMM through shared
-// memory, the GPU profile's kernel for layers with many channels:
+// memory, the GPU profile's kernel for layers of 16 output channels or more:
 //   rows m = (n, p, q) over the N·P·Q output positions, columns the K output channels, the sum
 //   over k = (c, r, s), the C·R·S taps; A(m, k) = x[n, c, p·stride − pad + r, q·stride − pad + s]
 //   (0 outside the image: padding), B(k, n) = w[n, c, r, s].
-// Blocks of 64 positions × 64 channels, K slabs of 16 (tiled_product.glsl): consecutive
+// Blocks of 64 positions × 64 channels, K slabs of 16, or 128 × 32 and slabs of 8 for few taps
+// (tiled_product.glsl; the host's choice): consecutive
 // invocations load consecutive positions of A (coalesced along q) and consecutive taps of B
 // (contiguous in w), in vec4s with W_IN_QUADS (the host's choice: C·R·S a multiple of 4, w bound
 // on 16 bytes).

@@ -3,10 +3,10 @@
 // A (M,K) · B (K,N) → C (M,N), any strides; + bias (N), activation, gate, accumulation, A's row
 // sums (gemm_epilogue.glsl, as gemm.comp) — the GPU profile's GEMM, through shared memory.
 //
-// The block loop is tiled_product.glsl's: 64×64 blocks of C, K slabs of 16 through shared
-// memory (double-buffered), 32 accumulators an invocation; A_IN_QUADS / B_IN_QUADS read an operand in
-// vec4s along its contiguous dimension (the host's choice: stride 1 along it, the other stride,
-// that extent and the binding's offset multiples of 4 floats).
+// The block loop is tiled_product.glsl's in its square shape: 64×64 blocks of C, K slabs of 16
+// through shared memory (double-buffered), 32 accumulators an invocation. A_IN_QUADS /
+// B_IN_QUADS read an operand in vec4s along its contiguous dimension (the host's choice: stride
+// 1 along it, the other stride, that extent and the binding's offset multiples of 4 floats).
 //
 // SPLIT_K: workgroup z of the dispatch's third dimension sums only k in [z·kslice, (z+1)·kslice)
 // and stores its raw sums (no epilogue) to partials (binding 3) at (z·M + m)·N + n, and its row

@@ -1,26 +1,31 @@
 // The shared-memory main loop of the GPU profile's tiled kernels (gemm_tiled.comp, the implicit
-// GEMMs conv_*_tiled.comp): a workgroup of 128 invocations makes a 64×64 block of a product
+// GEMMs conv_*_tiled.comp): a workgroup of 128 invocations makes a BM×BN block of a product
 // P (M,N) = Σ_k A(m,k)·B(k,n), invocation (tr, tc) = (t / 16, t % 16) holding rows tr + 8i
-// (i < 8) and columns tc + 16j (j < 4): 32 accumulators, within any GPU's registers. K goes in
-// slabs of 16: the slab's A block (64×16) and B block (16×64) are loaded once by the whole
-// workgroup into shared memory, each invocation loading 8 values of each, consecutive
-// invocations reading consecutive elements along whichever dimension the caller says is
-// contiguous (coalesced); then every invocation reads its 8 rows and 4 columns from there for
-// 16 FMAs a value. Neighbouring invocations read neighbouring columns of Bs (no bank conflicts)
-// and one row of As (a broadcast). The sum over k runs in order, so the bits do not depend on
-// how the loads are made.
+// (i < RM = BM/8) and columns tc + 16j (j < RN = BN/16). K goes in slabs of BK: the slab's A
+// block (BM×BK) and B block (BK×BN) are loaded once by the whole workgroup into shared memory,
+// consecutive invocations reading consecutive elements along whichever dimension the caller
+// says is contiguous (coalesced); then every invocation reads its RM rows and RN columns from
+// there for RN (RM) FMAs a value. Neighbouring invocations read neighbouring columns of Bs (no
+// bank conflicts) and one row of As (a broadcast). The sum over k runs in order, so the bits do
+// not depend on how the loads are made.
 //
-// Double-buffered: shared memory holds two slabs (16 KiB, the least a device must have). While
-// the workgroup multiplies out one, each invocation's loads of the next are in flight into
+// The block's shape is the host's (ops/tiled_product.hpp), by specialization constants 12–14:
+//   64×64, slabs of 16 (32 accumulators): products wide and long enough to fill it;
+//   128×32, slabs of 8 (32 accumulators): short sums, a one-channel layer's 9 taps;
+//   32×16, slabs of 32 (4 accumulators): few columns and a long sum, a one-channel layer's
+//     weight gradient over every position.
+//
+// Double-buffered: shared memory holds two slabs (16 KiB at most, the least a device must have).
+// While the workgroup multiplies out one, each invocation's loads of the next are in flight into
 // registers, stored to the other copy after the FMAs: one barrier a slab, and the global loads'
-// latency hidden behind 16 slab steps of arithmetic.
+// latency hidden behind BK slab steps of arithmetic.
 //
 // Quads: where the includer can read four consecutive elements along an operand's contiguous
 // dimension as one aligned vec4, it defines TILE_A_QUADS (or TILE_B_QUADS) as the condition (a
 // specialization constant) and vec4 tile_a4(m, k) (tile_b4(k, n)) for the four from (m, k)
-// ((k, n)) on; an invocation's 8 values of a slab are then two vec4 loads instead of eight. The
-// caller guarantees that the contiguous extent (K, and k_begin, or M; N or K) is a multiple of 4,
-// so a quad is wholly inside the operand or wholly outside.
+// ((k, n)) on; an invocation's values of a slab then come four a load (in shapes where it loads
+// a multiple of four). The caller guarantees that the contiguous extent (K, and k_begin, or M;
+// N or K) is a multiple of 4, so a quad is wholly inside the operand or wholly outside.
 //
 // The including shader defines, before including this file:
 //   float tile_a(uint m, uint k), float tile_b(uint k, uint n) — the operands, called only for
@@ -29,19 +34,24 @@
 //   optionally TILE_A_QUADS / TILE_B_QUADS with tile_a4 / tile_b4, as above;
 // and has `layout(local_size_x = 128) in;`.
 
-const uint BM = 64, BN = 64, BK = 16, RM = 8, RN = 4;
+layout(constant_id = 12) const uint BM = 64;
+layout(constant_id = 13) const uint BN = 64;
+layout(constant_id = 14) const uint BK = 16;
+const uint RM = BM / 8, RN = BN / 16;
 const uint LA = BM * BK / 128, LB = BK * BN / 128;  // values of a slab an invocation loads
 
 shared float As[2][BK][BM];
 shared float Bs[2][BK][BN];
 
 #ifdef TILE_A_QUADS
-const bool A_QUADS = TILE_A_QUADS;
+// Written this way round: as `TILE_A_QUADS && LA % 4 == 0` glslc's optimizer failed ("ID has
+// not been defined") on the specialization-constant expression.
+const bool A_QUADS = LA % 4 == 0 && TILE_A_QUADS;
 #else
 const bool A_QUADS = false;
 #endif
 #ifdef TILE_B_QUADS
-const bool B_QUADS = TILE_B_QUADS;
+const bool B_QUADS = LB % 4 == 0 && TILE_B_QUADS;
 #else
 const bool B_QUADS = false;
 #endif

@@ -62,14 +62,24 @@ vk::PipelineDesc epilogue_pipeline(const Encoder& enc, const char* shader, const
   return desc;
 }
 
-// The pipeline of a GPU-profile implicit GEMM (conv_*_tiled.comp) with the epilogue of
-// shaders/gemm_epilogue.glsl; its tiles are fixed (shaders/tiled_product.glsl).
-vk::PipelineDesc tiled_epilogue_pipeline(const char* shader, const Tensor* bias, ActivationSpec act, bool accumulate,
-                                         const ActivationGate* gate) {
+// The block shape of a GPU-profile implicit GEMM whose rows are output positions (many), with
+// `columns` output channels and a sum of `terms` (shaders/tiled_product.glsl), or none (the
+// register kernels) outside the GPU profile and where fewer than 16 channels would leave its
+// blocks mostly empty: 64×64 where the channels half fill it and the terms a slab of 16, else
+// 128×32 with slabs of 8 (a one-channel layer's 9 taps; its 32 channels).
+std::optional<TiledShape> position_rows_shape(const Encoder& enc, uint32_t columns, uint32_t terms) {
+  if (!enc.profile().tiled_gemm || columns < 16) return std::nullopt;
+  return columns >= 32 && terms >= 16 ? kSquareTiles : kShortSumTiles;
+}
+
+// The pipeline of a GPU-profile implicit GEMM (conv_*_tiled.comp) of block shape `shape` with
+// the epilogue of shaders/gemm_epilogue.glsl.
+vk::PipelineDesc tiled_epilogue_pipeline(const char* shader, TiledShape shape, const Tensor* bias, ActivationSpec act,
+                                         bool accumulate, const ActivationGate* gate) {
   vk::PipelineDesc desc{shader, 4, sizeof(Push),
                         {vk::SpecConstant::u32(3, bias != nullptr), vk::SpecConstant::u32(4, accumulate),
                          vk::SpecConstant::u32(5, gate != nullptr)}};
-  desc.shared_bytes = kTiledSharedBytes;
+  set_tiled_shape(desc, shape);
   add_activation_constants(desc, gate != nullptr ? gate->act : act);
   return desc;
 }
@@ -114,15 +124,13 @@ void dispatch_forward(Encoder& enc, const ConvGeometry& g, const Tensor& small, 
     dispatch_forward_narrow(enc, g, small, large, w, bias, act, accumulate, gate, vec4_stores);
     return;
   }
-  // The GPU profile's implicit GEMM through shared memory (shaders/conv_forward_tiled.comp)
-  // where its 64-channel blocks are at least half full and the taps fill a slab of 16.
-  if (enc.profile().tiled_gemm && g.K >= 32 && g.C * g.R * g.S >= 16) {
-    vk::PipelineDesc desc = tiled_epilogue_pipeline("conv_forward_tiled", bias, act, accumulate, gate);
+  // The GPU profile's implicit GEMM through shared memory (shaders/conv_forward_tiled.comp).
+  if (const auto shape = position_rows_shape(enc, g.K, g.C * g.R * g.S)) {
+    vk::PipelineDesc desc = tiled_epilogue_pipeline("conv_forward_tiled", *shape, bias, act, accumulate, gate);
     // The weights in vec4s along the taps where a weight's taps come in whole quads.
     desc.specialization.push_back(vk::SpecConstant::u32(10, (g.C * g.R * g.S) % 4 == 0 && w.offset % 16 == 0));
-    enc.dispatch(desc,
-                 {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
-                 {vk::groups_for(g.K, kTiledBlock), vk::groups_for(uint64_t{g.N} * g.P * g.Q, kTiledBlock)});
+    enc.dispatch(desc, {large, w, epilogue_input(bias, gate, small), small}, push_of(g),
+                 {vk::groups_for(g.K, shape->columns), vk::groups_for(uint64_t{g.N} * g.P * g.Q, shape->rows)});
     return;
   }
   Tiles t = tiles_for(enc, uint64_t{g.N} * g.P * g.Q, g.K);
@@ -168,14 +176,15 @@ void dispatch_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& l
     dispatch_backward_data_cells(enc, g, large, small, w, bias, act, accumulate, gate);
     return;
   }
-  // The GPU profile's implicit GEMM through shared memory (shaders/conv_backward_data_tiled.comp)
-  // where its 64-channel blocks are at least half full: a GEMM a sub-pixel phase, over the
-  // phase's ⌈(H + pad)/s⌉·⌈(W + pad)/s⌉ positions an image.
-  if (enc.profile().tiled_gemm && g.C >= 32 && g.K >= 16) {
+  // The GPU profile's implicit GEMM through shared memory (shaders/conv_backward_data_tiled.comp):
+  // a GEMM a sub-pixel phase, over the phase's ⌈(H + pad)/s⌉·⌈(W + pad)/s⌉ positions an image,
+  // its sum over the K channels of dy and the phase's taps. A ConvTranspose2d to one image
+  // channel, a product one column wide, keeps the register kernel.
+  if (const auto shape = position_rows_shape(enc, g.C, g.K)) {
     const uint64_t positions = uint64_t{g.N} * ((g.H + g.pad + g.stride - 1) / g.stride) * ((g.W + g.pad + g.stride - 1) / g.stride);
-    enc.dispatch(tiled_epilogue_pipeline("conv_backward_data_tiled", bias, act, accumulate, gate),
+    enc.dispatch(tiled_epilogue_pipeline("conv_backward_data_tiled", *shape, bias, act, accumulate, gate),
                  {small, w, epilogue_input(bias, gate, large), large}, push_of(g),
-                 {vk::groups_for(g.C, kTiledBlock), vk::groups_for(positions, kTiledBlock), g.stride * g.stride});
+                 {vk::groups_for(g.C, shape->columns), vk::groups_for(positions, shape->rows), g.stride * g.stride});
     return;
   }
   // One slice of the grid per sub-pixel phase; each phase holds at most ⌈H/s⌉·⌈W/s⌉ positions.
@@ -217,15 +226,27 @@ WeightGradientKernel tap_lanes_kernel(const Encoder& enc, const ConvGeometry& g,
           static_cast<uint32_t>((rows + splits - 1) / splits)};
 }
 
-// conv_backward_weight_tiled (the GPU profile's implicit GEMM): 64 channels × 64 taps a
-// workgroup, split z taking `chunk` output rows (n, p) as tap_lanes_kernel's splits do.
-WeightGradientKernel tiled_kernel(const ConvGeometry& g, bool accumulate) {
+// The block shape of conv_backward_weight_tiled (the GPU profile's implicit GEMM: rows the K
+// channels of dy, columns the C·R·S taps, a long sum over output positions), or none outside
+// the GPU profile and where it would be mostly empty: 64×64 where both sides half fill it, else
+// 32×16 with slabs of 32 positions where 16 channels and 8 taps do (a one-channel layer's 32 × 9).
+std::optional<TiledShape> weight_gradient_shape(const Encoder& enc, const ConvGeometry& g) {
+  const uint32_t taps = g.C * g.R * g.S;
+  if (!enc.profile().tiled_gemm) return std::nullopt;
+  if (g.K >= 32 && taps >= 32) return kSquareTiles;
+  if (g.K >= 16 && taps >= 8) return kNarrowTiles;
+  return std::nullopt;
+}
+
+// conv_backward_weight_tiled in block shape `shape`, split z taking `chunk` output rows (n, p)
+// as tap_lanes_kernel's splits do.
+WeightGradientKernel tiled_kernel(const ConvGeometry& g, TiledShape shape, bool accumulate) {
   const uint32_t taps = g.C * g.R * g.S, splits = splits_for(g);
   const uint64_t rows = uint64_t{g.N} * g.P;
   vk::PipelineDesc desc{"conv_backward_weight_tiled", 3, sizeof(Push), {vk::SpecConstant::u32(3, accumulate && splits == 1)}};
-  desc.shared_bytes = kTiledSharedBytes;
+  set_tiled_shape(desc, shape);
   return {desc,
-          {vk::groups_for(taps, kTiledBlock), vk::groups_for(g.K, kTiledBlock), splits},
+          {vk::groups_for(taps, shape.columns), vk::groups_for(g.K, shape.rows), splits},
           splits,
           static_cast<uint32_t>((rows + splits - 1) / splits)};
 }
@@ -272,10 +293,11 @@ void dispatch_backward_weight(Encoder& enc, const std::string& op, const ConvGeo
   // a CPU device every dy value is a shared load; lanes over positions, reading dy and x as texel
   // buffers, are about 4x faster on lavapipe (docs/BENCHMARKS.md). GPUs keep the tap lanes until
   // the narrow kernel is measured there; tensors past the texel-buffer limits too.
-  // The GPU profile takes layers whose channels and taps half fill its 64×64 blocks as an
-  // implicit GEMM through shared memory.
+  // The GPU profile takes layers whose channels and taps half fill one of its block shapes as
+  // an implicit GEMM through shared memory.
   const uint32_t narrow_tm = narrow_weight_channels(enc, g);
-  const WeightGradientKernel kernel = enc.profile().tiled_gemm && g.K >= 32 && taps >= 32 ? tiled_kernel(g, accumulate)
+  const std::optional<TiledShape> tiled = weight_gradient_shape(enc, g);
+  const WeightGradientKernel kernel = tiled ? tiled_kernel(g, *tiled, accumulate)
                                       : narrow_tm > 0 && enc.texel_bindable(dy_like) && enc.texel_bindable(x_like)
                                           ? position_lanes_kernel(enc, g, narrow_tm, accumulate)
                                           : tap_lanes_kernel(enc, g, accumulate);

@@ -22,7 +22,7 @@ struct ReducePush {
 // The workgroups a split product aims at: about four of the tiled kernel's 128-lane workgroups
 // for each multiprocessor of a large GPU (an H200 has 132); products of fewer than half as many
 // blocks are split.
-constexpr uint32_t kBlock = kTiledBlock, kSlab = kTiledSlab, kSplitTarget = 512, kMaxSlices = 16;
+constexpr uint32_t kBlock = kSquareTiles.rows, kSlab = kSquareTiles.slab, kSplitTarget = 512, kMaxSlices = 16;
 
 // K a slice of a product split `slices` ways sums: whole slabs.
 uint32_t slice_length(uint32_t K, uint32_t slices) { return (K + slices * kSlab - 1) / (slices * kSlab) * kSlab; }
@@ -56,7 +56,7 @@ vk::PipelineDesc tiled_pipeline(const GemmArgs& g, bool split) {
   vk::PipelineDesc desc{"gemm_tiled", 5, sizeof(TiledPush),
                         {vk::SpecConstant::u32(6, g.row_sums != nullptr), vk::SpecConstant::u32(7, split),
                          vk::SpecConstant::u32(10, quads.a), vk::SpecConstant::u32(11, quads.b)}};
-  desc.shared_bytes = kTiledSharedBytes;
+  set_tiled_shape(desc, kSquareTiles);
   if (!split) {
     desc.specialization.push_back(vk::SpecConstant::u32(3, g.bias != nullptr));
     desc.specialization.push_back(vk::SpecConstant::u32(4, g.accumulate));

@@ -179,6 +179,16 @@ std::vector<OpCase> conv_cases() {
   cases.push_back(forward_case({2, 20, 5, 6, 33, 4, 2, 1, 1}, true, {ops::Activation::relu}));
   cases.push_back(forward_case({2, 17, 4, 4, 40, 2, 3, 0, 1}, true, {ops::Activation::tanh}));
   cases.push_back(gated_input_case({3, 33, 9, 8, 20, 3, 2, 1}, false, tanh_, true));
+  // The narrower block shapes. 128 positions × 32 channels, slabs of 8 (fewer than 16 taps or
+  // 32 channels): 12 taps over two slabs, 20 channels and 400 positions in partial blocks; a
+  // Conv2d's input gradient of 24 channels. 32 channels × 16 taps, slabs of 32 positions (a
+  // weight gradient of fewer than 32 taps or channels): one split of 400 positions, 12 taps of
+  // 20 channels; six splits of a one-channel layer's 9 taps, 3200 positions; the seed encoder's
+  // first layer above takes both.
+  cases.push_back(forward_case({5, 3, 9, 11, 20, 2, 1, 0}, false, {ops::Activation::relu}));
+  cases.push_back(backward_case({5, 3, 9, 11, 20, 2, 1, 0}, false, true));
+  cases.push_back(backward_case({8, 1, 20, 20, 24, 3, 1, 1}, false));
+  cases.push_back(gated_input_case({3, 24, 9, 8, 20, 3, 2, 1}, false, relu, false));
   return cases;
 }
 
