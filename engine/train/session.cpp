@@ -661,12 +661,19 @@ std::string Session::do_profile(int64_t steps) {
   const double record_us = std::chrono::duration<double, std::micro>(Clock::now() - record_start).count();
   char line[800];
   if (alone) {
-    // A replayed step is only submitted; wall time: steps back to back in one submit.
-    std::vector<VkCommandBuffer> commands(static_cast<std::size_t>(steps), r.whole_step().handle());
+    // A replayed step is only submitted; wall time: steps back to back, every submit queued
+    // before the first wait. Submits of kStepsPerSubmit, as training's, each waited for in turn,
+    // so that no wait outlasts --gpu-timeout for growing with `steps` (64 steps of the GPU
+    // profile on lavapipe took 65 s in one submit, past the default 60 s).
     const auto submit_start = Clock::now();
-    const uint64_t value = r.submit_async(commands);
+    std::vector<uint64_t> values;
+    for (int64_t first = 0; first < steps; first += kStepsPerSubmit) {
+      const std::vector<VkCommandBuffer> commands(static_cast<std::size_t>(std::min<int64_t>(kStepsPerSubmit, steps - first)),
+                                                  r.whole_step().handle());
+      values.push_back(r.submit_async(commands));
+    }
     const double submit_us = std::chrono::duration<double, std::micro>(Clock::now() - submit_start).count();
-    r.wait_for(value);
+    for (const uint64_t value : values) r.wait_for(value);
     const double wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - submit_start).count();
     // The path training takes (submits of kStepsPerSubmit, two in flight, metrics read between):
     // how busy it keeps the device, against the back-to-back steps above, and how long the host
