@@ -4,17 +4,21 @@
 # The figures that matter on a GPU, in one prepared run of at most 8 minutes:
 #   1. the op, graph and train tests on that GPU, under its own kernel profile and the CPU one
 #      (VKVAE_TEST_DEVICE, validation on);
-#   2. vkvae_ops_bench: the FMA peak of a kernel of our own, a 4096³ GEMM, and the Linear weight
-#      gradients at batch 1024 unsplit and split along the batch;
+#   2. vkvae_ops_bench: the FMA peak of a kernel of our own, a 4096³ GEMM, the Linear weight
+#      gradients at batch 1024 unsplit and split along the batch, and the one-channel layers'
+#      passes at batch 128 through the GPU profile's narrow shared-memory shapes and through the
+#      register kernels (VKVAE_BENCH_NARROW_TILES=0), which decides KernelProfile::narrow_tiles;
 #   3. vkvae_step_bench: the mlp and conv training steps at batch 128 and 1024;
 #   4. the same steps in PyTorch on the same GPU: eager, torch.compile and CUDA graphs;
 #   5. one table (bench/gpu_table.py): samples/s, vkvae's ratio to each PyTorch mode, the GEMM's
-#      GFLOP/s as a fraction of the measured peak, split-K's gain. Everything lands in OUT (default
-#      bench-out/gpu): tests.log, ops.json, step.json, torch.jsonl, table.md.
+#      GFLOP/s as a fraction of the measured peak, split-K's gain, the narrow shapes' gain.
+#      Everything lands in OUT (default bench-out/gpu): tests.log, ops.json, narrow_tiled.json,
+#      narrow_registers.json, step.json, torch.jsonl, table.md.
 #
 # --quick: the same table without a GPU, on lavapipe against PyTorch on the CPU (batch 128, a
-#   512³ GEMM, eager only, the kernel-profile tests), a few minutes on 2 cores; installs Debian's
-#   python3-torch and OpenBLAS when missing (the reference BLAS would make PyTorch 4× slower).
+#   512³ GEMM, eager only, the kernel-profile tests, the narrow shapes under VKVAE_KERNELS=gpu),
+#   a few minutes on 2 cores; installs Debian's python3-torch and OpenBLAS when missing (the
+#   reference BLAS would make PyTorch 4× slower).
 # --dry-run: print the commands and run none (tests/scripts checks the plan this way).
 # --device N|NAME: the GPU, as vkvae-train --list-devices names it (default: the best device).
 # --build DIR: a build made elsewhere and carried (default: build/, made with scripts/build.sh
@@ -30,7 +34,7 @@ while [ $# -gt 0 ]; do
     --build) build=$2; shift ;;
     --device) device=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu.sh: error: unknown argument '$1'; see bench/gpu.sh --help" >&2; exit 2 ;;
   esac
   shift
@@ -46,12 +50,12 @@ run() {
 
 if [ $quick = 1 ]; then
   for icd in /usr/share/vulkan/icd.d/lvp_icd.*.json; do [ -f "$icd" ] && export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd; done
-  torch_device=cpu batches=(128) modes=(eager) gemm=512
+  torch_device=cpu batches=(128) modes=(eager) gemm=512 profile=gpu
   tests=(ops:'Profile.*:KernelProfile.*')
 else
   [ -n "$device" ] || device=$("$build/apps/train/vkvae-train" --list-devices 2>/dev/null | sed -n 's/^\([0-9]*\): .*(default)$/\1/p')
   export VKVAE_TEST_DEVICE=${device:-0} VKVAE_BENCH_DEVICE=${device:-0}
-  torch_device=cuda batches=(128 1024) modes=(eager compile cudagraph) gemm=4096
+  torch_device=cuda batches=(128 1024) modes=(eager compile cudagraph) gemm=4096 profile=""
   # The lavapipe widths are lavapipe's; on a GPU its own profile (the GPU one) and the CPU one.
   tests=(ops:'*' program:'*' train:'*')
 fi
@@ -96,6 +100,13 @@ for test in "${tests[@]}"; do
 done
 run env VKVAE_BENCH_GEMM=$gemm "$build/bench/vkvae_ops_bench" --benchmark_filter='peak_fma|gemm/square|linear_backward_weight(_split)?/.*/B1024' --benchmark_format=json \
   > "$out/ops.json"
+# The one-channel layers (the seed conv model's first and last) both ways; on lavapipe under the
+# GPU profile, which the narrow shapes belong to.
+narrow_filter='^conv[a-z0-9_]*/(enc1|dec2)_[^/]*/B128/'
+run env ${profile:+VKVAE_KERNELS=$profile} "$build/bench/vkvae_ops_bench" --benchmark_filter="$narrow_filter" \
+  --benchmark_format=json > "$out/narrow_tiled.json"
+run env ${profile:+VKVAE_KERNELS=$profile} VKVAE_BENCH_NARROW_TILES=0 "$build/bench/vkvae_ops_bench" \
+  --benchmark_filter="$narrow_filter" --benchmark_format=json > "$out/narrow_registers.json"
 run "$build/bench/vkvae_step_bench" --benchmark_filter="^(mlp|conv)/$steps_filter/" --benchmark_format=json > "$out/step.json"
 [ $dry = 1 ] || : > "$out/torch.jsonl"
 if [ $dry = 1 ] || "$python" -c 'import torch' 2>/dev/null; then

@@ -2,8 +2,11 @@
 """The table of bench/gpu.sh from the files it leaves in OUT: ops.json and step.json (Google
 Benchmark's JSON of vkvae_ops_bench and vkvae_step_bench) and torch.jsonl (bench/torch_step.py's
 lines). Prints Markdown: samples/s of each step beside each PyTorch mode with their ratios, the
-square GEMM's GFLOP/s as a fraction of the measured FMA peak, and each Linear weight gradient at
-batch 1024 unsplit beside split along the batch (ops::split_k_slices).
+square GEMM's GFLOP/s as a fraction of the measured FMA peak, each Linear weight gradient at
+batch 1024 unsplit beside split along the batch (ops::split_k_slices), and each pass of the
+one-channel layers through the narrow shared-memory shapes (narrow_tiled.json) beside the
+register kernels (narrow_registers.json), which decides KernelProfile::narrow_tiles (a pass the
+narrow shapes do not take, such as a one-channel input's gradient, shows about 1×).
 
     bench/gpu_table.py OUT
 """
@@ -16,6 +19,11 @@ import sys
 def benchmarks(path):
     with open(path) as f:
         return json.load(f).get("benchmarks", [])
+
+
+def milliseconds(entry):
+    scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[entry.get("time_unit", "ns")]
+    return float(entry["real_time"]) * scale
 
 
 def rate(entry, counter):
@@ -66,6 +74,20 @@ def main(out):
         for (layer, batch), r in sorted(split.items()):
             if False in r and True in r:
                 lines.append(f"| {layer} batch {batch} | {r[False]:,.1f} | {r[True]:,.1f} | {r[True] / r[False]:.2f}× |")
+    narrow = {}
+    for variant in ("tiled", "registers"):
+        path = os.path.join(out, f"narrow_{variant}.json")
+        for e in benchmarks(path) if os.path.exists(path) else []:
+            match = re.match(r"(conv\w*)/(\w+)/B(\d+)", e["name"])
+            if match and e.get("run_type", "iteration") == "iteration":
+                narrow.setdefault(match.groups(), {})[variant] = milliseconds(e)
+    if narrow:
+        lines += ["", "| one-channel layer pass | narrow tiles ms | register kernels ms | registers ÷ tiles |",
+                  "| --- | ---: | ---: | ---: |"]
+        for (op, layer, batch), r in sorted(narrow.items(), key=lambda item: (item[0][1], item[0][0])):
+            if "tiled" in r and "registers" in r:
+                lines.append(f"| {op} {layer} batch {batch} | {r['tiled']:.3f} | {r['registers']:.3f} | "
+                             f"{r['registers'] / r['tiled']:.2f}× |")
     print("\n".join(lines))
     return 0
 

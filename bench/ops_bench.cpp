@@ -3,6 +3,7 @@
 //
 //   build/bench/vkvae_ops_bench [--benchmark_filter=conv] [--benchmark_repetitions=3]
 //   VKVAE_BENCH_DEVICE=N|NAME picks the device (default: the best one). No validation.
+//   VKVAE_BENCH_NARROW_TILES=0: the GPU profile without its narrow shared-memory block shapes.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -30,7 +31,16 @@ struct Bench {
   ops::Kernels kernels;
   std::deque<vk::Buffer> buffers;
 
-  explicit Bench(const vk::ContextOptions& options) : context(options), kernels(context) {}
+  explicit Bench(const vk::ContextOptions& options) : context(options), kernels(context, profile(context)) {}
+
+  // The device's profile; VKVAE_BENCH_NARROW_TILES=0 turns its narrow shared-memory shapes off, so
+  // that bench/gpu.sh can time the one-channel layers both ways on a GPU.
+  static ops::KernelProfile profile(const vk::Context& context) {
+    ops::KernelProfile p = ops::kernel_profile(context.info(), ops::kernels_from_environment());
+    const char* narrow = std::getenv("VKVAE_BENCH_NARROW_TILES");
+    if (narrow != nullptr && std::string(narrow) == "0") p.narrow_tiles = false;
+    return p;
+  }
 
   ops::Tensor tensor(const ops::Shape& shape, ops::DType dtype = ops::DType::f32) {
     ops::Tensor t{nullptr, 0, shape, dtype};

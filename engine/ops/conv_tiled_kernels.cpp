@@ -10,10 +10,11 @@ namespace {
 // output channels and a sum of `terms`, or none (the register kernels) outside the GPU profile
 // and where fewer than 16 channels would leave its blocks mostly empty: 64×64 where the
 // channels half fill it and the terms a slab of 16, else 128×32 with slabs of 8 (a one-channel
-// layer's 9 taps; its 32 channels).
+// layer's 9 taps; its 32 channels) where the profile takes the narrow shapes.
 std::optional<TiledShape> position_rows_shape(const Encoder& enc, uint32_t columns, uint32_t terms) {
   if (!enc.profile().tiled_gemm || columns < 16) return std::nullopt;
-  return columns >= 32 && terms >= 16 ? kSquareTiles : kShortSumTiles;
+  if (columns >= 32 && terms >= 16) return kSquareTiles;
+  return enc.profile().narrow_tiles ? std::optional(kShortSumTiles) : std::nullopt;
 }
 
 // The pipeline of conv_forward_tiled or conv_backward_data_tiled in block shape `shape` with the
@@ -61,13 +62,15 @@ bool tiled_backward_data(Encoder& enc, const ConvGeometry& g, const Tensor& larg
 // conv_backward_weight_tiled: rows the K channels of dy, columns the C·R·S taps, a long sum over
 // output positions, split z taking `chunk` output rows (n, p) as the register kernel's splits
 // do. 64×64 blocks where both sides half fill them, else 32×16 with slabs of 32 positions where
-// 16 channels and 8 taps do (a one-channel layer's 32 × 9); none otherwise.
+// 16 channels and 8 taps do (a one-channel layer's 32 × 9) and the profile takes the narrow
+// shapes; none otherwise.
 std::optional<WeightGradientKernel> tiled_weight_kernel(const Encoder& enc, const ConvGeometry& g, bool accumulate) {
   const uint32_t taps = g.C * g.R * g.S;
   if (!enc.profile().tiled_gemm) return std::nullopt;
-  const std::optional<TiledShape> shape = g.K >= 32 && taps >= 32  ? std::optional(kSquareTiles)
-                                          : g.K >= 16 && taps >= 8 ? std::optional(kNarrowTiles)
-                                                                   : std::nullopt;
+  const bool narrow = enc.profile().narrow_tiles && g.K >= 16 && taps >= 8;
+  const std::optional<TiledShape> shape = g.K >= 32 && taps >= 32 ? std::optional(kSquareTiles)
+                                          : narrow                ? std::optional(kNarrowTiles)
+                                                                  : std::nullopt;
   if (!shape) return std::nullopt;
   const uint32_t splits = splits_for(g);
   const uint64_t rows = uint64_t{g.N} * g.P;

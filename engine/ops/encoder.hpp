@@ -26,7 +26,9 @@ class Kernels {
   // The device's kernel profile, or the one VKVAE_KERNELS names.
   explicit Kernels(vk::Context& context) : Kernels(context, kernels_from_environment()) {}
   Kernels(vk::Context& context, std::optional<KernelKind> forced)
-      : context_(context), profile_(kernel_profile(context.info(), forced)) {}
+      : Kernels(context, kernel_profile(context.info(), forced)) {}
+  // A profile of the caller's (a benchmark comparing two choices).
+  Kernels(vk::Context& context, const KernelProfile& profile) : context_(context), profile_(profile) {}
   // The pipeline for `desc`, created on first use.
   const vk::ComputePipeline& pipeline(const vk::PipelineDesc& desc);
   const KernelProfile& profile() const { return profile_; }

@@ -39,6 +39,11 @@ struct KernelProfile {
   // Not on a CPU device: there a 16×16 shared-memory tile ran at 1 GFLOP/s against 6-8 for
   // the row kernels (DESIGN §5), since barriers are coroutine switches.
   bool tiled_gemm = true;
+  // With tiled_gemm, the block loop's narrow shapes (ops/tiled_product.hpp) for convolutions of
+  // 16–31 channels or few taps, the one-channel layers among them; without, those take the
+  // register kernels. On lavapipe the narrow shapes run 5–7× slower than the register kernels
+  // (docs/BENCHMARKS.md); on a GPU bench/gpu.sh times both (VKVAE_BENCH_NARROW_TILES=0).
+  bool narrow_tiles = true;
   // Rows a GEMM workgroup takes (each invocation holds them all) for `vec4_n` (gemm_nn4) or
   // the other kernels.
   uint32_t gemm_rows(bool vec4_n) const;

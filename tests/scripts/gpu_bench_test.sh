@@ -8,11 +8,12 @@ fail() { echo "FAIL: $*"; exit 1; }
 plan=$(bash "$root/bench/gpu.sh" --dry-run --device 0 2>&1) || fail "gpu.sh --dry-run exited $?: $plan"
 for want in "VKVAE_KERNELS=cpu .*vkvae_train_tests --gtest_filter=\*" "vkvae_program_tests" "VKVAE_BENCH_GEMM=4096 .*vkvae_ops_bench .*linear_backward_weight\(_split\)" "vkvae_step_bench --benchmark_filter=\^\(mlp\|conv\)/\(128\|1024\)/" \
             "torch_step.py --model conv --batch 1024 --device cuda --mode cudagraph" "torch_step.py --model mlp --batch 128 --device cuda --mode compile" \
-            "gpu_table.py"; do
+            "vkvae_ops_bench --benchmark_filter=\^conv.*enc1\|dec2" "VKVAE_BENCH_NARROW_TILES=0 .*vkvae_ops_bench" "gpu_table.py"; do
   printf '%s\n' "$plan" | grep -Eq -- "$want" || fail "the GPU plan lacks /$want/: $plan"
 done
 quick=$(bash "$root/bench/gpu.sh" --quick --dry-run 2>&1) || fail "gpu.sh --quick --dry-run exited $?"
 printf '%s\n' "$quick" | grep -q -- "torch_step.py --model conv --batch 128 --device cpu --mode eager" || fail "the quick plan: $quick"
+printf '%s\n' "$quick" | grep -q -- "VKVAE_KERNELS=gpu VKVAE_BENCH_NARROW_TILES=0 .*vkvae_ops_bench" || fail "the quick plan's narrow rows: $quick"
 if printf '%s\n' "$quick" | grep -q -- "--batch 1024"; then fail "the quick plan takes batch 1024"; fi
 err=$(bash "$root/bench/gpu.sh" --bogus 2>&1) && fail "took --bogus"
 [ "$err" = "gpu.sh: error: unknown argument '--bogus'; see bench/gpu.sh --help" ] || fail "bad-argument message: $err"
@@ -32,8 +33,18 @@ cat > "$out/torch.jsonl" <<'JSON'
 {"model": "conv", "batch": 128, "device": "cuda", "mode": "eager", "samples_per_s": 100000.0}
 {"model": "conv", "batch": 128, "device": "cuda", "mode": "compile", "samples_per_s": null, "why": "torch.compile needs PyTorch 2"}
 JSON
+cat > "$out/narrow_tiled.json" <<'JSON'
+{"benchmarks": [{"name": "conv2d_forward/enc1_1x28_to_32x14/B128/min_time:0.300/manual_time", "run_type": "iteration", "real_time": 0.02, "time_unit": "ms"},
+                {"name": "conv2d_backward_weight/enc1_1x28_to_32x14/B128/min_time:0.300/manual_time", "run_type": "iteration", "real_time": 40.0, "time_unit": "us"}]}
+JSON
+cat > "$out/narrow_registers.json" <<'JSON'
+{"benchmarks": [{"name": "conv2d_forward/enc1_1x28_to_32x14/B128/min_time:0.300/manual_time", "run_type": "iteration", "real_time": 0.03, "time_unit": "ms"},
+                {"name": "conv2d_backward_weight/enc1_1x28_to_32x14/B128/min_time:0.300/manual_time", "run_type": "iteration", "real_time": 0.02, "time_unit": "ms"}]}
+JSON
 table=$(python3 "$root/bench/gpu_table.py" "$out")
 printf '%s\n' "$table" | grep -q "| conv batch 128 | 300,000 | 100,000 | 3.00× | n/a | n/a |" || fail "the table: $table"
 printf '%s\n' "$table" | grep -q "| mlp_encoder_784x400 batch 1024 | 200.0 | 500.0 | 2.50× |" || fail "the split-K row: $table"
 printf '%s\n' "$table" | grep -q "GEMM 4096³: 550.0 GFLOP/s, 55 % of the measured FMA peak (1,000.0 GFLOP/s" || fail "the GEMM line: $table"
+printf '%s\n' "$table" | grep -q "| conv2d_forward enc1_1x28_to_32x14 batch 128 | 0.020 | 0.030 | 1.50× |" || fail "the narrow rows: $table"
+printf '%s\n' "$table" | grep -q "| conv2d_backward_weight enc1_1x28_to_32x14 batch 128 | 0.040 | 0.020 | 0.50× |" || fail "the narrow rows: $table"
 echo ok
