@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The table of bench/gpu.sh from the files it leaves in OUT: ops.json and step.json (Google
 Benchmark's JSON of vkvae_ops_bench and vkvae_step_bench) and torch.jsonl (bench/torch_step.py's
-lines). Prints Markdown: samples/s of each step beside each PyTorch mode with their ratios, the
+lines). Prints Markdown: samples/s of each step and how busy it kept the device (two submits in
+flight, as training) beside each PyTorch mode with their ratios, the
 square GEMM's GFLOP/s as a fraction of the measured FMA peak, each Linear weight gradient at
 batch 1024 unsplit beside split along the batch (ops::split_k_slices), and each pass of the
 one-channel layers through the narrow shared-memory shapes (narrow_tiled.json) beside the
@@ -42,8 +43,8 @@ def main(out):
     modes = [m for m in ("eager", "compile", "cudagraph") if any(r["mode"] == m for r in torch_rows)]
     names = {"eager": "PyTorch eager", "compile": "torch.compile", "cudagraph": "CUDA graphs"}
 
-    lines = ["| step | vkvae samples/s | " + " | ".join(f"{names[m]} | vkvae ÷ it" for m in modes) + " |",
-             "| --- | ---: | " + " | ".join("---: | ---:" for _ in modes) + " |"]
+    lines = ["| step | vkvae samples/s | device busy | " + " | ".join(f"{names[m]} | vkvae ÷ it" for m in modes) + " |",
+             "| --- | ---: | ---: | " + " | ".join("---: | ---:" for _ in modes) + " |"]
     for entry in steps:
         match = re.match(r"(mlp|conv)/(\d+)", entry["name"])
         if not match or entry.get("run_type") == "aggregate" and entry.get("aggregate_name") != "median":
@@ -54,7 +55,9 @@ def main(out):
         for m in modes:
             theirs = next((r["samples_per_s"] for r in torch_rows if (r["model"], r["batch"], r["mode"]) == (model, batch, m)), None)
             cells.append("n/a | n/a" if not theirs else f"{theirs:,.0f} | {ours / theirs:.2f}×")
-        lines.append(f"| {model} batch {batch} | {ours:,.0f} | " + " | ".join(cells) + " |")
+        busy = rate(entry, "device_busy_%")
+        busy_cell = "n/a" if busy is None else f"{busy:.0f} %"
+        lines.append(f"| {model} batch {batch} | {ours:,.0f} | {busy_cell} | " + " | ".join(cells) + " |")
 
     peak = next((rate(e, "GFLOP/s") for e in ops if e["name"].startswith("peak_fma")), None)
     for e in ops:
