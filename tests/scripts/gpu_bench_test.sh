@@ -47,4 +47,16 @@ printf '%s\n' "$table" | grep -q "| mlp_encoder_784x400 batch 1024 | 200.0 | 500
 printf '%s\n' "$table" | grep -q "GEMM 4096³: 550.0 GFLOP/s, 55 % of the measured FMA peak (1,000.0 GFLOP/s" || fail "the GEMM line: $table"
 printf '%s\n' "$table" | grep -q "| conv2d_forward enc1_1x28_to_32x14 batch 128 | 0.020 | 0.030 | 1.50× |" || fail "the narrow rows: $table"
 printf '%s\n' "$table" | grep -q "| conv2d_backward_weight enc1_1x28_to_32x14 batch 128 | 0.040 | 0.020 | 0.50× |" || fail "the narrow rows: $table"
+# PyTorch's peer step runs where PyTorch is installed (CI's machine has none: skipped there).
+for python in python3 /usr/bin/python3; do
+  if "$python" -c 'import torch' 2>/dev/null; then
+    for model in mlp conv; do
+      line=$("$python" "$root/bench/torch_step.py" --model $model --batch 4 --device cpu --mode eager --seconds 0.2) \
+        || fail "torch_step.py --model $model failed: $line"
+      printf '%s\n' "$line" | "$python" -c 'import json, sys; r = json.load(sys.stdin); sys.exit(0 if r["samples_per_s"] > 0 else 1)' \
+        || fail "torch_step.py --model $model printed: $line"
+    done
+    break
+  fi
+done
 echo ok
