@@ -111,9 +111,14 @@ class LinearInputGrad final : public Op {
     return {f32({in[0]->shape[0], in[1]->shape[1]})};
   }
   bool can_accumulate() const override { return true; }
+  // Scratch for a product split along out (ops::split_k_slices), where the profile splits.
+  uint64_t workspace_elements(const Infos& in, const ops::KernelProfile& profile) const override {
+    return ops::linear_input_workspace_elements(in[0]->shape, in[1]->shape, profile);
+  }
   void record(ops::Encoder& enc, const Bound& b) const override {
     const auto gate = bound_gate(gate_, b);
-    ops::linear_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.accumulate, gate ? &*gate : nullptr);
+    ops::linear_backward_input(enc, b.outputs[0], b.inputs[0], b.inputs[1], b.accumulate, gate ? &*gate : nullptr,
+                               b.workspace);
   }
   std::shared_ptr<const Op> gated(ops::ActivationSpec act) const override {
     return gate_ ? nullptr : std::make_shared<LinearInputGrad>(act);
@@ -173,8 +178,12 @@ class LinearOp final : public Op {
     if (bias_ && !(in[2]->shape == ops::Shape{w[0]})) throw Error(name() + ": bias " + in[2]->shape.str() + " must be (" + std::to_string(w[0]) + ")");
     return {f32({x[0], w[0]})};
   }
+  // Scratch for a product split along in (ops::split_k_slices), where the profile splits.
+  uint64_t workspace_elements(const Infos& in, const ops::KernelProfile& profile) const override {
+    return ops::linear_forward_workspace_elements(in[0]->shape, in[1]->shape, profile);
+  }
   void record(ops::Encoder& enc, const Bound& b) const override {
-    ops::linear_forward(enc, b.outputs[0], b.inputs[0], b.inputs[1], bias_ ? &b.inputs[2] : nullptr, act_);
+    ops::linear_forward(enc, b.outputs[0], b.inputs[0], b.inputs[1], bias_ ? &b.inputs[2] : nullptr, act_, b.workspace);
   }
   void backward(Backward& b) const override {
     const TensorId dz = pre_activation_grad(b, act_);

@@ -24,7 +24,7 @@ LinearDims linear_dims(const std::string& op, const Tensor& x, const Tensor& w) 
 }  // namespace
 
 void linear_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w,
-                    const Tensor* b, ActivationSpec act) {
+                    const Tensor* b, ActivationSpec act, const Tensor* workspace) {
   const std::string op = "linear_forward";
   const LinearDims d = linear_dims(op, x, w);
   expect_shape(op, "x", x, x.shape);
@@ -38,7 +38,13 @@ void linear_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor
   g.c = y, g.scm = d.out;
   g.bias = b;
   g.act = act;
+  g.workspace = workspace;
   gemm(enc, g, op);
+}
+
+uint64_t linear_forward_workspace_elements(const Shape& x, const Shape& w, const KernelProfile& profile) {
+  if (x.rank() != 2 || w.rank() != 2) return 0;
+  return gemm_workspace_elements(static_cast<uint32_t>(x[0]), static_cast<uint32_t>(w[0]), static_cast<uint32_t>(x[1]), profile);
 }
 
 void linear_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, const Tensor& x,
@@ -56,7 +62,7 @@ void linear_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, co
 }
 
 void linear_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w, bool accumulate,
-                           const ActivationGate* gate) {
+                           const ActivationGate* gate, const Tensor* workspace) {
   const std::string op = "linear_backward_input";
   const LinearDims d = linear_dims(op, dx, w);  // dx has x's shape
   expect_shape(op, "dz", dz, {d.batch, d.out});
@@ -72,7 +78,13 @@ void linear_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, con
   g.c = dx, g.scm = d.in;
   g.accumulate = accumulate;
   if (gate != nullptr) g.gate = &gate->y, g.act = gate->act;
+  g.workspace = workspace;
   gemm(enc, g, op);
+}
+
+uint64_t linear_input_workspace_elements(const Shape& dz, const Shape& w, const KernelProfile& profile) {
+  if (dz.rank() != 2 || w.rank() != 2) return 0;
+  return gemm_workspace_elements(static_cast<uint32_t>(dz[0]), static_cast<uint32_t>(w[1]), static_cast<uint32_t>(dz[1]), profile);
 }
 
 uint64_t linear_weight_workspace_elements(const Shape& x, const Shape& dz, const KernelProfile& profile) {

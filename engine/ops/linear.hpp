@@ -6,8 +6,14 @@
 
 namespace vkvae::ops {
 
+// Every product takes an optional `workspace` (f32, of at least the matching *_workspace_elements)
+// that lets a GPU split a long sum where the product has few 64×64 blocks (ops::split_k_slices):
+// the 3136→256 layer's forward at batch 128 has 8 blocks and a sum over 3136, which 12 slices
+// spread over 96 workgroups. Without it the product is not split.
 void linear_forward(Encoder& enc, const Tensor& y, const Tensor& x, const Tensor& w,
-                    const Tensor* b, ActivationSpec act = {});
+                    const Tensor* b, ActivationSpec act = {}, const Tensor* workspace = nullptr);
+// For x (B,in) and w (out,in).
+uint64_t linear_forward_workspace_elements(const Shape& x, const Shape& w, const KernelProfile& profile);
 
 // Gradients from dz = ∂L/∂(x·wᵀ + b), i.e. after activation_backward:
 //   dx (B,in) = dz · w,  dw (out,in) = dzᵀ · x,  db (out) = Σ_batch dz.
@@ -19,9 +25,10 @@ void linear_backward(Encoder& enc, const LayerGrads& grads, const Tensor& dz, co
 // given (dx then is the gradient before that activation); dw (+)= dzᵀ·x, and with `db` the bias
 // gradient db (+)= Σ_batch dz in the same dispatch.
 void linear_backward_input(Encoder& enc, const Tensor& dx, const Tensor& dz, const Tensor& w, bool accumulate = false,
-                           const ActivationGate* gate = nullptr);
-// `workspace` (f32, ≥ linear_weight_workspace_elements) lets a GPU split the sum over a large
-// batch (ops::split_k_slices); without it the product is not split.
+                           const ActivationGate* gate = nullptr, const Tensor* workspace = nullptr);
+// For dz (B,out) and w (out,in).
+uint64_t linear_input_workspace_elements(const Shape& dz, const Shape& w, const KernelProfile& profile);
+// The weight gradient's sum runs over the batch.
 void linear_backward_weight(Encoder& enc, const Tensor& dw, const Tensor& dz, const Tensor& x, bool accumulate = false,
                             const Tensor* db = nullptr, const Tensor* workspace = nullptr);
 // For x (B,in) and dz (B,out).

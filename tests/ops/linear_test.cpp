@@ -212,6 +212,42 @@ OpCase split_k_case(int M, int N, int K, bool bias, bool gated, bool accumulate,
   return c;
 }
 
+// Linear's forward and gated input gradient through their workspaces, split along the long sum
+// (in for the forward, out for the input gradient) where the GPU profile splits them; under the
+// CPU profile the same products run unsplit.
+OpCase split_linear_case(Dims d, bool input_grad) {
+  OpCase c;
+  const ActivationSpec relu{Activation::relu};
+  const ops::KernelProfile gpu_profile;  // what split_k_slices decides for a GPU
+  c.name = dims_name(input_grad ? "split gated input grad" : "split forward", d) + " relu";
+  const ops::Shape x{d.batch, d.in}, w{d.out, d.in}, dz{d.batch, d.out};
+  const uint64_t elements = input_grad ? ops::linear_input_workspace_elements(dz, w, gpu_profile)
+                                       : ops::linear_forward_workspace_elements(x, w, gpu_profile);
+  if (input_grad) c.inputs = {{dz}, {w}, {x, 0.05, 0.95}};  // dz, w, y of the previous layer's ReLU
+  else c.inputs = {{x}, {w}, {{d.out}}};
+  c.outputs = {{input_grad ? x : dz}, {std::max<int64_t>(1, static_cast<int64_t>(elements))}};
+  c.gpu = [=](ops::Encoder& enc, const std::vector<ops::Tensor>& in, const std::vector<ops::Tensor>& out) {
+    const uint32_t M = d.batch, N = input_grad ? d.in : d.out, K = input_grad ? d.out : d.in;
+    if (enc.profile().tiled_gemm && ops::split_k_slices(M, N, K, enc.profile()) < 2) throw Error("split_linear_case: not split");
+    if (input_grad) {
+      const ops::ActivationGate gate{in[2], relu};
+      ops::linear_backward_input(enc, out[0], in[0], in[1], false, &gate, &out[1]);
+    } else {
+      ops::linear_forward(enc, out[0], in[0], in[1], &in[2], relu, &out[1]);
+    }
+  };
+  c.cpu = [=](const std::vector<Values>& in) {
+    if (!input_grad) {
+      return std::vector<Values>{ops::ref::linear_forward(in[0], in[1], in[2], d.batch, d.in, d.out, relu), {}};
+    }
+    Values dx = ops::ref::linear_backward(in[0], Values(std::size_t(d.batch) * d.in), in[1], d.batch, d.in, d.out).dx;
+    for (std::size_t i = 0; i < dx.size(); ++i) dx[i] *= ops::ref::act_grad_from_output(relu, in[2][i]);
+    return std::vector<Values>{dx, {}};
+  };
+  c.atol = c.rtol = tolerance_for(input_grad ? d.out : d.in);
+  return c;
+}
+
 // y (+)= Σ over A and C of x (A,B,C), and a second such sum in the same dispatch, against the
 // reference: shapes that reach the narrow job (one invocation an output), the wide one (a
 // workgroup an output, A·C ≥ 4096) with vec4 loads (C % 4 == 0) and without, and both at once.
@@ -297,6 +333,9 @@ std::vector<OpCase> linear_cases() {
   cases.push_back(split_k_case(33, 37, 1000, false, false, true));
   cases.push_back(split_k_case(40, 72, 1000, true, false, false, relu));
   cases.push_back(split_k_case(40, 72, 1000, false, true, true, sigmoid));
+  // Linear's own products split along a long sum: 3 slices of 1000 over 2 blocks.
+  cases.push_back(split_linear_case({40, 1000, 72}, false));
+  cases.push_back(split_linear_case({40, 72, 1000}, true));
   cases.push_back(outer_inner_sum_case({3, 5, 2}, std::nullopt, false));        // narrow
   cases.push_back(outer_inner_sum_case({67, 3, 196}, std::nullopt, false));     // wide, vec4
   cases.push_back(outer_inner_sum_case({67, 2, 63}, std::nullopt, true));       // wide, scalar
