@@ -629,15 +629,20 @@ std::string Session::do_profile(int64_t steps) {
   TrainStep& step = r.step();
   Program& p = step.program();
   const bool alone = replicas_.size() == 1 && peers_ == nullptr;
-  // A replica's step, whole or in halves; profiled, a replica of several times its shard's program.
+  // A lockstep replica's step: every part of its gradients, then the update (its phases timed
+  // into `phases` where given).
+  const auto record_parts = [&](vk::CommandBuffer& c, const vk::TimestampQueries* phases) {
+    for (uint32_t part = 0; part < step.gradient_parts(); ++part) step.record_gradients(c, part, phases);
+    step.record_update(c, phases);
+  };
+  // A replica's step, whole or in parts; profiled, a replica of several times its shard's program.
   const auto record = [&](vk::CommandBuffer& c, const vk::TimestampQueries* queries) {
     if (alone) {
       step.record(c, queries);
     } else if (queries != nullptr) {
       p.record(c, queries);
     } else {
-      for (uint32_t part = 0; part < step.gradient_parts(); ++part) step.record_gradients(c, part);
-      step.record_update(c);
+      record_parts(c, nullptr);
     }
   };
   if (context_.info().timestamps) {
@@ -702,8 +707,7 @@ std::string Session::do_profile(int64_t steps) {
       vk::TimestampQueries phases(context_.device(), step.phase_timestamps());
       vk::CommandBuffer phased = context_.commands();
       phased.begin(vk::CommandBuffer::Use::kReplay);  // submitted twice
-      for (uint32_t part = 0; part < step.gradient_parts(); ++part) step.record_gradients(phased, part, &phases);
-      step.record_update(phased, &phases);  // (on whatever sums were exchanged last: the state is restored below)
+      record_parts(phased, &phases);  // (the update on whatever sums were exchanged last: the state is restored below)
       phased.end();
       // Twice, timing the second: the first touches memory no step has touched yet (the other
       // replicas' slots), which costs lavapipe twenty times the copy.
