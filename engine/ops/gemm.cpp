@@ -79,8 +79,8 @@ void split_gemm(Encoder& enc, const GemmArgs& g, const std::string& op, uint32_t
   row_partials.offset += rows_at * sizeof(float);
   row_partials.shape = {static_cast<int64_t>(slices) * g.M};
   const Push push{g.M, g.N, g.K, g.sam, g.sak, g.sbk, g.sbn, g.N};
-  enc.dispatch(tiled_pipeline(g, true), {g.a, g.b, g.c, partials, g.row_sums != nullptr ? row_partials : partials}, TiledPush{push, slice_length(g.K, slices)},
-               {vk::groups_for(g.N, kBlock), vk::groups_for(g.M, kBlock), slices});
+  enc.dispatch(tiled_pipeline(g, true), {g.a, g.b, g.c, partials, g.row_sums != nullptr ? row_partials : partials},
+               TiledPush{push, slice_length(g.K, slices)}, {vk::groups_for(g.N, kBlock), vk::groups_for(g.M, kBlock), slices});
   enc.barrier();
   constexpr uint32_t kLocal = 64;
   vk::PipelineDesc desc{"gemm_split_reduce", 5, sizeof(ReducePush),
@@ -161,7 +161,8 @@ void gemm(Encoder& enc, const GemmArgs& g, const std::string& op) {
       split_gemm(enc, g, op, slices, epilogue_in, row_sums);
       return;
     }
-    enc.dispatch(tiled_pipeline(g, false), {g.a, g.b, epilogue_in, g.c, row_sums}, TiledPush{push, g.K}, {vk::groups_for(g.N, kBlock), vk::groups_for(g.M, kBlock)});
+    enc.dispatch(tiled_pipeline(g, false), {g.a, g.b, epilogue_in, g.c, row_sums}, TiledPush{push, g.K},
+                 {vk::groups_for(g.N, kBlock), vk::groups_for(g.M, kBlock)});
     return;
   }
   // Tiles: TM rows per workgroup, each lane TN columns (vec4 columns for vec4_n), sized so that
