@@ -96,6 +96,12 @@ void vae_step(benchmark::State& state, const std::string& model_name, int64_t ba
     closes.back().write_timestamp(*stamps, 2 * slot + 1);
     closes.back().end();
   }
+  // Each slot's submit, made once: its steps between its timestamps.
+  std::vector<std::vector<VkCommandBuffer>> submits(kInFlight, std::vector<VkCommandBuffer>(kStepsPerSubmit, commands.handle()));
+  for (uint32_t slot = 0; timed && slot < kInFlight; ++slot) {
+    submits[slot].insert(submits[slot].begin(), opens[slot].handle());
+    submits[slot].push_back(closes[slot].handle());
+  }
   vk::TimelineSemaphore timeline(context.device().handle());
   uint64_t submitted = 0, retired = 0;
   double host_ns = 0, wait_ns = 0, device_ns = 0;
@@ -111,12 +117,7 @@ void vae_step(benchmark::State& state, const std::string& model_name, int64_t ba
   const auto start = mark;
   for (auto _ : state) {
     if (submitted - retired == kInFlight) retire();  // its slot is the one reused now
-    const uint32_t slot = submitted % kInFlight;
-    std::vector<VkCommandBuffer> submit(kStepsPerSubmit, commands.handle());
-    if (timed) {
-      submit.insert(submit.begin(), opens[slot].handle());
-      submit.push_back(closes[slot].handle());
-    }
+    const std::vector<VkCommandBuffer>& submit = submits[submitted % kInFlight];
     const vk::SemaphoreValue signal{&timeline, ++submitted};
     const auto t0 = Clock::now();
     context.device().compute_queue().submit({.commands = submit, .signals = std::span(&signal, 1)});
