@@ -6,6 +6,7 @@
 //   VKVAE_BENCH_NARROW_TILES=0: the GPU profile without its narrow shared-memory block shapes.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <functional>
@@ -33,13 +34,23 @@ struct Bench {
 
   explicit Bench(const vk::ContextOptions& options) : context(options), kernels(context, profile(context)) {}
 
-  // The device's profile; VKVAE_BENCH_NARROW_TILES=0 turns its narrow shared-memory shapes off, so
-  // that bench/gpu.sh can time the one-channel layers both ways on a GPU.
+  // The device's profile, its narrow shared-memory shapes off under VKVAE_BENCH_NARROW_TILES=0.
   static ops::KernelProfile profile(const vk::Context& context) {
     ops::KernelProfile p = ops::kernel_profile(context.info(), ops::kernels_from_environment());
-    const char* narrow = std::getenv("VKVAE_BENCH_NARROW_TILES");
-    if (narrow != nullptr && std::string(narrow) == "0") p.narrow_tiles = false;
+    p.narrow_tiles = narrow_tiles_from_environment();
     return p;
+  }
+
+  // VKVAE_BENCH_NARROW_TILES=0|1 (default 1), so that bench/gpu.sh can time the one-channel
+  // layers both ways on a GPU; another value ends the program with one line.
+  static bool narrow_tiles_from_environment() {
+    const char* narrow = std::getenv("VKVAE_BENCH_NARROW_TILES");
+    const std::string value = narrow != nullptr ? narrow : "";
+    if (value.empty() || value == "1") return true;
+    if (value == "0") return false;
+    std::fprintf(stderr, "vkvae_ops_bench: error: VKVAE_BENCH_NARROW_TILES=%s: use 0 (register kernels) or 1 (the default)\n",
+                 value.c_str());
+    std::exit(2);
   }
 
   ops::Tensor tensor(const ops::Shape& shape, ops::DType dtype = ops::DType::f32) {
@@ -256,6 +267,7 @@ void optimizer_bench() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  Bench::narrow_tiles_from_environment();  // a bad value refused before anything runs
   for (int B : {128, 1024}) {
     linear_benches(B, 784, 400, "mlp_encoder_784x400");
     linear_benches(B, 400, 784, "mlp_decoder_400x784");

@@ -47,6 +47,15 @@ printf '%s\n' "$table" | grep -q "| mlp_encoder_784x400 batch 1024 | 200.0 | 500
 printf '%s\n' "$table" | grep -q "GEMM 4096³: 550.0 GFLOP/s, 55 % of the measured FMA peak (1,000.0 GFLOP/s" || fail "the GEMM line: $table"
 printf '%s\n' "$table" | grep -q "| conv2d_forward enc1_1x28_to_32x14 batch 128 | 0.020 | 0.030 | 1.50× |" || fail "the narrow rows: $table"
 printf '%s\n' "$table" | grep -q "| conv2d_backward_weight enc1_1x28_to_32x14 batch 128 | 0.040 | 0.020 | 0.50× |" || fail "the narrow rows: $table"
+# A bad VKVAE_BENCH_NARROW_TILES is refused in one line (where the benchmarks are built).
+bench=$root/build/bench/vkvae_ops_bench
+if [ -x "$bench" ]; then
+  for icd in /usr/share/vulkan/icd.d/lvp_icd.*.json; do [ -f "$icd" ] && export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd; done
+  err=$(VKVAE_BENCH_NARROW_TILES=no "$bench" --benchmark_filter='^peak_fma' 2>&1 >/dev/null) && fail "the bench took VKVAE_BENCH_NARROW_TILES=no"
+  [ "$err" = "vkvae_ops_bench: error: VKVAE_BENCH_NARROW_TILES=no: use 0 (register kernels) or 1 (the default)" ] \
+    || fail "VKVAE_BENCH_NARROW_TILES=no: $err"
+fi
+
 # PyTorch's peer step runs where PyTorch is installed (CI's machine has none: skipped there).
 for python in python3 /usr/bin/python3; do
   if "$python" -c 'import torch' 2>/dev/null; then
